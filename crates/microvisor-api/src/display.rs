@@ -1,0 +1,77 @@
+//! How the console words device state. Pure, so it is tested on the host.
+
+use crate::Device;
+use crate::time::{parse_iso8601, relative, remaining};
+
+/// "on · 23 h 59 min left", "off", or "on" when the expiry is unknown.
+pub fn logging_summary(device: &Device, now: i64) -> String {
+    let Some(logging) = &device.logging else {
+        return "unknown".to_owned();
+    };
+    let expires = logging.date_expires.as_deref().and_then(parse_iso8601);
+    match (logging.enabled, expires) {
+        (Some(true), Some(expires)) if expires > now => {
+            format!("on · {} left", remaining(expires, now))
+        }
+        (Some(true), Some(_)) => "expired".to_owned(),
+        (Some(true), None) => "on".to_owned(),
+        (Some(false), _) => "off".to_owned(),
+        (None, _) => "unknown".to_owned(),
+    }
+}
+
+/// "5 min ago" for a timestamp, or the raw text when it cannot be read.
+pub fn relative_time(timestamp: Option<&str>, now: i64) -> String {
+    match timestamp {
+        Some(text) => parse_iso8601(text)
+            .map(|then| relative(then, now))
+            .unwrap_or_else(|| text.to_owned()),
+        None => "—".to_owned(),
+    }
+}
+
+/// "Page 3 · devices 51–75": the API gives no total, so the range is what is known.
+pub fn page_summary(page: u32, page_size: u32, rows: usize, noun: &str) -> String {
+    if rows == 0 {
+        return format!("Page {} · no {noun}", u64::from(page) + 1);
+    }
+    let first = u64::from(page) * u64::from(page_size) + 1;
+    let last = first + rows as u64 - 1;
+    format!("Page {} · {noun} {first}–{last}", u64::from(page) + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DeviceLogging;
+    use crate::time::format_iso8601;
+
+    fn with_logging(enabled: Option<bool>, expires: Option<i64>) -> Device {
+        Device {
+            logging: Some(DeviceLogging {
+                enabled,
+                date_expires: expires.map(format_iso8601),
+            }),
+            ..Device::default()
+        }
+    }
+
+    #[test]
+    fn words_logging_state() {
+        assert_eq!(logging_summary(&with_logging(Some(true), Some(3_700)), 100), "on · 1 h 0 min left");
+        assert_eq!(logging_summary(&with_logging(Some(true), Some(50)), 100), "expired");
+        assert_eq!(logging_summary(&with_logging(Some(true), None), 100), "on");
+        assert_eq!(logging_summary(&with_logging(Some(false), None), 100), "off");
+        assert_eq!(logging_summary(&Device::default(), 100), "unknown");
+    }
+
+    #[test]
+    fn words_times_and_pages() {
+        assert_eq!(relative_time(Some("1970-01-01T00:05:00Z"), 600), "5 min ago");
+        assert_eq!(relative_time(Some("garbage"), 600), "garbage");
+        assert_eq!(relative_time(None, 600), "—");
+        assert_eq!(page_summary(2, 25, 25, "devices"), "Page 3 · devices 51–75");
+        assert_eq!(page_summary(0, 50, 7, "devices"), "Page 1 · devices 1–7");
+        assert_eq!(page_summary(0, 50, 0, "devices"), "Page 1 · no devices");
+    }
+}

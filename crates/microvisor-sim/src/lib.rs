@@ -1,0 +1,17 @@
+//! The Microvisor emulator core. A fleet lives in memory, and one handler maps a request
+//! (method, path, query, form body, the current time) to a response (status, JSON body).
+//!
+//! It has no I/O and no clock of its own: the caller passes `now` with every request. That
+//! keeps it usable natively (the server) and on wasm32 (the in-page demo), and lets tests
+//! control time. Devices change state lazily from the times stored on them, so nothing has to
+//! tick in the background.
+
+mod fleet;
+mod handler;
+mod pagination;
+mod rng;
+mod seed;
+
+pub use fleet::{AppRecord, DeviceRecord, Fleet};
+pub use handler::{Emulator, Method, SimRequest, SimResponse};
+pub use seed::SimConfig;

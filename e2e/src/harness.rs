@@ -1,0 +1,185 @@
+//! Starts console-server (emulator) and chromedriver on free loopback ports, and drives
+//! headless Chromium through WebDriver.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use fantoccini::wd::Capabilities;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// How long a condition may take before a test fails. Generous: CI machines are small.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+pub struct Session {
+    pub client: Client,
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub base_url: String,
+    _server: Child,
+    _driver: Child,
+}
+
+fn env_path(name: &str, fallback: &str) -> PathBuf {
+    std::env::var_os(name).map_or_else(|| PathBuf::from(fallback), PathBuf::from)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free loopback port")
+}
+
+async fn start_server(devices: usize) -> (Child, String) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let binary = env_path("CONSOLE_SERVER_BIN", &root.join("target/debug/console-server").to_string_lossy());
+    let dist = env_path("CONSOLE_DIST", &root.join("dist").to_string_lossy());
+    assert!(dist.join("index.html").is_file(), "build the console first: {} has no index.html", dist.display());
+    let mut server = Command::new(&binary)
+        .args(["--listen", "127.0.0.1:0", "--devices", &devices.to_string(), "--dist"])
+        .arg(&dist)
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot start {}: {err}", binary.display()));
+    let stdout = server.stdout.take().expect("server stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let line = tokio::time::timeout(PATIENCE, lines.next_line())
+        .await
+        .expect("console-server printed its URL in time")
+        .expect("console-server stdout")
+        .expect("console-server printed a line");
+    let url = line
+        .rsplit(' ')
+        .next()
+        .filter(|url| url.starts_with("http://"))
+        .unwrap_or_else(|| panic!("unexpected first line from console-server: {line}"))
+        .to_owned();
+    (server, url)
+}
+
+async fn start_driver() -> (Child, String) {
+    let port = free_port();
+    let binary = env_path("CHROMEDRIVER", "/usr/bin/chromedriver");
+    let driver = Command::new(&binary)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot start {}: {err}", binary.display()));
+    let deadline = Instant::now() + PATIENCE;
+    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not listen on {port}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    (driver, format!("http://127.0.0.1:{port}"))
+}
+
+fn chrome_capabilities(width: u32, height: u32) -> Capabilities {
+    let profile = std::env::temp_dir().join(format!("console-e2e-profile-{}-{}", std::process::id(), free_port()));
+    let options = json!({
+        "binary": "/usr/bin/chromium",
+        "args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--disable-dev-shm-usage", format!("--window-size={width},{height}"),
+            format!("--user-data-dir={}", profile.display()),
+        ],
+    });
+    let mut capabilities = Capabilities::new();
+    capabilities.insert("goog:chromeOptions".to_owned(), options);
+    capabilities
+}
+
+impl Session {
+    pub async fn start(devices: usize) -> Session {
+        let (server, base_url) = start_server(devices).await;
+        let (driver, driver_url) = start_driver().await;
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(chrome_capabilities(1280, 900))
+            .connect(&driver_url)
+            .await
+            .expect("a WebDriver session in headless Chromium");
+        Session { client, base_url, _server: server, _driver: driver }
+    }
+
+    pub async fn open(&self, path: &str) {
+        self.client.goto(&format!("{}{path}", self.base_url)).await.expect("navigation");
+    }
+
+    /// Runs `script` (a function body) in the page and returns its value.
+    pub async fn eval(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.expect("script runs")
+    }
+
+    /// Waits until `script` returns a value for which `ready` holds, and returns it.
+    pub async fn wait_for(&self, what: &str, script: &str, ready: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let value = self.eval(script).await;
+            if ready(&value) {
+                return value;
+            }
+            if Instant::now() > deadline {
+                self.save_screenshot(&format!("timeout-{}", what.replace(' ', "-"))).await;
+                panic!("timed out waiting for {what}; last value: {value}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// SIDs of the device rows on screen, in order.
+    pub async fn row_sids(&self) -> Vec<String> {
+        let value = self
+            .eval("return Array.from(document.querySelectorAll('table.devices tbody tr')).map(r => r.dataset.sid);")
+            .await;
+        serde_json::from_value(value).unwrap_or_default()
+    }
+
+    /// Waits for a full table of `count` rows that differs from `previous`.
+    pub async fn wait_for_rows(&self, count: usize, previous: &[String]) -> Vec<String> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let rows = self.row_sids().await;
+            if rows.len() == count && rows != previous {
+                return rows;
+            }
+            if Instant::now() > deadline {
+                self.save_screenshot("timeout-rows").await;
+                panic!("timed out waiting for {count} new rows; have {}", rows.len());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn click_link(&self, text: &str) {
+        let link = self.client.find(Locator::LinkText(text)).await.unwrap_or_else(|err| panic!("link {text}: {err}"));
+        link.click().await.expect("click");
+    }
+
+    pub async fn path_and_query(&self) -> String {
+        let url = self.client.current_url().await.expect("current url");
+        match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    /// Saves a PNG under `e2e/artifacts/` for people to look at.
+    pub async fn save_screenshot(&self, name: &str) {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts");
+        if let Ok(png) = self.client.screenshot().await {
+            let _ = std::fs::create_dir_all(&dir);
+            let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+        }
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}

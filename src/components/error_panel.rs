@@ -1,0 +1,41 @@
+use leptos::prelude::*;
+
+use crate::api::ApiError;
+
+/// A failed load, said plainly, with what to do and a Retry button.
+#[component]
+pub fn ErrorPanel(error: ApiError, on_retry: Callback<()>) -> impl IntoView {
+    let title = if error.is_not_found() {
+        "Not found"
+    } else {
+        "Could not load"
+    };
+    let code = match &error {
+        ApiError::Api { code: Some(code), more_info, .. } => Some((*code, more_info.clone())),
+        _ => None,
+    };
+    view! {
+        <section class="panel error" role="alert">
+            <h2>{title}</h2>
+            <p class="message">{error.to_string()}</p>
+            <p class="advice">{error.advice()}</p>
+            {code.map(|(code, more_info)| view! {
+                <p class="code">
+                    "Error " {code}
+                    {more_info.map(|href| view! {
+                        " · " <a href=href target="_blank" rel="noopener noreferrer">"what it means"</a>
+                    })}
+                </p>
+            })}
+            <button type="button" on:click=move |_| on_retry.run(())>"Retry"</button>
+        </section>
+    }
+}
+
+/// Shows the first `ApiError` caught by an `ErrorBoundary`.
+pub fn first_api_error(errors: &leptos::error::ErrorBoundaryErrors) -> ApiError {
+    errors
+        .iter()
+        .find_map(|(_, error)| error.downcast_ref::<ApiError>().cloned())
+        .unwrap_or_else(|| ApiError::Network("unknown error".to_owned()))
+}

@@ -1,0 +1,14 @@
+//! One module per route.
+
+mod device_detail;
+mod device_list;
+mod not_found;
+
+pub use device_detail::DeviceDetailPage;
+pub use device_list::DeviceListPage;
+pub use not_found::NotFoundPage;
+
+/// Seconds since the Unix epoch, from the browser's clock.
+pub(crate) fn now_seconds() -> i64 {
+    (js_sys::Date::now() / 1000.0) as i64
+}

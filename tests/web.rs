@@ -1,0 +1,113 @@
+//! Component tests in headless Chromium (wasm-bindgen-test).
+#![cfg(target_arch = "wasm32")]
+
+use leptos::prelude::*;
+use leptos::task::tick;
+use microvisor_api::{App, Device, DeviceApp, DeviceLogging, UpdateStatus};
+use microvisor_console::components::{AppNames, DeviceTable, Pager, PagerLinks, StatusBadge};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn mount(view: impl FnOnce() -> AnyView + 'static) -> (web_sys::HtmlElement, impl Drop) {
+    let document = document();
+    let host: web_sys::HtmlElement = document.create_element("section").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&host).unwrap();
+    let handle = leptos::mount::mount_to(host.clone(), view);
+    (host, handle)
+}
+
+fn device(n: u32, status: &str, target: &str, reported: Option<&str>) -> Device {
+    Device {
+        sid: Some(format!("UV{n:032x}")),
+        unique_name: (n != 2).then(|| format!("pump-{n}")),
+        app: Some(DeviceApp {
+            target_sid: Some(target.to_owned()),
+            reported_sid: reported.map(str::to_owned),
+            update_status: Some(UpdateStatus::from_wire(status)),
+            ..DeviceApp::default()
+        }),
+        logging: Some(DeviceLogging { enabled: Some(false), date_expires: None }),
+        date_updated: Some("2026-01-01T00:00:00Z".into()),
+        ..Device::default()
+    }
+}
+
+fn texts(host: &web_sys::HtmlElement, selector: &str) -> Vec<String> {
+    let nodes = host.query_selector_all(selector).unwrap();
+    (0..nodes.length()).map(|i| nodes.item(i).unwrap().text_content().unwrap_or_default()).collect()
+}
+
+#[wasm_bindgen_test]
+async fn device_table_renders_one_row_per_device_with_names_and_badges() {
+    let apps = vec![App { sid: Some("KA1".into()), unique_name: Some("pump-fw-1.0".into()), ..App::default() }];
+    let devices = vec![
+        device(1, "up-to-date", "KA1", Some("KA1")),
+        device(2, "scheduled", "KA1", None),
+        device(3, "error", "KA1", Some("KA9")),
+    ];
+    let (host, _handle) = mount(move || {
+        view! { <DeviceTable devices app_names=AppNames::from_apps(&apps) now=1_767_225_600 + 600/> }.into_any()
+    });
+    tick().await;
+    assert_eq!(texts(&host, "tbody tr").len(), 3);
+    assert_eq!(texts(&host, "thead th").len(), 7);
+    assert_eq!(texts(&host, ".badge"), ["up-to-date", "pending", "error"]);
+    let names = texts(&host, "tbody td:nth-child(2) a");
+    assert_eq!(names, ["pump-1", "(no name)", "pump-3"]);
+    // The row without a name links by SID; names resolve app SIDs.
+    let link = host.query_selector("tbody tr:nth-child(2) a").unwrap().unwrap();
+    assert_eq!(link.get_attribute("href").unwrap(), format!("/devices/UV{:032x}", 2));
+    assert_eq!(texts(&host, "tbody tr:first-child td:nth-child(4)"), ["pump-fw-1.0"]);
+    let reported = texts(&host, "td.differs");
+    assert_eq!(reported, ["KA9 (differs from target)"]);
+    assert_eq!(texts(&host, "tbody time")[0], "10 min ago");
+}
+
+#[wasm_bindgen_test]
+async fn hostile_names_render_as_text() {
+    let mut hostile = device(1, "up-to-date", "KA1", Some("KA1"));
+    hostile.unique_name = Some("<img src=x onerror=\"window.__pwned=1\">".into());
+    let (host, _handle) = mount(move || {
+        view! { <DeviceTable devices=vec![hostile] app_names=AppNames::default() now=0/> }.into_any()
+    });
+    tick().await;
+    assert!(host.query_selector("tbody img").unwrap().is_none());
+    assert_eq!(texts(&host, "tbody td:nth-child(2) a")[0], "<img src=x onerror=\"window.__pwned=1\">");
+}
+
+#[wasm_bindgen_test]
+async fn pager_disables_missing_links_and_everything_while_busy() {
+    let busy = RwSignal::new(false);
+    let links = PagerLinks { first: Some("/devices?PageSize=50&Page=0".into()), previous: None, next: Some("/devices?x".into()) };
+    let (host, _handle) = mount(move || {
+        view! { <Pager links summary="Page 2 · devices 51–100".to_owned() busy/> }.into_any()
+    });
+    tick().await;
+    let anchors = host.query_selector_all("a").unwrap();
+    let state = |i: u32| {
+        let a: web_sys::Element = anchors.item(i).unwrap().unchecked_into();
+        (a.text_content().unwrap(), a.get_attribute("href"), a.get_attribute("aria-disabled").unwrap())
+    };
+    assert_eq!(state(0), ("First".into(), Some("/devices?PageSize=50&Page=0".into()), "false".into()));
+    assert_eq!(state(1), ("Previous".into(), None, "true".into()));
+    assert_eq!(state(2), ("Next".into(), Some("/devices?x".into()), "false".into()));
+    busy.set(true);
+    tick().await;
+    assert_eq!(state(2), ("Next".into(), None, "true".into()));
+    assert_eq!(texts(&host, ".summary"), ["Page 2 · devices 51–100"]);
+}
+
+#[wasm_bindgen_test]
+async fn status_badge_words() {
+    let (host, _handle) = mount(|| {
+        view! {
+            <StatusBadge status=Some(UpdateStatus::from_wire("rolling"))/>
+            <StatusBadge status=None/>
+        }
+        .into_any()
+    });
+    tick().await;
+    assert_eq!(texts(&host, ".badge"), ["rolling", "unknown"]);
+}

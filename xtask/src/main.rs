@@ -1,0 +1,120 @@
+//! `cargo xtask <command>`: the project's tasks, as plain Rust so they run the same on every
+//! machine. `setup` installs what is missing, `serve` runs the console, `test` runs every layer.
+
+mod setup;
+mod shell;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::shell::{Failure, cargo, project_root, run, tool_path};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Microvisor Fleet Console tasks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Install what is missing: wasm32 target, trunk, wasm-bindgen-cli, wasm-opt, and with
+    /// --browser Chromium and chromedriver.
+    Setup {
+        #[arg(long)]
+        browser: bool,
+    },
+    /// Build the console and run console-server with the emulator on http://127.0.0.1:8080.
+    Serve {
+        /// Extra flags for console-server, after `--`.
+        #[arg(last = true)]
+        server_args: Vec<String>,
+    },
+    /// Run every test layer: lint, host unit tests, browser component tests, end-to-end tests.
+    Test,
+}
+
+fn main() -> ExitCode {
+    let outcome = match Cli::parse().command {
+        Command::Setup { browser } => setup::all(browser),
+        Command::Serve { server_args } => serve(&server_args),
+        Command::Test => test(),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("\nxtask: {failure}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn build_console() -> Result<(), Failure> {
+    run(
+        tool_path("trunk")
+            .args(["build", "--release", "--offline"])
+            .current_dir(project_root()),
+    )
+}
+
+fn serve(server_args: &[String]) -> Result<(), Failure> {
+    setup::all(false)?;
+    build_console()?;
+    run(cargo().args(["build", "--release", "--package", "console-server"]))?;
+    let server = project_root().join("target/release/console-server");
+    println!("\nStarting the console with the emulator. Stop it with Ctrl-C.");
+    let mut command = std::process::Command::new(server);
+    command.current_dir(project_root()).args(["--dist", "dist"]).args(server_args);
+    shell::exec(command)
+}
+
+fn test() -> Result<(), Failure> {
+    setup::all(true)?;
+    let wasm = "wasm32-unknown-unknown";
+    let mut failures = Vec::new();
+    let mut step = |name: &str, result: Result<(), Failure>| {
+        if let Err(failure) = result {
+            eprintln!("xtask: FAILED {name}: {failure}");
+            failures.push(name.to_owned());
+        }
+    };
+
+    step("format", run(cargo().args(["fmt", "--all", "--check"])));
+    step(
+        "clippy (host)",
+        run(cargo().args(["clippy", "--workspace", "--exclude", "microvisor-console", "--all-targets", "--", "-D", "warnings"])),
+    );
+    step(
+        "clippy (wasm32)",
+        run(cargo().args([
+            "clippy", "--target", wasm, "--package", "microvisor-console", "--package", "microvisor-api",
+            "--package", "microvisor-sim", "--all-targets", "--", "-D", "warnings",
+        ])),
+    );
+    step(
+        "host unit tests",
+        run(cargo().args(["test", "--workspace", "--exclude", "microvisor-console", "--exclude", "console-e2e"])),
+    );
+    step(
+        "browser component tests",
+        run(shell::with_browser_env(cargo().args(["test", "--target", wasm, "--package", "microvisor-console"]))),
+    );
+    let built = build_console().and_then(|()| run(cargo().args(["build", "--package", "console-server"])));
+    let built_ok = built.is_ok();
+    step("build console and server", built);
+    if built_ok {
+        step(
+            "end-to-end tests",
+            run(shell::with_browser_env(cargo().args(["test", "--package", "console-e2e", "--", "--test-threads=1"]))
+                .env("CONSOLE_SERVER_BIN", project_root().join("target/debug/console-server"))
+                .env("CONSOLE_DIST", project_root().join("dist"))),
+        );
+    }
+    if failures.is_empty() {
+        println!("\nxtask: every test layer passed");
+        Ok(())
+    } else {
+        Err(Failure(format!("{} step(s) failed: {}", failures.len(), failures.join(", "))))
+    }
+}

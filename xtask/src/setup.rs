@@ -1,0 +1,160 @@
+//! Installs what the build and tests need, skipping each piece already there at the right
+//! version. What works on our machines is recorded in the project notes: trunk 0.22 needs a
+//! newer rustc, `wasm-bindgen-cli --locked` fails, and Debian's binaryen is too old.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::shell::{Failure, binaryen_bin_dir, cargo, output, project_root, run, tool_path, tools_dir};
+
+pub const TRUNK_VERSION: &str = "0.21.14";
+pub const BINARYEN_VERSION: &str = "132";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+pub fn all(browser: bool) -> Result<(), Failure> {
+    wasm_target()?;
+    trunk()?;
+    wasm_bindgen()?;
+    wasm_opt()?;
+    if browser {
+        chromium()?;
+    }
+    println!("setup: everything is in place");
+    Ok(())
+}
+
+fn wasm_target() -> Result<(), Failure> {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"]));
+    match installed {
+        Some(list) if list.lines().any(|line| line.trim() == WASM_TARGET) => {
+            println!("setup: {WASM_TARGET} target present");
+            Ok(())
+        }
+        Some(_) => run(Command::new("rustup").args(["target", "add", WASM_TARGET])),
+        None => Err(Failure(format!(
+            "rustup is not available. Install Rust with rustup, then run `rustup target add {WASM_TARGET}`."
+        ))),
+    }
+}
+
+fn version_of(tool: &str) -> Option<String> {
+    output(tool_path(tool).arg("--version")).map(|text| text.trim().to_owned())
+}
+
+fn trunk() -> Result<(), Failure> {
+    let wanted = format!("trunk {TRUNK_VERSION}");
+    if version_of("trunk").as_deref() == Some(wanted.as_str()) {
+        println!("setup: {wanted} present");
+        return Ok(());
+    }
+    println!("setup: installing {wanted} (about 11 minutes on 2 cores)");
+    run(cargo().args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]))
+        .map_err(|err| Failure(format!("{err}. Install it by hand: cargo install trunk --version {TRUNK_VERSION} --locked")))
+}
+
+/// The `wasm-bindgen` version in Cargo.lock: the CLI must match it exactly.
+pub fn locked_wasm_bindgen_version() -> Result<String, Failure> {
+    let lock = std::fs::read_to_string(project_root().join("Cargo.lock"))
+        .map_err(|err| Failure(format!("cannot read Cargo.lock: {err}")))?;
+    locked_version(&lock, "wasm-bindgen")
+        .ok_or_else(|| Failure("Cargo.lock has no wasm-bindgen package".to_owned()))
+}
+
+fn locked_version(lock: &str, package: &str) -> Option<String> {
+    let name_line = format!("name = \"{package}\"");
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == name_line {
+            let version = lines.next()?.trim();
+            return Some(version.strip_prefix("version = \"")?.strip_suffix('"')?.to_owned());
+        }
+    }
+    None
+}
+
+fn wasm_bindgen() -> Result<(), Failure> {
+    let version = locked_wasm_bindgen_version()?;
+    let wanted = format!("wasm-bindgen {version}");
+    let runner_ok = version_of("wasm-bindgen-test-runner").is_some_and(|v| v.ends_with(&version));
+    if version_of("wasm-bindgen").as_deref() == Some(wanted.as_str()) && runner_ok {
+        println!("setup: {wanted} present");
+        return Ok(());
+    }
+    println!("setup: installing wasm-bindgen-cli {version} (about 4 minutes)");
+    // Not --locked: one of its locked dependencies is not served by the registry.
+    run(cargo().args(["install", "wasm-bindgen-cli", "--version", &format!("={version}")])).map_err(|err| {
+        Failure(format!("{err}. Install it by hand: cargo install wasm-bindgen-cli --version ={version}"))
+    })
+}
+
+fn wasm_opt() -> Result<(), Failure> {
+    let wasm_opt = binaryen_bin_dir().join("wasm-opt");
+    let present = output(&mut Command::new(&wasm_opt).arg("--version"))
+        .is_some_and(|text| text.contains(&format!("version {BINARYEN_VERSION}")));
+    if present {
+        println!("setup: wasm-opt (binaryen {BINARYEN_VERSION}) present");
+        return Ok(());
+    }
+    if output(Command::new("npm").arg("--version")).is_none() {
+        return Err(Failure(
+            "npm is needed to install wasm-opt (npm package binaryen). Install Node.js and npm \
+             (Debian: apt-get install nodejs npm), then run this again."
+                .to_owned(),
+        ));
+    }
+    let prefix = tools_dir().join(format!("binaryen-{BINARYEN_VERSION}"));
+    std::fs::create_dir_all(&prefix).map_err(|err| Failure(format!("cannot create {}: {err}", prefix.display())))?;
+    println!("setup: installing wasm-opt from npm binaryen@{BINARYEN_VERSION}");
+    run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(&prefix).arg(format!(
+        "binaryen@{BINARYEN_VERSION}"
+    )))
+}
+
+fn major(version_text: &str) -> Option<String> {
+    version_text
+        .split_whitespace()
+        .find(|word| word.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .and_then(|version| version.split('.').next())
+        .map(str::to_owned)
+}
+
+fn chromium() -> Result<(), Failure> {
+    let browser = output(Command::new("/usr/bin/chromium").arg("--version"));
+    let driver = output(Command::new("/usr/bin/chromedriver").arg("--version"));
+    if let (Some(browser), Some(driver)) = (&browser, &driver) {
+        if major(browser).is_some() && major(browser) == major(driver) {
+            println!("setup: {} and chromedriver present", browser.trim());
+            return Ok(());
+        }
+    }
+    let is_root = output(Command::new("id").arg("-u")).is_some_and(|id| id.trim() == "0");
+    if !is_root || !Path::new("/usr/bin/apt-get").exists() {
+        return Err(Failure(
+            "Chromium and chromedriver (same version) are needed for the browser tests. On Debian run: \
+             sudo apt-get update && sudo apt-get install -y chromium chromium-driver"
+                .to_owned(),
+        ));
+    }
+    println!("setup: installing chromium and chromium-driver from Debian");
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get").args(["install", "-y", "chromium", "chromium-driver"]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_versions_from_a_lock_file() {
+        let lock = "[[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.130\"\n\n[[package]]\nname = \"wasm-bindgen-futures\"\nversion = \"0.4.1\"\n";
+        assert_eq!(locked_version(lock, "wasm-bindgen").as_deref(), Some("0.2.130"));
+        assert_eq!(locked_version(lock, "wasm-bindgen-futures").as_deref(), Some("0.4.1"));
+        assert_eq!(locked_version(lock, "leptos"), None);
+    }
+
+    #[test]
+    fn compares_major_versions() {
+        assert_eq!(major("Chromium 156.0.8078.108 built on Debian").as_deref(), Some("156"));
+        assert_eq!(major("ChromeDriver 156.0.8078.108 (abc)").as_deref(), Some("156"));
+    }
+}
