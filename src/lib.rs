@@ -66,3 +66,37 @@ fn AppRoutes(client: Result<ApiClient, api::ApiError>) -> impl IntoView {
         .into_any(),
     }
 }
+
+/// After a panic the app cannot go on: replace the page with a plain message and a reload
+/// button, built with the DOM directly since the reactive system may be broken.
+pub fn show_fatal_error(detail: &str) {
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+        return;
+    };
+    let Some(body) = document.body() else {
+        return;
+    };
+    let Ok(panel) = document.create_element("section") else {
+        return;
+    };
+    panel.set_id("fatal-error");
+    panel.set_class_name("panel error");
+    let _ = panel.set_attribute("role", "alert");
+    let heading = document.create_element("h1").ok();
+    let message = document.create_element("p").ok();
+    let reload = document.create_element("button").ok();
+    if let (Some(heading), Some(message), Some(reload)) = (heading, message, reload) {
+        heading.set_text_content(Some("The console stopped because of an internal error"));
+        message.set_text_content(Some(&format!(
+            "Nothing was sent after this error. Reload to start again. Details: {detail}"
+        )));
+        reload.set_text_content(Some("Reload"));
+        let _ = reload.set_attribute("type", "button");
+        let _ = reload.set_attribute("onclick", "location.reload()");
+        let _ = panel.append_child(&heading);
+        let _ = panel.append_child(&message);
+        let _ = panel.append_child(&reload);
+    }
+    body.set_inner_html("");
+    let _ = body.append_child(&panel);
+}

@@ -42,6 +42,7 @@ async fn start_server(devices: usize) -> (Child, String) {
     let mut server = Command::new(&binary)
         .args(["--listen", "127.0.0.1:0", "--devices", &devices.to_string(), "--dist"])
         .arg(&dist)
+        .env("RUST_LOG", "console_server=warn")
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -179,7 +180,17 @@ impl Session {
         }
     }
 
+    /// Fails the test if the console hit a panic (it then shows its fatal-error screen).
+    pub async fn assert_no_panic(&self) {
+        let fatal = self
+            .eval("const e = document.getElementById('fatal-error'); return e ? e.textContent : null;")
+            .await;
+        assert!(fatal.is_null(), "the console panicked: {fatal}");
+    }
+
+    /// Checks that the console did not panic, then ends the browser session.
     pub async fn close(self) {
+        self.assert_no_panic().await;
         let _ = self.client.close().await;
     }
 }

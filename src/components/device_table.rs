@@ -66,11 +66,12 @@ fn DeviceRow(device: Device, app_names: AppNames, now: i64) -> impl IntoView {
     let logging_class = if logging.starts_with("on") { "logging on" } else { "logging" };
     let updated = relative_time(device.date_updated.as_deref(), now);
     let updated_exact = device.date_updated.clone().unwrap_or_default();
+    let row_sid = sid.clone();
     view! {
-        <tr data-sid=sid.clone()>
+        <tr data-sid=row_sid>
             <td class="sid">
                 <code>{sid.clone()}</code>
-                <CopyButton text=sid label="Copy SID"/>
+                <CopyButton text=sid.clone() label="Copy SID"/>
             </td>
             <td>
                 <a href=href>

@@ -33,7 +33,7 @@ pub fn ErrorPanel(error: ApiError, on_retry: Callback<()>) -> impl IntoView {
 }
 
 /// Shows the first `ApiError` caught by an `ErrorBoundary`.
-pub fn first_api_error(errors: &leptos::error::ErrorBoundaryErrors) -> ApiError {
+pub fn first_api_error(errors: &leptos::error::Errors) -> ApiError {
     errors
         .iter()
         .find_map(|(_, error)| error.downcast_ref::<ApiError>().cloned())

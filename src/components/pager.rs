@@ -17,11 +17,12 @@ pub fn Pager(
     #[prop(into)] busy: Signal<bool>,
 ) -> impl IntoView {
     let link = move |label: &'static str, href: Option<String>| {
+        let missing = href.is_none();
         view! {
             <a
                 class="button"
                 href=move || href.clone().filter(|_| !busy.get())
-                aria-disabled=move || (href.is_none() || busy.get()).to_string()
+                aria-disabled=move || (missing || busy.get()).to_string()
             >
                 {label}
             </a>

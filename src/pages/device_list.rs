@@ -29,12 +29,15 @@ pub fn DeviceListPage() -> impl IntoView {
             async move { client.list_apps(&PageQuery::first(1000)).await }
         }
     });
-    let busy = RwSignal::new(false);
+    let pending = RwSignal::new(false);
+    // Made once here, on the page's owner: a conversion inside the view would be disposed
+    // with each page's view while the transition still reads it.
+    let busy = Signal::from(pending);
     let retry = Callback::new(move |()| devices.refetch());
 
     view! {
         <h1>"Devices"</h1>
-        <Transition fallback=|| view! { <p class="loading">"Loading devices…"</p> } set_pending=busy>
+        <Transition fallback=|| view! { <p class="loading">"Loading devices…"</p> } set_pending=pending>
             <ErrorBoundary fallback=move |errors| view! {
                 <ErrorPanel error=first_api_error(&errors.read()) on_retry=retry/>
             }>
