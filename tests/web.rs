@@ -28,7 +28,10 @@ fn device(n: u32, status: &str, target: &str, reported: Option<&str>) -> Device 
             update_status: Some(UpdateStatus::from_wire(status)),
             ..DeviceApp::default()
         }),
-        logging: Some(DeviceLogging { enabled: Some(false), date_expires: None }),
+        logging: Some(DeviceLogging {
+            enabled: Some(false),
+            date_expires: None,
+        }),
         date_updated: Some("2026-01-01T00:00:00Z".into()),
         ..Device::default()
     }
@@ -36,12 +39,18 @@ fn device(n: u32, status: &str, target: &str, reported: Option<&str>) -> Device 
 
 fn texts(host: &web_sys::HtmlElement, selector: &str) -> Vec<String> {
     let nodes = host.query_selector_all(selector).unwrap();
-    (0..nodes.length()).map(|i| nodes.item(i).unwrap().text_content().unwrap_or_default()).collect()
+    (0..nodes.length())
+        .map(|i| nodes.item(i).unwrap().text_content().unwrap_or_default())
+        .collect()
 }
 
 #[wasm_bindgen_test]
 async fn device_table_renders_one_row_per_device_with_names_and_badges() {
-    let apps = vec![App { sid: Some("KA1".into()), unique_name: Some("pump-fw-1.0".into()), ..App::default() }];
+    let apps = vec![App {
+        sid: Some("KA1".into()),
+        unique_name: Some("pump-fw-1.0".into()),
+        ..App::default()
+    }];
     let devices = vec![
         device(1, "up-to-date", "KA1", Some("KA1")),
         device(2, "scheduled", "KA1", None),
@@ -57,9 +66,18 @@ async fn device_table_renders_one_row_per_device_with_names_and_badges() {
     let names = texts(&host, "tbody td:nth-child(2) a");
     assert_eq!(names, ["pump-1", "(no name)", "pump-3"]);
     // The row without a name links by SID; names resolve app SIDs.
-    let link = host.query_selector("tbody tr:nth-child(2) a").unwrap().unwrap();
-    assert_eq!(link.get_attribute("href").unwrap(), format!("/devices/UV{:032x}", 2));
-    assert_eq!(texts(&host, "tbody tr:first-child td:nth-child(4)"), ["pump-fw-1.0"]);
+    let link = host
+        .query_selector("tbody tr:nth-child(2) a")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        link.get_attribute("href").unwrap(),
+        format!("/devices/UV{:032x}", 2)
+    );
+    assert_eq!(
+        texts(&host, "tbody tr:first-child td:nth-child(4)"),
+        ["pump-fw-1.0"]
+    );
     let reported = texts(&host, "td.differs");
     assert_eq!(reported, ["KA9 (differs from target)"]);
     assert_eq!(texts(&host, "tbody time")[0], "10 min ago");
@@ -70,17 +88,25 @@ async fn hostile_names_render_as_text() {
     let mut hostile = device(1, "up-to-date", "KA1", Some("KA1"));
     hostile.unique_name = Some("<img src=x onerror=\"window.__pwned=1\">".into());
     let (host, _handle) = mount(move || {
-        view! { <DeviceTable devices=vec![hostile] app_names=AppNames::default() now=0/> }.into_any()
+        view! { <DeviceTable devices=vec![hostile] app_names=AppNames::default() now=0/> }
+            .into_any()
     });
     tick().await;
     assert!(host.query_selector("tbody img").unwrap().is_none());
-    assert_eq!(texts(&host, "tbody td:nth-child(2) a")[0], "<img src=x onerror=\"window.__pwned=1\">");
+    assert_eq!(
+        texts(&host, "tbody td:nth-child(2) a")[0],
+        "<img src=x onerror=\"window.__pwned=1\">"
+    );
 }
 
 #[wasm_bindgen_test]
 async fn pager_disables_missing_links_and_everything_while_busy() {
     let busy = RwSignal::new(false);
-    let links = PagerLinks { first: Some("/devices?PageSize=50&Page=0".into()), previous: None, next: Some("/devices?x".into()) };
+    let links = PagerLinks {
+        first: Some("/devices?PageSize=50&Page=0".into()),
+        previous: None,
+        next: Some("/devices?x".into()),
+    };
     let (host, _handle) = mount(move || {
         view! { <Pager links summary="Page 2 · devices 51–100".to_owned() busy/> }.into_any()
     });
@@ -88,11 +114,25 @@ async fn pager_disables_missing_links_and_everything_while_busy() {
     let anchors = host.query_selector_all("a").unwrap();
     let state = |i: u32| {
         let a: web_sys::Element = anchors.item(i).unwrap().unchecked_into();
-        (a.text_content().unwrap(), a.get_attribute("href"), a.get_attribute("aria-disabled").unwrap())
+        (
+            a.text_content().unwrap(),
+            a.get_attribute("href"),
+            a.get_attribute("aria-disabled").unwrap(),
+        )
     };
-    assert_eq!(state(0), ("First".into(), Some("/devices?PageSize=50&Page=0".into()), "false".into()));
+    assert_eq!(
+        state(0),
+        (
+            "First".into(),
+            Some("/devices?PageSize=50&Page=0".into()),
+            "false".into()
+        )
+    );
     assert_eq!(state(1), ("Previous".into(), None, "true".into()));
-    assert_eq!(state(2), ("Next".into(), Some("/devices?x".into()), "false".into()));
+    assert_eq!(
+        state(2),
+        ("Next".into(), Some("/devices?x".into()), "false".into())
+    );
     busy.set(true);
     tick().await;
     assert_eq!(state(2), ("Next".into(), None, "true".into()));

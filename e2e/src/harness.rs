@@ -36,11 +36,24 @@ fn free_port() -> u16 {
 
 async fn start_server(devices: usize) -> (Child, String) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let binary = env_path("CONSOLE_SERVER_BIN", &root.join("target/debug/console-server").to_string_lossy());
+    let binary = env_path(
+        "CONSOLE_SERVER_BIN",
+        &root.join("target/debug/console-server").to_string_lossy(),
+    );
     let dist = env_path("CONSOLE_DIST", &root.join("dist").to_string_lossy());
-    assert!(dist.join("index.html").is_file(), "build the console first: {} has no index.html", dist.display());
+    assert!(
+        dist.join("index.html").is_file(),
+        "build the console first: {} has no index.html",
+        dist.display()
+    );
     let mut server = Command::new(&binary)
-        .args(["--listen", "127.0.0.1:0", "--devices", &devices.to_string(), "--dist"])
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--devices",
+            &devices.to_string(),
+            "--dist",
+        ])
         .arg(&dist)
         .env("RUST_LOG", "console_server=warn")
         .stdout(Stdio::piped())
@@ -74,15 +87,25 @@ async fn start_driver() -> (Child, String) {
         .spawn()
         .unwrap_or_else(|err| panic!("cannot start {}: {err}", binary.display()));
     let deadline = Instant::now() + PATIENCE;
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-        assert!(Instant::now() < deadline, "chromedriver did not listen on {port}");
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not listen on {port}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     (driver, format!("http://127.0.0.1:{port}"))
 }
 
 fn chrome_capabilities(width: u32, height: u32) -> Capabilities {
-    let profile = std::env::temp_dir().join(format!("console-e2e-profile-{}-{}", std::process::id(), free_port()));
+    let profile = std::env::temp_dir().join(format!(
+        "console-e2e-profile-{}-{}",
+        std::process::id(),
+        free_port()
+    ));
     let options = json!({
         "binary": "/usr/bin/chromium",
         "args": [
@@ -106,20 +129,36 @@ impl Session {
             .connect(&driver_url)
             .await
             .expect("a WebDriver session in headless Chromium");
-        Session { client, base_url, _server: server, _driver: driver }
+        Session {
+            client,
+            base_url,
+            _server: server,
+            _driver: driver,
+        }
     }
 
     pub async fn open(&self, path: &str) {
-        self.client.goto(&format!("{}{path}", self.base_url)).await.expect("navigation");
+        self.client
+            .goto(&format!("{}{path}", self.base_url))
+            .await
+            .expect("navigation");
     }
 
     /// Runs `script` (a function body) in the page and returns its value.
     pub async fn eval(&self, script: &str) -> Value {
-        self.client.execute(script, vec![]).await.expect("script runs")
+        self.client
+            .execute(script, vec![])
+            .await
+            .expect("script runs")
     }
 
     /// Waits until `script` returns a value for which `ready` holds, and returns it.
-    pub async fn wait_for(&self, what: &str, script: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    pub async fn wait_for(
+        &self,
+        what: &str,
+        script: &str,
+        ready: impl Fn(&Value) -> bool,
+    ) -> Value {
         let deadline = Instant::now() + PATIENCE;
         loop {
             let value = self.eval(script).await;
@@ -127,7 +166,8 @@ impl Session {
                 return value;
             }
             if Instant::now() > deadline {
-                self.save_screenshot(&format!("timeout-{}", what.replace(' ', "-"))).await;
+                self.save_screenshot(&format!("timeout-{}", what.replace(' ', "-")))
+                    .await;
                 panic!("timed out waiting for {what}; last value: {value}");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -152,14 +192,21 @@ impl Session {
             }
             if Instant::now() > deadline {
                 self.save_screenshot("timeout-rows").await;
-                panic!("timed out waiting for {count} new rows; have {}", rows.len());
+                panic!(
+                    "timed out waiting for {count} new rows; have {}",
+                    rows.len()
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
     pub async fn click_link(&self, text: &str) {
-        let link = self.client.find(Locator::LinkText(text)).await.unwrap_or_else(|err| panic!("link {text}: {err}"));
+        let link = self
+            .client
+            .find(Locator::LinkText(text))
+            .await
+            .unwrap_or_else(|err| panic!("link {text}: {err}"));
         link.click().await.expect("click");
     }
 

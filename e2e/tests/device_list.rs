@@ -12,13 +12,21 @@ async fn pages_forward_with_next_and_back_with_history() {
 
     session.click_link("Next").await;
     let second = session.wait_for_rows(50, &first).await;
-    assert!(second.iter().all(|sid| !first.contains(sid)), "page 2 repeats page 1");
+    assert!(
+        second.iter().all(|sid| !first.contains(sid)),
+        "page 2 repeats page 1"
+    );
     let url = session.path_and_query().await;
-    assert!(url.contains("Page=1") && url.contains("PageToken=PA"), "{url}");
+    assert!(
+        url.contains("Page=1") && url.contains("PageToken=PA"),
+        "{url}"
+    );
     let summary = session
-        .wait_for("the page summary", "return document.querySelector('.pager .summary')?.textContent", |v| {
-            v.as_str().is_some_and(|s| s.contains("Page 2"))
-        })
+        .wait_for(
+            "the page summary",
+            "return document.querySelector('.pager .summary')?.textContent",
+            |v| v.as_str().is_some_and(|s| s.contains("Page 2")),
+        )
         .await;
     assert_eq!(summary.as_str(), Some("Page 2 · devices 51–100"));
 
@@ -42,9 +50,11 @@ async fn deep_link_reload_and_unknown_device() {
 
     session.open("/devices/no-such-device").await;
     let heading = session
-        .wait_for("the not-found view", "return document.querySelector('[role=alert] h2')?.textContent", |v| {
-            v.is_string()
-        })
+        .wait_for(
+            "the not-found view",
+            "return document.querySelector('[role=alert] h2')?.textContent",
+            |v| v.is_string(),
+        )
         .await;
     assert_eq!(heading.as_str(), Some("Not found"));
     session.close().await;

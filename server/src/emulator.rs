@@ -66,7 +66,10 @@ pub async fn handle(
     }
     (
         status,
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         answer.body,
     )
         .into_response()

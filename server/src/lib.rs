@@ -61,8 +61,8 @@ pub fn router(options: &Options) -> Router {
         emulator: Mutex::new(Emulator::new(&config, unix_now())),
         listen: options.listen,
     });
-    let console = ServeDir::new(&options.dist)
-        .fallback(ServeFile::new(options.dist.join("index.html")));
+    let console =
+        ServeDir::new(&options.dist).fallback(ServeFile::new(options.dist.join("index.html")));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route(
@@ -78,7 +78,9 @@ pub fn router(options: &Options) -> Router {
         .route("/v1/{*rest}", any(emulator::handle))
         .with_state(state)
         .fallback_service(console)
-        .layer(axum::extract::DefaultBodyLimit::max(emulator::MAX_BODY_BYTES))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            emulator::MAX_BODY_BYTES,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 
@@ -98,7 +100,11 @@ pub async fn serve(options: Options) -> std::io::Result<()> {
     });
     // The first line on stdout is the URL: scripts and tests read it.
     println!("console-server listening on http://{address}");
-    tracing::info!(devices = options.devices, seed = options.seed, "emulator ready");
+    tracing::info!(
+        devices = options.devices,
+        seed = options.seed,
+        "emulator ready"
+    );
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;

@@ -1,6 +1,7 @@
 //! The server's HTTP surface, called in-process.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -18,27 +19,44 @@ fn options(dist: PathBuf) -> Options {
     }
 }
 
+/// A fresh folder per call: tests run in parallel and must not rewrite each other's files.
 fn temp_dist() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("console-server-test-{}", std::process::id()));
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("console-server-test-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("index.html"), "<!doctype html><title>console</title>").unwrap();
+    std::fs::write(
+        dir.join("index.html"),
+        "<!doctype html><title>console</title>",
+    )
+    .unwrap();
     std::fs::write(dir.join("app.js"), "console.log(1)").unwrap();
     dir
 }
 
 async fn send(request: Request<Body>) -> (StatusCode, Option<String>, String) {
-    let response = router(&options(temp_dist())).oneshot(request).await.unwrap();
+    let response = router(&options(temp_dist()))
+        .oneshot(request)
+        .await
+        .unwrap();
     let status = response.status();
     let content_type = response
         .headers()
         .get(header::CONTENT_TYPE)
         .map(|v| v.to_str().unwrap().to_owned());
     let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, content_type, String::from_utf8(body.to_vec()).unwrap())
+    (
+        status,
+        content_type,
+        String::from_utf8(body.to_vec()).unwrap(),
+    )
 }
 
 fn get(uri: &str) -> Request<Body> {
-    Request::get(uri).header(header::HOST, "localhost:8080").body(Body::empty()).unwrap()
+    Request::get(uri)
+        .header(header::HOST, "localhost:8080")
+        .body(Body::empty())
+        .unwrap()
 }
 
 #[tokio::test]
@@ -57,15 +75,22 @@ async fn devices_come_from_the_emulator_with_urls_on_the_request_origin() {
     let (status, content_type, body) = send(get("/v1/Devices?PageSize=20")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(content_type.as_deref(), Some("application/json"));
-    let page: microvisor_api::ListPage<microvisor_api::Device> = serde_json::from_str(&body).unwrap();
+    let page: microvisor_api::ListPage<microvisor_api::Device> =
+        serde_json::from_str(&body).unwrap();
     assert_eq!(page.items.len(), 20);
-    assert!(page.meta.next_page_url.unwrap().starts_with("http://localhost:8080/v1/Devices?PageSize=20&Page=1&PageToken=PAUV"));
+    assert!(
+        page.meta
+            .next_page_url
+            .unwrap()
+            .starts_with("http://localhost:8080/v1/Devices?PageSize=20&Page=1&PageToken=PAUV")
+    );
 }
 
 #[tokio::test]
 async fn updates_are_form_posts() {
     let (_, _, body) = send(get("/v1/Devices?PageSize=1")).await;
-    let page: microvisor_api::ListPage<microvisor_api::Device> = serde_json::from_str(&body).unwrap();
+    let page: microvisor_api::ListPage<microvisor_api::Device> =
+        serde_json::from_str(&body).unwrap();
     let sid = page.items[0].sid.clone().unwrap();
     let request = Request::post(format!("/v1/Devices/{sid}"))
         .header(header::HOST, "localhost:8080")

@@ -20,7 +20,10 @@ impl ApiClient {
         let page_origin = web_sys::window()
             .and_then(|window| window.location().origin().ok())
             .unwrap_or_default();
-        Ok(ApiClient::new(ApiBase::new(&config.api_base, &page_origin)?))
+        Ok(ApiClient::new(ApiBase::new(
+            &config.api_base,
+            &page_origin,
+        )?))
     }
 
     pub fn base(&self) -> &ApiBase {
@@ -33,12 +36,16 @@ impl ApiClient {
     }
 
     pub async fn fetch_device(&self, id: &str) -> Result<Device, ApiError> {
-        let url = self.base.url_for(&format!("/v1/Devices/{}", encode_segment(id)))?;
+        let url = self
+            .base
+            .url_for(&format!("/v1/Devices/{}", encode_segment(id)))?;
         send_json("GET", &url, Body::None).await
     }
 
     pub async fn update_device(&self, id: &str, update: &DeviceUpdate) -> Result<Device, ApiError> {
-        let url = self.base.url_for(&format!("/v1/Devices/{}", encode_segment(id)))?;
+        let url = self
+            .base
+            .url_for(&format!("/v1/Devices/{}", encode_segment(id)))?;
         send_json("POST", &url, Body::Form(&update.to_form())).await
     }
 

@@ -94,8 +94,17 @@ mod tests {
             r#"{"code":20404,"message":"The requested resource /Devices/x was not found","more_info":"https://www.twilio.com/docs/errors/20404","status":404}"#,
         );
         assert!(err.is_not_found());
-        assert_eq!(err.to_string(), "The requested resource /Devices/x was not found");
-        assert!(matches!(err, ApiError::Api { code: Some(20404), .. }));
+        assert_eq!(
+            err.to_string(),
+            "The requested resource /Devices/x was not found"
+        );
+        assert!(matches!(
+            err,
+            ApiError::Api {
+                code: Some(20404),
+                ..
+            }
+        ));
     }
 
     #[wasm_bindgen_test]
@@ -104,6 +113,9 @@ mod tests {
         assert_eq!(err.to_string(), "HTTP 502 Bad Gateway");
         assert_eq!(err.advice(), "The API had a problem. Retry in a moment.");
         let err = ApiError::from_response(401, "", "{}");
-        assert_eq!(err.advice(), "Check the credentials the server uses for the API.");
+        assert_eq!(
+            err.advice(),
+            "Check the credentials the server uses for the API."
+        );
     }
 }

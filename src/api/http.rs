@@ -60,7 +60,11 @@ pub async fn send_json<T: DeserializeOwned>(
     // The response is complete: nothing left to abort.
     guard.0 = None;
     if !(200..300).contains(&status) {
-        return Err(ApiError::from_response(status, &response.status_text(), &text));
+        return Err(ApiError::from_response(
+            status,
+            &response.status_text(),
+            &text,
+        ));
     }
     serde_json::from_str(&text).map_err(|err| ApiError::Decode {
         status,

@@ -8,7 +8,10 @@ pub fn CopyButton(text: String, #[prop(into)] label: String) -> impl IntoView {
         if let Some(window) = web_sys::window() {
             let _ = window.navigator().clipboard().write_text(&text);
             copied.set(true);
-            set_timeout(move || copied.set(false), std::time::Duration::from_millis(1500));
+            set_timeout(
+                move || copied.set(false),
+                std::time::Duration::from_millis(1500),
+            );
         }
     };
     view! {

@@ -63,7 +63,11 @@ fn DeviceRow(device: Device, app_names: AppNames, now: i64) -> impl IntoView {
     let reported = app.reported_sid.as_deref().map(|sid| app_names.label(sid));
     let differs = device.reported_differs_from_target();
     let logging = logging_summary(&device, now);
-    let logging_class = if logging.starts_with("on") { "logging on" } else { "logging" };
+    let logging_class = if logging.starts_with("on") {
+        "logging on"
+    } else {
+        "logging"
+    };
     let updated = relative_time(device.date_updated.as_deref(), now);
     let updated_exact = device.date_updated.clone().unwrap_or_default();
     let row_sid = sid.clone();

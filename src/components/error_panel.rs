@@ -11,7 +11,11 @@ pub fn ErrorPanel(error: ApiError, on_retry: Callback<()>) -> impl IntoView {
         "Could not load"
     };
     let code = match &error {
-        ApiError::Api { code: Some(code), more_info, .. } => Some((*code, more_info.clone())),
+        ApiError::Api {
+            code: Some(code),
+            more_info,
+            ..
+        } => Some((*code, more_info.clone())),
         _ => None,
     };
     view! {

@@ -89,7 +89,10 @@ fn pager_links(client: &ApiClient, meta: &ListMeta) -> PagerLinks {
         Some(format!("/devices?{query}"))
     };
     PagerLinks {
-        first: meta.previous_page_url.as_ref().and(route(&meta.first_page_url)),
+        first: meta
+            .previous_page_url
+            .as_ref()
+            .and(route(&meta.first_page_url)),
         previous: route(&meta.previous_page_url),
         next: route(&meta.next_page_url),
     }

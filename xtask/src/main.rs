@@ -51,11 +51,9 @@ fn main() -> ExitCode {
 }
 
 fn build_console() -> Result<(), Failure> {
-    run(
-        tool_path("trunk")
-            .args(["build", "--release", "--offline"])
-            .current_dir(project_root()),
-    )
+    run(tool_path("trunk")
+        .args(["build", "--release", "--offline"])
+        .current_dir(project_root()))
 }
 
 fn serve(server_args: &[String]) -> Result<(), Failure> {
@@ -65,7 +63,10 @@ fn serve(server_args: &[String]) -> Result<(), Failure> {
     let server = project_root().join("target/release/console-server");
     println!("\nStarting the console with the emulator. Stop it with Ctrl-C.");
     let mut command = std::process::Command::new(server);
-    command.current_dir(project_root()).args(["--dist", "dist"]).args(server_args);
+    command
+        .current_dir(project_root())
+        .args(["--dist", "dist"])
+        .args(server_args);
     shell::exec(command)
 }
 
@@ -83,38 +84,85 @@ fn test() -> Result<(), Failure> {
     step("format", run(cargo().args(["fmt", "--all", "--check"])));
     step(
         "clippy (host)",
-        run(cargo().args(["clippy", "--workspace", "--exclude", "microvisor-console", "--all-targets", "--", "-D", "warnings"])),
+        run(cargo().args([
+            "clippy",
+            "--workspace",
+            "--exclude",
+            "microvisor-console",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ])),
     );
     step(
         "clippy (wasm32)",
         run(cargo().args([
-            "clippy", "--target", wasm, "--package", "microvisor-console", "--package", "microvisor-api",
-            "--package", "microvisor-sim", "--all-targets", "--", "-D", "warnings",
+            "clippy",
+            "--target",
+            wasm,
+            "--package",
+            "microvisor-console",
+            "--package",
+            "microvisor-api",
+            "--package",
+            "microvisor-sim",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
         ])),
     );
     step(
         "host unit tests",
-        run(cargo().args(["test", "--workspace", "--exclude", "microvisor-console", "--exclude", "console-e2e"])),
+        run(cargo().args([
+            "test",
+            "--workspace",
+            "--exclude",
+            "microvisor-console",
+            "--exclude",
+            "console-e2e",
+        ])),
     );
     step(
         "browser component tests",
-        run(shell::with_browser_env(cargo().args(["test", "--target", wasm, "--package", "microvisor-console"]))),
+        run(shell::with_browser_env(cargo().args([
+            "test",
+            "--target",
+            wasm,
+            "--package",
+            "microvisor-console",
+        ]))),
     );
-    let built = build_console().and_then(|()| run(cargo().args(["build", "--package", "console-server"])));
+    let built =
+        build_console().and_then(|()| run(cargo().args(["build", "--package", "console-server"])));
     let built_ok = built.is_ok();
     step("build console and server", built);
     if built_ok {
         step(
             "end-to-end tests",
-            run(shell::with_browser_env(cargo().args(["test", "--package", "console-e2e", "--", "--test-threads=1"]))
-                .env("CONSOLE_SERVER_BIN", project_root().join("target/debug/console-server"))
-                .env("CONSOLE_DIST", project_root().join("dist"))),
+            run(shell::with_browser_env(cargo().args([
+                "test",
+                "--package",
+                "console-e2e",
+                "--",
+                "--test-threads=1",
+            ]))
+            .env(
+                "CONSOLE_SERVER_BIN",
+                project_root().join("target/debug/console-server"),
+            )
+            .env("CONSOLE_DIST", project_root().join("dist"))),
         );
     }
     if failures.is_empty() {
         println!("\nxtask: every test layer passed");
         Ok(())
     } else {
-        Err(Failure(format!("{} step(s) failed: {}", failures.len(), failures.join(", "))))
+        Err(Failure(format!(
+            "{} step(s) failed: {}",
+            failures.len(),
+            failures.join(", ")
+        )))
     }
 }

@@ -5,7 +5,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::shell::{Failure, binaryen_bin_dir, cargo, output, project_root, run, tool_path, tools_dir};
+use crate::shell::{
+    Failure, binaryen_bin_dir, cargo, output, project_root, run, tool_path, tools_dir,
+};
 
 pub const TRUNK_VERSION: &str = "0.21.14";
 pub const BINARYEN_VERSION: &str = "132";
@@ -48,8 +50,11 @@ fn trunk() -> Result<(), Failure> {
         return Ok(());
     }
     println!("setup: installing {wanted} (about 11 minutes on 2 cores)");
-    run(cargo().args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]))
-        .map_err(|err| Failure(format!("{err}. Install it by hand: cargo install trunk --version {TRUNK_VERSION} --locked")))
+    run(cargo().args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"])).map_err(|err| {
+        Failure(format!(
+            "{err}. Install it by hand: cargo install trunk --version {TRUNK_VERSION} --locked"
+        ))
+    })
 }
 
 /// The `wasm-bindgen` version in Cargo.lock: the CLI must match it exactly.
@@ -66,7 +71,12 @@ fn locked_version(lock: &str, package: &str) -> Option<String> {
     while let Some(line) = lines.next() {
         if line.trim() == name_line {
             let version = lines.next()?.trim();
-            return Some(version.strip_prefix("version = \"")?.strip_suffix('"')?.to_owned());
+            return Some(
+                version
+                    .strip_prefix("version = \"")?
+                    .strip_suffix('"')?
+                    .to_owned(),
+            );
         }
     }
     None
@@ -82,14 +92,22 @@ fn wasm_bindgen() -> Result<(), Failure> {
     }
     println!("setup: installing wasm-bindgen-cli {version} (about 4 minutes)");
     // Not --locked: one of its locked dependencies is not served by the registry.
-    run(cargo().args(["install", "wasm-bindgen-cli", "--version", &format!("={version}")])).map_err(|err| {
-        Failure(format!("{err}. Install it by hand: cargo install wasm-bindgen-cli --version ={version}"))
+    run(cargo().args([
+        "install",
+        "wasm-bindgen-cli",
+        "--version",
+        &format!("={version}"),
+    ]))
+    .map_err(|err| {
+        Failure(format!(
+            "{err}. Install it by hand: cargo install wasm-bindgen-cli --version ={version}"
+        ))
     })
 }
 
 fn wasm_opt() -> Result<(), Failure> {
     let wasm_opt = binaryen_bin_dir().join("wasm-opt");
-    let present = output(&mut Command::new(&wasm_opt).arg("--version"))
+    let present = output(Command::new(&wasm_opt).arg("--version"))
         .is_some_and(|text| text.contains(&format!("version {BINARYEN_VERSION}")));
     if present {
         println!("setup: wasm-opt (binaryen {BINARYEN_VERSION}) present");
@@ -103,11 +121,13 @@ fn wasm_opt() -> Result<(), Failure> {
         ));
     }
     let prefix = tools_dir().join(format!("binaryen-{BINARYEN_VERSION}"));
-    std::fs::create_dir_all(&prefix).map_err(|err| Failure(format!("cannot create {}: {err}", prefix.display())))?;
+    std::fs::create_dir_all(&prefix)
+        .map_err(|err| Failure(format!("cannot create {}: {err}", prefix.display())))?;
     println!("setup: installing wasm-opt from npm binaryen@{BINARYEN_VERSION}");
-    run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(&prefix).arg(format!(
-        "binaryen@{BINARYEN_VERSION}"
-    )))
+    run(Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&prefix)
+        .arg(format!("binaryen@{BINARYEN_VERSION}")))
 }
 
 fn major(version_text: &str) -> Option<String> {
@@ -121,11 +141,12 @@ fn major(version_text: &str) -> Option<String> {
 fn chromium() -> Result<(), Failure> {
     let browser = output(Command::new("/usr/bin/chromium").arg("--version"));
     let driver = output(Command::new("/usr/bin/chromedriver").arg("--version"));
-    if let (Some(browser), Some(driver)) = (&browser, &driver) {
-        if major(browser).is_some() && major(browser) == major(driver) {
-            println!("setup: {} and chromedriver present", browser.trim());
-            return Ok(());
-        }
+    if let (Some(browser), Some(driver)) = (&browser, &driver)
+        && major(browser).is_some()
+        && major(browser) == major(driver)
+    {
+        println!("setup: {} and chromedriver present", browser.trim());
+        return Ok(());
     }
     let is_root = output(Command::new("id").arg("-u")).is_some_and(|id| id.trim() == "0");
     if !is_root || !Path::new("/usr/bin/apt-get").exists() {
@@ -147,14 +168,26 @@ mod tests {
     #[test]
     fn reads_versions_from_a_lock_file() {
         let lock = "[[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.130\"\n\n[[package]]\nname = \"wasm-bindgen-futures\"\nversion = \"0.4.1\"\n";
-        assert_eq!(locked_version(lock, "wasm-bindgen").as_deref(), Some("0.2.130"));
-        assert_eq!(locked_version(lock, "wasm-bindgen-futures").as_deref(), Some("0.4.1"));
+        assert_eq!(
+            locked_version(lock, "wasm-bindgen").as_deref(),
+            Some("0.2.130")
+        );
+        assert_eq!(
+            locked_version(lock, "wasm-bindgen-futures").as_deref(),
+            Some("0.4.1")
+        );
         assert_eq!(locked_version(lock, "leptos"), None);
     }
 
     #[test]
     fn compares_major_versions() {
-        assert_eq!(major("Chromium 156.0.8078.108 built on Debian").as_deref(), Some("156"));
-        assert_eq!(major("ChromeDriver 156.0.8078.108 (abc)").as_deref(), Some("156"));
+        assert_eq!(
+            major("Chromium 156.0.8078.108 built on Debian").as_deref(),
+            Some("156")
+        );
+        assert_eq!(
+            major("ChromeDriver 156.0.8078.108 (abc)").as_deref(),
+            Some("156")
+        );
     }
 }

@@ -22,7 +22,8 @@ pub fn project_root() -> PathBuf {
 
 /// Where setup keeps tools that are not cargo binaries (wasm-opt), shared by every clone.
 pub fn tools_dir() -> PathBuf {
-    let home = std::env::var_os("HOME").map_or_else(|| project_root().join("target"), PathBuf::from);
+    let home =
+        std::env::var_os("HOME").map_or_else(|| project_root().join("target"), PathBuf::from);
     home.join(".cache/microvisor-console/tools")
 }
 
@@ -35,7 +36,9 @@ pub fn cargo_bin_dir() -> PathBuf {
 }
 
 pub fn binaryen_bin_dir() -> PathBuf {
-    tools_dir().join(format!("binaryen-{}", crate::setup::BINARYEN_VERSION)).join("node_modules/.bin")
+    tools_dir()
+        .join(format!("binaryen-{}", crate::setup::BINARYEN_VERSION))
+        .join("node_modules/.bin")
 }
 
 /// PATH with the project's tools first, so trunk finds our wasm-bindgen and wasm-opt.
@@ -98,7 +101,10 @@ fn describe(command: &Command) -> String {
 pub fn exec(mut command: Command) -> Result<(), Failure> {
     use std::os::unix::process::CommandExt;
     let err = command.exec();
-    Err(Failure(format!("could not start {}: {err}", describe(&command))))
+    Err(Failure(format!(
+        "could not start {}: {err}",
+        describe(&command)
+    )))
 }
 
 #[cfg(not(unix))]

@@ -141,11 +141,21 @@ mod tests {
     #[test]
     fn decodes_the_spec_example() {
         let device: Device = serde_json::from_str(SPEC_EXAMPLE).unwrap();
-        assert_eq!(device.unique_name.as_deref(), Some("This is my device; it's a Nucleo"));
+        assert_eq!(
+            device.unique_name.as_deref(),
+            Some("This is my device; it's a Nucleo")
+        );
         assert_eq!(device.update_status(), Some(&UpdateStatus::UpToDate));
         assert_eq!(device.logging.as_ref().unwrap().enabled, Some(true));
         assert!(!device.reported_differs_from_target());
-        assert!(device.links.unwrap().device_configs.unwrap().ends_with("/Configs"));
+        assert!(
+            device
+                .links
+                .unwrap()
+                .device_configs
+                .unwrap()
+                .ends_with("/Configs")
+        );
     }
 
     #[test]

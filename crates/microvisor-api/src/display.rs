@@ -58,16 +58,28 @@ mod tests {
 
     #[test]
     fn words_logging_state() {
-        assert_eq!(logging_summary(&with_logging(Some(true), Some(3_700)), 100), "on · 1 h 0 min left");
-        assert_eq!(logging_summary(&with_logging(Some(true), Some(50)), 100), "expired");
+        assert_eq!(
+            logging_summary(&with_logging(Some(true), Some(3_700)), 100),
+            "on · 1 h 0 min left"
+        );
+        assert_eq!(
+            logging_summary(&with_logging(Some(true), Some(50)), 100),
+            "expired"
+        );
         assert_eq!(logging_summary(&with_logging(Some(true), None), 100), "on");
-        assert_eq!(logging_summary(&with_logging(Some(false), None), 100), "off");
+        assert_eq!(
+            logging_summary(&with_logging(Some(false), None), 100),
+            "off"
+        );
         assert_eq!(logging_summary(&Device::default(), 100), "unknown");
     }
 
     #[test]
     fn words_times_and_pages() {
-        assert_eq!(relative_time(Some("1970-01-01T00:05:00Z"), 600), "5 min ago");
+        assert_eq!(
+            relative_time(Some("1970-01-01T00:05:00Z"), 600),
+            "5 min ago"
+        );
         assert_eq!(relative_time(Some("garbage"), 600), "garbage");
         assert_eq!(relative_time(None, 600), "—");
         assert_eq!(page_summary(2, 25, 25, "devices"), "Page 3 · devices 51–75");

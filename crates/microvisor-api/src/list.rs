@@ -116,8 +116,9 @@ mod tests {
 
     #[test]
     fn rejects_a_list_of_something_else() {
-        let err = serde_json::from_str::<ListPage<Device>>(r#"{"apps": [], "meta": {"key": "apps"}}"#)
-            .unwrap_err();
+        let err =
+            serde_json::from_str::<ListPage<Device>>(r#"{"apps": [], "meta": {"key": "apps"}}"#)
+                .unwrap_err();
         assert!(err.to_string().contains("not `devices`"), "{err}");
         assert!(serde_json::from_str::<ListPage<Device>>(r#"{"devices": []}"#).is_err());
         assert!(serde_json::from_str::<ListPage<Device>>("[1,2]").is_err());

@@ -127,7 +127,10 @@ mod tests {
                 page_token: Some("PAUV1+".into())
             }
         );
-        assert_eq!(query.to_query_string(), "PageSize=25&Page=2&PageToken=PAUV1%2B");
+        assert_eq!(
+            query.to_query_string(),
+            "PageSize=25&Page=2&PageToken=PAUV1%2B"
+        );
         assert_eq!(PageQuery::parse(&query.to_query_string()).unwrap(), query);
     }
 
@@ -142,13 +145,25 @@ mod tests {
 
     #[test]
     fn rejects_out_of_range_and_junk() {
-        for bad in ["PageSize=0", "PageSize=1001", "PageSize=abc", "PageSize=-1", "PageSize="] {
+        for bad in [
+            "PageSize=0",
+            "PageSize=1001",
+            "PageSize=abc",
+            "PageSize=-1",
+            "PageSize=",
+        ] {
             let err = PageQuery::parse(bad).unwrap_err();
             assert_eq!(err.parameter(), "PageSize", "{bad}");
         }
         assert_eq!(PageQuery::parse("Page=-1").unwrap_err().parameter(), "Page");
-        assert_eq!(PageQuery::parse("PageToken=").unwrap_err(), PageQueryError::EmptyToken);
-        assert_eq!(PageQuery::parse("PageSize=1000").unwrap().page_size, Some(1000));
+        assert_eq!(
+            PageQuery::parse("PageToken=").unwrap_err(),
+            PageQueryError::EmptyToken
+        );
+        assert_eq!(
+            PageQuery::parse("PageSize=1000").unwrap().page_size,
+            Some(1000)
+        );
     }
 
     #[test]

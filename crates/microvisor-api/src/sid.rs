@@ -123,7 +123,10 @@ mod tests {
 
     #[test]
     fn parses_sids_of_the_right_kind_only() {
-        assert_eq!(Sid::parse(SidKind::Device, DEVICE).unwrap().as_str(), DEVICE);
+        assert_eq!(
+            Sid::parse(SidKind::Device, DEVICE).unwrap().as_str(),
+            DEVICE
+        );
         assert!(Sid::parse(SidKind::App, DEVICE).is_none());
         assert!(Sid::parse(SidKind::Device, &DEVICE[..33]).is_none());
         assert!(Sid::parse(SidKind::Device, "UV0123456789abcdef0123456789ABCDEG").is_none());
@@ -139,7 +142,10 @@ mod tests {
     #[test]
     fn unique_name_rules() {
         assert_eq!(validate_unique_name(""), Err(UniqueNameError::Empty));
-        assert_eq!(validate_unique_name(DEVICE), Err(UniqueNameError::SidShaped));
+        assert_eq!(
+            validate_unique_name(DEVICE),
+            Err(UniqueNameError::SidShaped)
+        );
         assert_eq!(
             validate_unique_name("KA0123456789abcdef0123456789abcdef"),
             Err(UniqueNameError::SidShaped)

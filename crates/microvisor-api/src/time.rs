@@ -115,7 +115,11 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_index = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     (year, month, day)
 }
@@ -172,14 +176,26 @@ mod tests {
         assert_eq!(format_iso8601(0), "1970-01-01T00:00:00Z");
         assert_eq!(format_iso8601(1_609_504_496), "2021-01-01T12:34:56Z");
         assert_eq!(parse_iso8601("2021-01-01T12:34:56Z"), Some(1_609_504_496));
-        assert_eq!(parse_iso8601("2021-01-01T12:34:56.789Z"), Some(1_609_504_496));
-        assert_eq!(parse_iso8601("2021-01-01T13:34:56+01:00"), Some(1_609_504_496));
+        assert_eq!(
+            parse_iso8601("2021-01-01T12:34:56.789Z"),
+            Some(1_609_504_496)
+        );
+        assert_eq!(
+            parse_iso8601("2021-01-01T13:34:56+01:00"),
+            Some(1_609_504_496)
+        );
         assert_eq!(parse_iso8601("2024-02-29T00:00:00Z"), Some(1_709_164_800));
     }
 
     #[test]
     fn round_trips_across_eras() {
-        for secs in [-62_135_596_800, -1, 951_782_400, 4_102_444_800, 1_700_000_000] {
+        for secs in [
+            -62_135_596_800,
+            -1,
+            951_782_400,
+            4_102_444_800,
+            1_700_000_000,
+        ] {
             assert_eq!(parse_iso8601(&format_iso8601(secs)), Some(secs), "{secs}");
         }
     }

@@ -125,7 +125,9 @@ mod tests {
     #[test]
     fn rejects_bad_booleans_and_unknown_or_repeated_names() {
         assert_eq!(
-            DeviceUpdate::from_form("LoggingEnabled=yes").unwrap_err().parameter(),
+            DeviceUpdate::from_form("LoggingEnabled=yes")
+                .unwrap_err()
+                .parameter(),
             "LoggingEnabled"
         );
         assert!(matches!(
@@ -138,7 +140,9 @@ mod tests {
         ));
         assert!(DeviceUpdate::from_form("").unwrap().is_empty());
         assert_eq!(
-            DeviceUpdate::from_form("RestartApp=TRUE").unwrap().restart_app,
+            DeviceUpdate::from_form("RestartApp=TRUE")
+                .unwrap()
+                .restart_app,
             Some(true)
         );
     }

@@ -156,16 +156,21 @@ mod tests {
     fn own_origin_urls_are_kept_on_the_base() {
         let base = same_origin();
         assert_eq!(
-            base.map_response_url("http://127.0.0.1:8080/v1/Devices/UV1").unwrap(),
+            base.map_response_url("http://127.0.0.1:8080/v1/Devices/UV1")
+                .unwrap(),
             "http://127.0.0.1:8080/v1/Devices/UV1"
         );
         let proxy = ApiBase::new("https://p.example/api/v1", "http://x").unwrap();
         assert_eq!(
-            proxy.map_response_url("https://P.example:443/api/v1/Devices").unwrap(),
+            proxy
+                .map_response_url("https://P.example:443/api/v1/Devices")
+                .unwrap(),
             "https://p.example/api/v1/Devices"
         );
         assert_eq!(
-            proxy.map_response_url("https://p.example/v1/Devices").unwrap(),
+            proxy
+                .map_response_url("https://p.example/v1/Devices")
+                .unwrap(),
             "https://p.example/api/v1/Devices"
         );
     }
@@ -212,9 +217,14 @@ mod tests {
     fn page_links_become_page_queries() {
         let base = same_origin();
         let query = base
-            .page_query_of("https://microvisor.twilio.com/v1/Devices?PageSize=25&Page=3&PageToken=PAUV9")
+            .page_query_of(
+                "https://microvisor.twilio.com/v1/Devices?PageSize=25&Page=3&PageToken=PAUV9",
+            )
             .unwrap();
-        assert_eq!(query.to_query_string(), "PageSize=25&Page=3&PageToken=PAUV9");
+        assert_eq!(
+            query.to_query_string(),
+            "PageSize=25&Page=3&PageToken=PAUV9"
+        );
         assert!(matches!(
             base.page_query_of("https://evil.example/v1/Devices?PageSize=25"),
             Err(LinkError::Url(UrlError::ForeignOrigin(_)))

@@ -147,7 +147,8 @@ impl Emulator {
         len: usize,
         position_of: impl Fn(&str) -> Option<usize>,
     ) -> Result<(PageQuery, PageWindow), SimResponse> {
-        let query = PageQuery::parse(request.query).map_err(|err| SimResponse::invalid(err.to_string()))?;
+        let query =
+            PageQuery::parse(request.query).map_err(|err| SimResponse::invalid(err.to_string()))?;
         let window = pagination::window(&query, len, position_of).map_err(|bad| {
             SimResponse::invalid(format!(
                 "PageToken '{}' is not valid: use the page URLs from a previous response.",
@@ -161,7 +162,9 @@ impl Emulator {
         let fleet = &self.fleet;
         let len = fleet.devices.len();
         let found = Self::page_window(request, len, |sid| {
-            fleet.find_device(sid).filter(|&i| fleet.devices[i].sid.as_str() == sid)
+            fleet
+                .find_device(sid)
+                .filter(|&i| fleet.devices[i].sid.as_str() == sid)
         });
         let (query, window) = match found {
             Ok(found) => found,
@@ -182,7 +185,9 @@ impl Emulator {
         match self.fleet.find_device(id) {
             Some(i) => SimResponse::json(
                 200,
-                &self.fleet.device_view(&self.fleet.devices[i], request.origin, request.now),
+                &self
+                    .fleet
+                    .device_view(&self.fleet.devices[i], request.origin, request.now),
             ),
             None => SimResponse::not_found("Devices", id),
         }
@@ -202,11 +207,19 @@ impl Emulator {
             return response;
         }
         let device = &self.fleet.devices[position];
-        SimResponse::json(200, &self.fleet.device_view(device, request.origin, request.now))
+        SimResponse::json(
+            200,
+            &self.fleet.device_view(device, request.origin, request.now),
+        )
     }
 
     /// Checks every parameter first, then applies them all: a refused update changes nothing.
-    fn apply_update(&mut self, position: usize, update: &DeviceUpdate, now: i64) -> Result<(), SimResponse> {
+    fn apply_update(
+        &mut self,
+        position: usize,
+        update: &DeviceUpdate,
+        now: i64,
+    ) -> Result<(), SimResponse> {
         if let Some(name) = &update.unique_name {
             validate_unique_name(name)
                 .map_err(|err| SimResponse::invalid(format!("UniqueName: {err}")))?;
@@ -220,7 +233,9 @@ impl Emulator {
         let target: Option<Sid> = match &update.target_app {
             Some(app) => {
                 let found = self.fleet.find_app(app).ok_or_else(|| {
-                    SimResponse::invalid(format!("TargetApp '{app}' does not name an App on this account."))
+                    SimResponse::invalid(format!(
+                        "TargetApp '{app}' does not name an App on this account."
+                    ))
                 })?;
                 Some(self.fleet.apps[found].sid.clone())
             }
@@ -257,7 +272,9 @@ impl Emulator {
         let fleet = &self.fleet;
         let len = fleet.apps.len();
         let found = Self::page_window(request, len, |sid| {
-            fleet.find_app(sid).filter(|&i| fleet.apps[i].sid.as_str() == sid)
+            fleet
+                .find_app(sid)
+                .filter(|&i| fleet.apps[i].sid.as_str() == sid)
         });
         let (query, window) = match found {
             Ok(found) => found,
@@ -276,7 +293,10 @@ impl Emulator {
 
     fn fetch_app(&self, request: &SimRequest, id: &str) -> SimResponse {
         match self.fleet.find_app(id) {
-            Some(i) => SimResponse::json(200, &self.fleet.app_view(&self.fleet.apps[i], request.origin)),
+            Some(i) => SimResponse::json(
+                200,
+                &self.fleet.app_view(&self.fleet.apps[i], request.origin),
+            ),
             None => SimResponse::not_found("Apps", id),
         }
     }

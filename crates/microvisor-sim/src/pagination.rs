@@ -32,7 +32,10 @@ pub fn window(
         }
         Some(token) => {
             let bad = || BadToken(token.to_owned());
-            let (direction, sid) = (token.get(..2).ok_or_else(bad)?, token.get(2..).ok_or_else(bad)?);
+            let (direction, sid) = (
+                token.get(..2).ok_or_else(bad)?,
+                token.get(2..).ok_or_else(bad)?,
+            );
             let anchor = position_of(sid).ok_or_else(bad)?;
             match direction {
                 "PA" => {
@@ -70,8 +73,12 @@ pub fn meta(
         };
         format!("{list_url}?{query}")
     };
-    let next_page_url = (window.end < len && window.end > window.start)
-        .then(|| url_with(window.page + 1, Some(format!("PA{}", sid_at(window.end - 1)))));
+    let next_page_url = (window.end < len && window.end > window.start).then(|| {
+        url_with(
+            window.page + 1,
+            Some(format!("PA{}", sid_at(window.end - 1))),
+        )
+    });
     let previous_page_url = (window.start > 0 && window.start < len).then(|| {
         url_with(
             window.page.saturating_sub(1),
@@ -110,10 +117,19 @@ mod tests {
         loop {
             let w = window(&query, list.len(), pos(&list)).unwrap();
             seen.extend_from_slice(&list[w.start..w.end]);
-            let m = meta(&w, list.len(), "http://h/v1/Devices", "devices", &query, |i| list[i].clone());
+            let m = meta(
+                &w,
+                list.len(),
+                "http://h/v1/Devices",
+                "devices",
+                &query,
+                |i| list[i].clone(),
+            );
             metas.push(m.clone());
             match m.next_page_url {
-                Some(next) => query = PageQuery::parse(microvisor_api::url::query_of(&next)).unwrap(),
+                Some(next) => {
+                    query = PageQuery::parse(microvisor_api::url::query_of(&next)).unwrap()
+                }
                 None => break,
             }
         }
@@ -127,16 +143,34 @@ mod tests {
         assert_eq!(metas[0].previous_page_url, None);
         assert_eq!(
             metas[1].url.as_deref(),
-            Some(format!("http://h/v1/Devices?PageSize=3&Page=1&PageToken=PA{}", list[2]).as_str())
+            Some(
+                format!(
+                    "http://h/v1/Devices?PageSize=3&Page=1&PageToken=PA{}",
+                    list[2]
+                )
+                .as_str()
+            )
         );
-        assert_eq!(metas[0].first_page_url.as_deref(), Some("http://h/v1/Devices?PageSize=3&Page=0"));
+        assert_eq!(
+            metas[0].first_page_url.as_deref(),
+            Some("http://h/v1/Devices?PageSize=3&Page=0")
+        );
     }
 
     #[test]
     fn unknown_tokens_are_refused() {
         let list = sids(3);
-        for token in ["PAUVnope", "XX", "P", "PC", "ZZ00000000000000000000000000000000000"] {
-            let query = PageQuery { page_token: Some(token.into()), ..PageQuery::first(2) };
+        for token in [
+            "PAUVnope",
+            "XX",
+            "P",
+            "PC",
+            "ZZ00000000000000000000000000000000000",
+        ] {
+            let query = PageQuery {
+                page_token: Some(token.into()),
+                ..PageQuery::first(2)
+            };
             assert!(window(&query, list.len(), pos(&list)).is_err(), "{token}");
         }
     }
@@ -144,7 +178,10 @@ mod tests {
     #[test]
     fn page_numbers_without_tokens_and_past_the_end() {
         let list = sids(5);
-        let query = PageQuery { page: Some(9), ..PageQuery::first(2) };
+        let query = PageQuery {
+            page: Some(9),
+            ..PageQuery::first(2)
+        };
         let w = window(&query, list.len(), pos(&list)).unwrap();
         assert_eq!((w.start, w.end), (5, 5));
         let m = meta(&w, list.len(), "u", "devices", &query, |i| list[i].clone());

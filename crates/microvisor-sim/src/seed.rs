@@ -62,13 +62,16 @@ impl Fleet {
         let healthy_apps = fleet.apps.len() - 1;
         for n in 0..config.devices {
             let sid = Sid::from_bits(SidKind::Device, rng.next_u128());
-            let unique_name = (!rng.chance(8)).then(|| {
-                format!("{}-{}-{:04}", rng.pick(SITES), rng.pick(KINDS), n + 1)
-            });
+            let unique_name = (!rng.chance(8))
+                .then(|| format!("{}-{}-{:04}", rng.pick(SITES), rng.pick(KINDS), n + 1));
             let date_created = EPOCH - YEAR + (n as i64 * YEAR) / (config.devices.max(1) as i64);
             let targeted_after = rng.below(90 * 86_400) as i64;
-            let target = fleet.apps[rng.below(healthy_apps as u64) as usize].sid.clone();
-            let previous = fleet.apps[rng.below(healthy_apps as u64) as usize].sid.clone();
+            let target = fleet.apps[rng.below(healthy_apps as u64) as usize]
+                .sid
+                .clone();
+            let previous = fleet.apps[rng.below(healthy_apps as u64) as usize]
+                .sid
+                .clone();
             let roll = rng.below(100);
             let (target_sid, online, standing_error) = match roll {
                 0..=4 => (None, true, None),

@@ -7,7 +7,13 @@ const ORIGIN: &str = "http://127.0.0.1:9";
 const NOW: i64 = 1_780_000_000;
 
 fn emulator(devices: usize) -> Emulator {
-    Emulator::new(&SimConfig { devices, ..SimConfig::default() }, NOW)
+    Emulator::new(
+        &SimConfig {
+            devices,
+            ..SimConfig::default()
+        },
+        NOW,
+    )
 }
 
 fn call(emu: &mut Emulator, method: Method, target: &str, body: &str, now: i64) -> SimResponse {
@@ -37,7 +43,10 @@ fn error(response: SimResponse, status: u16, code: i64) -> ApiErrorBody {
     let body: ApiErrorBody = serde_json::from_str(&response.body).unwrap();
     assert_eq!(body.code, Some(code));
     assert_eq!(body.status, Some(status));
-    assert_eq!(body.more_info, Some(format!("https://www.twilio.com/docs/errors/{code}")));
+    assert_eq!(
+        body.more_info,
+        Some(format!("https://www.twilio.com/docs/errors/{code}"))
+    );
     body
 }
 
@@ -55,19 +64,48 @@ fn first_page_has_the_spec_envelope() {
     keys.sort_unstable();
     assert_eq!(
         keys,
-        ["first_page_url", "key", "next_page_url", "page", "page_size", "previous_page_url", "url"]
+        [
+            "first_page_url",
+            "key",
+            "next_page_url",
+            "page",
+            "page_size",
+            "previous_page_url",
+            "url"
+        ]
     );
     let page: ListPage<Device> = ok(response);
     assert_eq!(page.items.len(), 50);
     assert_eq!(page.meta.page_size, Some(50));
     assert_eq!(page.meta.key.as_deref(), Some("devices"));
-    assert_eq!(page.meta.first_page_url.as_deref(), Some("http://127.0.0.1:9/v1/Devices?PageSize=50&Page=0"));
+    assert_eq!(
+        page.meta.first_page_url.as_deref(),
+        Some("http://127.0.0.1:9/v1/Devices?PageSize=50&Page=0")
+    );
     assert!(page.meta.previous_page_url.is_none());
     let next = page.meta.next_page_url.unwrap();
-    assert!(next.starts_with("http://127.0.0.1:9/v1/Devices?PageSize=50&Page=1&PageToken=PAUV"), "{next}");
+    assert!(
+        next.starts_with("http://127.0.0.1:9/v1/Devices?PageSize=50&Page=1&PageToken=PAUV"),
+        "{next}"
+    );
     let device = &page.items[0];
-    assert!(device.url.as_deref().unwrap().starts_with("http://127.0.0.1:9/v1/Devices/UV"));
-    assert!(device.links.as_ref().unwrap().device_secrets.as_deref().unwrap().ends_with("/Secrets"));
+    assert!(
+        device
+            .url
+            .as_deref()
+            .unwrap()
+            .starts_with("http://127.0.0.1:9/v1/Devices/UV")
+    );
+    assert!(
+        device
+            .links
+            .as_ref()
+            .unwrap()
+            .device_secrets
+            .as_deref()
+            .unwrap()
+            .ends_with("/Secrets")
+    );
 }
 
 #[test]
@@ -107,7 +145,13 @@ fn an_update_between_pages_neither_skips_nor_repeats() {
     let mut emu = emulator(30);
     let first: ListPage<Device> = ok(get(&mut emu, "/v1/Devices?PageSize=10"));
     let last_sid = first.items[9].sid.clone().unwrap();
-    let renamed = call(&mut emu, Method::Post, &format!("/v1/Devices/{last_sid}"), "UniqueName=moved", NOW);
+    let renamed = call(
+        &mut emu,
+        Method::Post,
+        &format!("/v1/Devices/{last_sid}"),
+        "UniqueName=moved",
+        NOW,
+    );
     assert_eq!(renamed.status, 200);
     let second: ListPage<Device> = ok(get(&mut emu, &path_of(&first.meta.next_page_url.unwrap())));
     let all: ListPage<Device> = ok(get(&mut emu, "/v1/Devices?PageSize=30"));
@@ -119,7 +163,14 @@ fn same_seed_same_fleet() {
     let a: ListPage<Device> = ok(get(&mut emulator(40), "/v1/Devices?PageSize=40"));
     let b: ListPage<Device> = ok(get(&mut emulator(40), "/v1/Devices?PageSize=40"));
     assert_eq!(a, b);
-    let other = Emulator::new(&SimConfig { devices: 40, seed: 2, ..SimConfig::default() }, NOW);
+    let other = Emulator::new(
+        &SimConfig {
+            devices: 40,
+            seed: 2,
+            ..SimConfig::default()
+        },
+        NOW,
+    );
     let mut other = other;
     let c: ListPage<Device> = ok(get(&mut other, "/v1/Devices?PageSize=40"));
     assert_ne!(a.items[0].sid, c.items[0].sid);
@@ -128,13 +179,28 @@ fn same_seed_same_fleet() {
 #[test]
 fn the_seeded_fleet_is_a_mix() {
     let page: ListPage<Device> = ok(get(&mut emulator(250), "/v1/Devices?PageSize=250"));
-    let count = |status: UpdateStatus| page.items.iter().filter(|d| d.update_status() == Some(&status)).count();
+    let count = |status: UpdateStatus| {
+        page.items
+            .iter()
+            .filter(|d| d.update_status() == Some(&status))
+            .count()
+    };
     assert!(count(UpdateStatus::UpToDate) > 100);
     assert!(count(UpdateStatus::Pending) > 10);
     assert!(count(UpdateStatus::Error) > 5);
-    let logging = page.items.iter().filter(|d| d.logging.as_ref().unwrap().enabled == Some(true)).count();
+    let logging = page
+        .items
+        .iter()
+        .filter(|d| d.logging.as_ref().unwrap().enabled == Some(true))
+        .count();
     assert!((20..100).contains(&logging), "{logging}");
-    assert!(page.items.iter().filter(|d| d.unique_name.is_some()).count() > 200);
+    assert!(
+        page.items
+            .iter()
+            .filter(|d| d.unique_name.is_some())
+            .count()
+            > 200
+    );
 }
 
 #[test]
@@ -142,8 +208,14 @@ fn fetch_by_sid_or_unique_name() {
     let mut emu = emulator(20);
     let page: ListPage<Device> = ok(get(&mut emu, "/v1/Devices?PageSize=20"));
     let named = page.items.iter().find(|d| d.unique_name.is_some()).unwrap();
-    let by_sid: Device = ok(get(&mut emu, &format!("/v1/Devices/{}", named.sid.as_ref().unwrap())));
-    let by_name: Device = ok(get(&mut emu, &format!("/v1/Devices/{}", named.unique_name.as_ref().unwrap())));
+    let by_sid: Device = ok(get(
+        &mut emu,
+        &format!("/v1/Devices/{}", named.sid.as_ref().unwrap()),
+    ));
+    let by_name: Device = ok(get(
+        &mut emu,
+        &format!("/v1/Devices/{}", named.unique_name.as_ref().unwrap()),
+    ));
     assert_eq!(&by_sid, named);
     assert_eq!(by_sid, by_name);
 }
@@ -151,11 +223,23 @@ fn fetch_by_sid_or_unique_name() {
 #[test]
 fn unknown_resources_paths_and_methods() {
     let mut emu = emulator(5);
-    let body = error(get(&mut emu, "/v1/Devices/UV00000000000000000000000000000000"), 404, 20404);
-    assert!(body.message.unwrap().contains("UV00000000000000000000000000000000"));
+    let body = error(
+        get(&mut emu, "/v1/Devices/UV00000000000000000000000000000000"),
+        404,
+        20404,
+    );
+    assert!(
+        body.message
+            .unwrap()
+            .contains("UV00000000000000000000000000000000")
+    );
     error(get(&mut emu, "/v1/Devices/no-such-name"), 404, 20404);
     error(get(&mut emu, "/v1/Nothing"), 404, 20404);
-    error(call(&mut emu, Method::Delete, "/v1/Devices", "", NOW), 405, 20004);
+    error(
+        call(&mut emu, Method::Delete, "/v1/Devices", "", NOW),
+        405,
+        20004,
+    );
 }
 
 #[test]
@@ -184,24 +268,63 @@ fn rename_checks_and_applies() {
     let mut emu = emulator(10);
     let page: ListPage<Device> = ok(get(&mut emu, "/v1/Devices?PageSize=10"));
     let sid = page.items[0].sid.clone().unwrap();
-    let taken = page.items.iter().skip(1).find_map(|d| d.unique_name.clone()).unwrap();
+    let taken = page
+        .items
+        .iter()
+        .skip(1)
+        .find_map(|d| d.unique_name.clone())
+        .unwrap();
     let path = format!("/v1/Devices/{sid}");
-    let renamed: Device = ok(call(&mut emu, Method::Post, &path, "UniqueName=pump+%C3%BC+7", NOW + 5));
+    let renamed: Device = ok(call(
+        &mut emu,
+        Method::Post,
+        &path,
+        "UniqueName=pump+%C3%BC+7",
+        NOW + 5,
+    ));
     assert_eq!(renamed.unique_name.as_deref(), Some("pump ü 7"));
-    assert_eq!(renamed.date_updated.as_deref(), Some(microvisor_api::time::format_iso8601(NOW + 5).as_str()));
+    assert_eq!(
+        renamed.date_updated.as_deref(),
+        Some(microvisor_api::time::format_iso8601(NOW + 5).as_str())
+    );
     let fetched: Device = ok(get(&mut emu, "/v1/Devices/pump%20%C3%BC%207"));
     assert_eq!(fetched.sid.as_deref(), Some(sid.as_str()));
 
-    for body in ["UniqueName=", "UniqueName=UV0123456789abcdef0123456789abcdef"] {
-        let message = error(call(&mut emu, Method::Post, &path, body, NOW), 400, 20001).message.unwrap();
+    for body in [
+        "UniqueName=",
+        "UniqueName=UV0123456789abcdef0123456789abcdef",
+    ] {
+        let message = error(call(&mut emu, Method::Post, &path, body, NOW), 400, 20001)
+            .message
+            .unwrap();
         assert!(message.contains("UniqueName"), "{message}");
     }
-    let message = error(call(&mut emu, Method::Post, &path, &format!("UniqueName={taken}"), NOW), 400, 20001)
-        .message
-        .unwrap();
+    let message = error(
+        call(
+            &mut emu,
+            Method::Post,
+            &path,
+            &format!("UniqueName={taken}"),
+            NOW,
+        ),
+        400,
+        20001,
+    )
+    .message
+    .unwrap();
     assert!(message.contains("already used"), "{message}");
     // A refused update changes nothing, even the parts that were valid.
-    error(call(&mut emu, Method::Post, &path, "LoggingEnabled=true&TargetApp=nope", NOW), 400, 20001);
+    error(
+        call(
+            &mut emu,
+            Method::Post,
+            &path,
+            "LoggingEnabled=true&TargetApp=nope",
+            NOW,
+        ),
+        400,
+        20001,
+    );
     let after: Device = ok(get(&mut emu, &path));
     assert_eq!(after, fetched);
 }
@@ -210,13 +333,30 @@ fn rename_checks_and_applies() {
 fn deploy_goes_pending_then_up_to_date() {
     let mut emu = emulator(40);
     let apps: ListPage<App> = ok(get(&mut emu, "/v1/Apps"));
-    let app = apps.items.iter().find(|a| a.unique_name.as_deref() == Some("sensor-hub-0.9.7")).unwrap();
+    let app = apps
+        .items
+        .iter()
+        .find(|a| a.unique_name.as_deref() == Some("sensor-hub-0.9.7"))
+        .unwrap();
     // Pick a device that is online: one currently up to date.
     let page: ListPage<Device> = ok(get(&mut emu, "/v1/Devices?PageSize=40"));
-    let device = page.items.iter().find(|d| d.update_status() == Some(&UpdateStatus::UpToDate) && d.app.as_ref().unwrap().target_sid.is_some()).unwrap();
+    let device = page
+        .items
+        .iter()
+        .find(|d| {
+            d.update_status() == Some(&UpdateStatus::UpToDate)
+                && d.app.as_ref().unwrap().target_sid.is_some()
+        })
+        .unwrap();
     let path = format!("/v1/Devices/{}", device.sid.as_ref().unwrap());
 
-    let pending: Device = ok(call(&mut emu, Method::Post, &path, "TargetApp=sensor-hub-0.9.7", NOW));
+    let pending: Device = ok(call(
+        &mut emu,
+        Method::Post,
+        &path,
+        "TargetApp=sensor-hub-0.9.7",
+        NOW,
+    ));
     let state = pending.app.unwrap();
     assert_eq!(state.update_status, Some(UpdateStatus::Pending));
     assert_eq!(state.target_sid, app.sid);
@@ -229,7 +369,13 @@ fn deploy_goes_pending_then_up_to_date() {
     assert_eq!(state.reported_sid, app.sid);
     assert_eq!(state.target_hash, app.hash);
 
-    let broken: Device = ok(call(&mut emu, Method::Post, &path, "TargetApp=broken-build-0.0.1", NOW + 10));
+    let broken: Device = ok(call(
+        &mut emu,
+        Method::Post,
+        &path,
+        "TargetApp=broken-build-0.0.1",
+        NOW + 10,
+    ));
     assert_eq!(broken.update_status(), Some(&UpdateStatus::Pending));
     let failed: Device = ok(call(&mut emu, Method::Get, &path, "", NOW + 20));
     assert_eq!(failed.update_status(), Some(&UpdateStatus::Error));
@@ -241,14 +387,35 @@ fn logging_opens_a_24_hour_window_and_closes() {
     let mut emu = emulator(3);
     let sid = first_device(&mut emu).sid.unwrap();
     let path = format!("/v1/Devices/{sid}");
-    let on: Device = ok(call(&mut emu, Method::Post, &path, "LoggingEnabled=true", NOW));
+    let on: Device = ok(call(
+        &mut emu,
+        Method::Post,
+        &path,
+        "LoggingEnabled=true",
+        NOW,
+    ));
     let logging = on.logging.unwrap();
     assert_eq!(logging.enabled, Some(true));
-    assert_eq!(logging.date_expires, Some(microvisor_api::time::format_iso8601(NOW + 86_400)));
+    assert_eq!(
+        logging.date_expires,
+        Some(microvisor_api::time::format_iso8601(NOW + 86_400))
+    );
     let expired: Device = ok(call(&mut emu, Method::Get, &path, "", NOW + 86_400));
     assert_eq!(expired.logging.unwrap().enabled, Some(false));
-    ok::<Device>(call(&mut emu, Method::Post, &path, "LoggingEnabled=true", NOW));
-    let off: Device = ok(call(&mut emu, Method::Post, &path, "LoggingEnabled=false", NOW));
+    ok::<Device>(call(
+        &mut emu,
+        Method::Post,
+        &path,
+        "LoggingEnabled=true",
+        NOW,
+    ));
+    let off: Device = ok(call(
+        &mut emu,
+        Method::Post,
+        &path,
+        "LoggingEnabled=false",
+        NOW,
+    ));
     assert_eq!(off.logging.unwrap().date_expires, None);
 }
 
@@ -256,13 +423,23 @@ fn logging_opens_a_24_hour_window_and_closes() {
 fn restart_reports_back_like_a_deploy() {
     let mut emu = emulator(40);
     let page: ListPage<Device> = ok(get(&mut emu, "/v1/Devices?PageSize=40"));
-    let device = page.items.iter().find(|d| d.update_status() == Some(&UpdateStatus::UpToDate) && d.app.as_ref().unwrap().target_sid.is_some()).unwrap();
+    let device = page
+        .items
+        .iter()
+        .find(|d| {
+            d.update_status() == Some(&UpdateStatus::UpToDate)
+                && d.app.as_ref().unwrap().target_sid.is_some()
+        })
+        .unwrap();
     let path = format!("/v1/Devices/{}", device.sid.as_ref().unwrap());
     let restarted: Device = ok(call(&mut emu, Method::Post, &path, "RestartApp=true", NOW));
     assert_eq!(restarted.update_status(), Some(&UpdateStatus::Pending));
     let settled: Device = ok(call(&mut emu, Method::Get, &path, "", NOW + 60));
     assert_eq!(settled.update_status(), Some(&UpdateStatus::UpToDate));
-    assert_eq!(settled.app.as_ref().unwrap().target_sid, device.app.as_ref().unwrap().target_sid);
+    assert_eq!(
+        settled.app.as_ref().unwrap().target_sid,
+        device.app.as_ref().unwrap().target_sid
+    );
 }
 
 #[test]
@@ -280,9 +457,19 @@ fn writes_must_be_form_encoded() {
     });
     let body = error(response, 400, 20001);
     assert!(body.message.unwrap().contains("x-www-form-urlencoded"));
-    let message = error(call(&mut emu, Method::Post, &format!("/v1/Devices/{sid}"), "LoggingEnabled=maybe", NOW), 400, 20001)
-        .message
-        .unwrap();
+    let message = error(
+        call(
+            &mut emu,
+            Method::Post,
+            &format!("/v1/Devices/{sid}"),
+            "LoggingEnabled=maybe",
+            NOW,
+        ),
+        400,
+        20001,
+    )
+    .message
+    .unwrap();
     assert!(message.contains("LoggingEnabled"));
 }
 
@@ -294,7 +481,10 @@ fn apps_list_and_fetch() {
     assert!(apps.meta.next_page_url.is_some());
     let app = &apps.items[0];
     assert!(app.hash.as_deref().unwrap().starts_with("sha256:"));
-    let by_name: App = ok(get(&mut emu, &format!("/v1/Apps/{}", app.unique_name.as_ref().unwrap())));
+    let by_name: App = ok(get(
+        &mut emu,
+        &format!("/v1/Apps/{}", app.unique_name.as_ref().unwrap()),
+    ));
     assert_eq!(&by_name, app);
     let next: ListPage<App> = ok(get(&mut emu, &path_of(&apps.meta.next_page_url.unwrap())));
     assert_eq!(next.items.len(), 2);
