@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::shell::{Failure, cargo, project_root, run, tool_path};
+use crate::shell::{Failure, Tally, cargo, project_root, run, run_tests, tool_path};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Microvisor Fleet Console tasks")]
@@ -73,16 +73,17 @@ fn serve(server_args: &[String]) -> Result<(), Failure> {
 fn test() -> Result<(), Failure> {
     setup::all(true)?;
     let wasm = "wasm32-unknown-unknown";
-    let mut failures = Vec::new();
-    let mut step = |name: &str, result: Result<(), Failure>| {
+    let mut failures: Vec<String> = Vec::new();
+    let mut tally = Tally::default();
+    let mut check = |name: &str, result: Result<(), Failure>| {
         if let Err(failure) = result {
             eprintln!("xtask: FAILED {name}: {failure}");
             failures.push(name.to_owned());
         }
     };
 
-    step("format", run(cargo().args(["fmt", "--all", "--check"])));
-    step(
+    check("format", run(cargo().args(["fmt", "--all", "--check"])));
+    check(
         "clippy (host)",
         run(cargo().args([
             "clippy",
@@ -95,7 +96,7 @@ fn test() -> Result<(), Failure> {
             "warnings",
         ])),
     );
-    step(
+    check(
         "clippy (wasm32)",
         run(cargo().args([
             "clippy",
@@ -113,49 +114,61 @@ fn test() -> Result<(), Failure> {
             "warnings",
         ])),
     );
-    step(
+    check(
         "host unit tests",
-        run(cargo().args([
-            "test",
-            "--workspace",
-            "--exclude",
-            "microvisor-console",
-            "--exclude",
-            "console-e2e",
-        ])),
+        run_tests(
+            cargo().args([
+                "test",
+                "--workspace",
+                "--exclude",
+                "microvisor-console",
+                "--exclude",
+                "console-e2e",
+            ]),
+            &mut tally,
+        ),
     );
-    step(
+    check(
         "browser component tests",
-        run(shell::with_browser_env(cargo().args([
-            "test",
-            "--target",
-            wasm,
-            "--package",
-            "microvisor-console",
-        ]))),
+        run_tests(
+            shell::with_browser_env(cargo().args([
+                "test",
+                "--target",
+                wasm,
+                "--package",
+                "microvisor-console",
+            ])),
+            &mut tally,
+        ),
     );
     let built =
         build_console().and_then(|()| run(cargo().args(["build", "--package", "console-server"])));
     let built_ok = built.is_ok();
-    step("build console and server", built);
+    check("build console and server", built);
     if built_ok {
-        step(
+        check(
             "end-to-end tests",
-            run(shell::with_browser_env(cargo().args([
-                "test",
-                "--package",
-                "console-e2e",
-                "--",
-                "--test-threads=1",
-            ]))
-            .env(
-                "CONSOLE_SERVER_BIN",
-                project_root().join("target/debug/console-server"),
-            )
-            .env("CONSOLE_DIST", project_root().join("dist"))),
+            run_tests(
+                shell::with_browser_env(cargo().args([
+                    "test",
+                    "--package",
+                    "console-e2e",
+                    "--",
+                    "--test-threads=1",
+                ]))
+                .env(
+                    "CONSOLE_SERVER_BIN",
+                    project_root().join("target/debug/console-server"),
+                )
+                .env("CONSOLE_DIST", project_root().join("dist")),
+                &mut tally,
+            ),
         );
     }
-    if failures.is_empty() {
+    if tally.passed == 0 {
+        failures.push("no test ran".to_owned());
+    }
+    let outcome = if failures.is_empty() {
         println!("\nxtask: every test layer passed");
         Ok(())
     } else {
@@ -164,5 +177,8 @@ fn test() -> Result<(), Failure> {
             failures.len(),
             failures.join(", ")
         )))
-    }
+    };
+    // The closing line: every test counted across all layers.
+    println!("tests: {} passed, {} failed", tally.passed, tally.failed);
+    outcome
 }

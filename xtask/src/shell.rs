@@ -80,6 +80,60 @@ pub fn run(command: &mut Command) -> Result<(), Failure> {
     }
 }
 
+/// Passed and failed test counts, summed over every `test result:` line a run printed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    pub passed: u64,
+    pub failed: u64,
+}
+
+impl Tally {
+    /// Adds the counts of a libtest summary line such as
+    /// `test result: ok. 14 passed; 0 failed; 0 ignored; ...`.
+    pub fn add_line(&mut self, line: &str) {
+        let Some(summary) = line.trim().strip_prefix("test result: ") else {
+            return;
+        };
+        for part in summary.split([';', '.']) {
+            let mut words = part.split_whitespace();
+            let (Some(count), Some(what)) = (words.next(), words.next()) else {
+                continue;
+            };
+            let Ok(count) = count.parse::<u64>() else {
+                continue;
+            };
+            match what {
+                "passed" => self.passed += count,
+                "failed" => self.failed += count,
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Like `run`, echoing stdout while counting the tests it reports.
+pub fn run_tests(command: &mut Command, tally: &mut Tally) -> Result<(), Failure> {
+    use std::io::{BufRead, BufReader, Write};
+    let shown = describe(command);
+    println!("\n$ {shown}");
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|err| Failure(format!("could not start `{shown}`: {err}")))?;
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            tally.add_line(&line);
+            println!("{line}");
+            let _ = std::io::stdout().flush();
+        }
+    }
+    match child.wait() {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(Failure(format!("`{shown}` failed ({status})"))),
+        Err(err) => Err(Failure(format!("`{shown}` did not finish: {err}"))),
+    }
+}
+
 /// The command's stdout, or `None` when it cannot run or fails.
 pub fn output(command: &mut Command) -> Option<String> {
     let out = command.output().ok()?;
@@ -110,4 +164,27 @@ pub fn exec(mut command: Command) -> Result<(), Failure> {
 #[cfg(not(unix))]
 pub fn exec(mut command: Command) -> Result<(), Failure> {
     run(&mut command)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Tally;
+
+    #[test]
+    fn tallies_libtest_summaries() {
+        let mut tally = Tally::default();
+        tally.add_line("test result: ok. 14 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.02s");
+        tally.add_line(
+            "test result: FAILED. 5 passed; 1 failed; 0 ignored; 0 filtered out; finished in 0.08s",
+        );
+        tally.add_line("running 3 tests");
+        tally.add_line("test foo ... ok");
+        assert_eq!(
+            tally,
+            Tally {
+                passed: 19,
+                failed: 1
+            }
+        );
+    }
 }
