@@ -79,7 +79,7 @@ async fn device_table_renders_one_row_per_device_with_names_and_badges() {
         ["pump-fw-1.0"]
     );
     let reported = texts(&host, "td.differs");
-    assert_eq!(reported, ["KA9 (differs from target)"]);
+    assert_eq!(reported, ["KA9 ≠ target"]);
     assert_eq!(texts(&host, "tbody time")[0], "10 min ago");
 }
 

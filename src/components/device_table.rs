@@ -89,7 +89,11 @@ fn DeviceRow(device: Device, app_names: AppNames, now: i64) -> impl IntoView {
             <td>{target.unwrap_or_else(|| "—".to_owned())}</td>
             <td class:differs=differs>
                 {reported.unwrap_or_else(|| "—".to_owned())}
-                {differs.then(|| view! { <span class="note">" (differs from target)"</span> })}
+                {differs.then(|| view! {
+                    <span class="note" title="The device reports a different app than its target">
+                        " ≠ target"
+                    </span>
+                })}
             </td>
             <td class=logging_class>{logging}</td>
             <td><time datetime=updated_exact.clone() title=updated_exact>{updated}</time></td>
