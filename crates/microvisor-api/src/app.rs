@@ -26,3 +26,13 @@ pub struct AppLinks {
 impl ListResource for App {
     const KEY: &'static str = "apps";
 }
+
+/// `GET /v1/Apps/{AppSid}/Manifest`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AppManifest {
+    pub app_sid: Option<String>,
+    pub hash: Option<String>,
+    pub encoded_bytes: Option<String>,
+    pub url: Option<String>,
+}

@@ -6,6 +6,7 @@
 //! never fails on a response the real service might send.
 
 pub mod app;
+pub mod config;
 pub mod device;
 pub mod display;
 pub mod error;
@@ -16,7 +17,8 @@ pub mod time;
 pub mod update;
 pub mod url;
 
-pub use app::App;
+pub use app::{App, AppManifest};
+pub use config::{Config, KeyValueError, KeyValueForm, Secret};
 pub use device::{Device, DeviceApp, DeviceLinks, DeviceLogging, UpdateStatus};
 pub use error::ApiErrorBody;
 pub use list::{ListMeta, ListPage, ListResource};

@@ -27,7 +27,10 @@ impl SidKind {
 }
 
 /// A validated SID of a known kind.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct Sid(String);
 
 impl Sid {

@@ -11,7 +11,9 @@ mod handler;
 mod pagination;
 mod rng;
 mod seed;
+mod store;
 
-pub use fleet::{AppRecord, DeviceRecord, Fleet};
+pub use fleet::{AppRecord, ConfigRecord, DeviceRecord, Fleet, Lifecycle, SecretRecord};
 pub use handler::{Emulator, Method, SimRequest, SimResponse};
 pub use seed::SimConfig;
+pub use store::{Change, RecordKind, RecordWrite};

@@ -4,7 +4,8 @@ use microvisor_api::{ApiErrorBody, App, Device, ListPage, UpdateStatus};
 use microvisor_sim::{Emulator, Method, SimConfig, SimRequest, SimResponse};
 
 const ORIGIN: &str = "http://127.0.0.1:9";
-const NOW: i64 = 1_780_000_000;
+const NOW: i64 = 1_780_000_000_000;
+const SECOND: i64 = 1000;
 
 fn emulator(devices: usize) -> Emulator {
     Emulator::new(
@@ -16,6 +17,19 @@ fn emulator(devices: usize) -> Emulator {
     )
 }
 
+fn emulator_with(devices: usize, failure_rate: f64) -> Emulator {
+    let mut config = SimConfig {
+        devices,
+        ..SimConfig::default()
+    };
+    config.lifecycle.update_failure_rate = failure_rate;
+    Emulator::new(&config, NOW)
+}
+
+fn iso(ms: i64) -> String {
+    microvisor_api::time::format_iso8601(ms / 1000)
+}
+
 fn call(emu: &mut Emulator, method: Method, target: &str, body: &str, now: i64) -> SimResponse {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     emu.handle(&SimRequest {
@@ -25,7 +39,7 @@ fn call(emu: &mut Emulator, method: Method, target: &str, body: &str, now: i64) 
         query,
         content_type: Some("application/x-www-form-urlencoded"),
         body: body.as_bytes(),
-        now,
+        now_ms: now,
     })
 }
 
@@ -280,12 +294,12 @@ fn rename_checks_and_applies() {
         Method::Post,
         &path,
         "UniqueName=pump+%C3%BC+7",
-        NOW + 5,
+        NOW + 5 * SECOND,
     ));
     assert_eq!(renamed.unique_name.as_deref(), Some("pump ü 7"));
     assert_eq!(
         renamed.date_updated.as_deref(),
-        Some(microvisor_api::time::format_iso8601(NOW + 5).as_str())
+        Some(iso(NOW + 5 * SECOND).as_str())
     );
     let fetched: Device = ok(get(&mut emu, "/v1/Devices/pump%20%C3%BC%207"));
     assert_eq!(fetched.sid.as_deref(), Some(sid.as_str()));
@@ -329,55 +343,83 @@ fn rename_checks_and_applies() {
     assert_eq!(after, fetched);
 }
 
-#[test]
-fn deploy_goes_pending_then_up_to_date() {
-    let mut emu = emulator(40);
-    let apps: ListPage<App> = ok(get(&mut emu, "/v1/Apps"));
-    let app = apps
-        .items
-        .iter()
-        .find(|a| a.unique_name.as_deref() == Some("sensor-hub-0.9.7"))
-        .unwrap();
-    // Pick a device that is online: one currently up to date.
-    let page: ListPage<Device> = ok(get(&mut emu, "/v1/Devices?PageSize=40"));
+fn an_online_device(emu: &mut Emulator) -> (Device, String) {
+    let page: ListPage<Device> = ok(get(emu, "/v1/Devices?PageSize=40"));
     let device = page
         .items
-        .iter()
+        .into_iter()
         .find(|d| {
-            d.update_status() == Some(&UpdateStatus::UpToDate)
+            d.update_status() != Some(&UpdateStatus::Pending)
                 && d.app.as_ref().unwrap().target_sid.is_some()
         })
         .unwrap();
     let path = format!("/v1/Devices/{}", device.sid.as_ref().unwrap());
+    (device, path)
+}
 
-    let pending: Device = ok(call(
-        &mut emu,
-        Method::Post,
-        &path,
-        "TargetApp=sensor-hub-0.9.7",
-        NOW,
-    ));
+#[test]
+fn deploy_goes_pending_then_up_to_date_after_the_jittered_delay() {
+    let mut emu = emulator_with(40, 0.0);
+    let apps: ListPage<App> = ok(get(&mut emu, "/v1/Apps"));
+    let app = apps.items[3].clone();
+    let (_, path) = an_online_device(&mut emu);
+
+    let body = format!("TargetApp={}", app.unique_name.as_ref().unwrap());
+    let pending: Device = ok(call(&mut emu, Method::Post, &path, &body, NOW));
     let state = pending.app.unwrap();
     assert_eq!(state.update_status, Some(UpdateStatus::Pending));
     assert_eq!(state.target_sid, app.sid);
+    assert_eq!(state.date_targeted, Some(iso(NOW)));
     assert_eq!(state.reported_sid, None);
     assert_eq!(state.update_error_code, Some(0));
+    assert_eq!(pending.date_updated, Some(iso(NOW)));
 
-    let later: Device = ok(call(&mut emu, Method::Get, &path, "", NOW + 6));
+    // The delay is 50–150 % of 5 s: still pending before 2.5 s, settled after 7.5 s.
+    let early: Device = ok(call(&mut emu, Method::Get, &path, "", NOW + 2_499));
+    assert_eq!(early.update_status(), Some(&UpdateStatus::Pending));
+    let later: Device = ok(call(&mut emu, Method::Get, &path, "", NOW + 7_500));
     let state = later.app.unwrap();
     assert_eq!(state.update_status, Some(UpdateStatus::UpToDate));
     assert_eq!(state.reported_sid, app.sid);
     assert_eq!(state.target_hash, app.hash);
+    assert!(state.date_reported.is_some());
+}
 
-    let broken: Device = ok(call(
-        &mut emu,
-        Method::Post,
-        &path,
-        "TargetApp=broken-build-0.0.1",
-        NOW + 10,
-    ));
-    assert_eq!(broken.update_status(), Some(&UpdateStatus::Pending));
-    let failed: Device = ok(call(&mut emu, Method::Get, &path, "", NOW + 20));
+#[test]
+fn delays_are_jittered_across_devices() {
+    let mut emu = emulator_with(200, 0.0);
+    let page: ListPage<Device> = ok(get(&mut emu, "/v1/Devices?PageSize=200"));
+    let mut settled_at = Vec::new();
+    for device in page.items.iter().take(20) {
+        let path = format!("/v1/Devices/{}", device.sid.as_ref().unwrap());
+        ok::<Device>(call(&mut emu, Method::Post, &path, "RestartApp=true", NOW));
+        let first_settled = (0..=16)
+            .map(|half_seconds| NOW + half_seconds * 500)
+            .find(|&t| {
+                let d: Device = ok(call(&mut emu, Method::Get, &path, "", t));
+                d.update_status() == Some(&UpdateStatus::UpToDate)
+            })
+            .unwrap();
+        settled_at.push(first_settled);
+    }
+    settled_at.sort_unstable();
+    settled_at.dedup();
+    assert!(settled_at.len() >= 4, "{settled_at:?}");
+    assert!(
+        settled_at
+            .iter()
+            .all(|&t| (NOW + 2_500..=NOW + 7_500).contains(&t))
+    );
+}
+
+#[test]
+fn failing_deploys_end_in_error_with_a_code() {
+    let mut emu = emulator_with(40, 1.0);
+    let (_, path) = an_online_device(&mut emu);
+    let apps: ListPage<App> = ok(get(&mut emu, "/v1/Apps"));
+    let body = format!("TargetApp={}", apps.items[0].sid.as_ref().unwrap());
+    ok::<Device>(call(&mut emu, Method::Post, &path, &body, NOW));
+    let failed: Device = ok(call(&mut emu, Method::Get, &path, "", NOW + 8 * SECOND));
     assert_eq!(failed.update_status(), Some(&UpdateStatus::Error));
     assert_ne!(failed.app.unwrap().update_error_code, Some(0));
 }
@@ -396,11 +438,14 @@ fn logging_opens_a_24_hour_window_and_closes() {
     ));
     let logging = on.logging.unwrap();
     assert_eq!(logging.enabled, Some(true));
-    assert_eq!(
-        logging.date_expires,
-        Some(microvisor_api::time::format_iso8601(NOW + 86_400))
-    );
-    let expired: Device = ok(call(&mut emu, Method::Get, &path, "", NOW + 86_400));
+    assert_eq!(logging.date_expires, Some(iso(NOW + 86_400 * SECOND)));
+    let expired: Device = ok(call(
+        &mut emu,
+        Method::Get,
+        &path,
+        "",
+        NOW + 86_400 * SECOND,
+    ));
     assert_eq!(expired.logging.unwrap().enabled, Some(false));
     ok::<Device>(call(
         &mut emu,
@@ -434,7 +479,8 @@ fn restart_reports_back_like_a_deploy() {
     let path = format!("/v1/Devices/{}", device.sid.as_ref().unwrap());
     let restarted: Device = ok(call(&mut emu, Method::Post, &path, "RestartApp=true", NOW));
     assert_eq!(restarted.update_status(), Some(&UpdateStatus::Pending));
-    let settled: Device = ok(call(&mut emu, Method::Get, &path, "", NOW + 60));
+    // A restart is not a deploy: it never fails, even at a failure rate of 1.
+    let settled: Device = ok(call(&mut emu, Method::Get, &path, "", NOW + 60 * SECOND));
     assert_eq!(settled.update_status(), Some(&UpdateStatus::UpToDate));
     assert_eq!(
         settled.app.as_ref().unwrap().target_sid,
@@ -453,7 +499,7 @@ fn writes_must_be_form_encoded() {
         query: "",
         content_type: Some("application/json"),
         body: br#"{"UniqueName":"x"}"#,
-        now: NOW,
+        now_ms: NOW,
     });
     let body = error(response, 400, 20001);
     assert!(body.message.unwrap().contains("x-www-form-urlencoded"));
