@@ -11,11 +11,10 @@ use tower::ServiceExt;
 
 fn options(dist: PathBuf) -> Options {
     Options {
-        listen: "127.0.0.1:8080".parse().unwrap(),
         dist,
         devices: 60,
         seed: 7,
-        install_delay: 6,
+        ..Options::defaults()
     }
 }
 
@@ -36,6 +35,7 @@ fn temp_dist() -> PathBuf {
 
 async fn send(request: Request<Body>) -> (StatusCode, Option<String>, String) {
     let response = router(&options(temp_dist()))
+        .unwrap()
         .oneshot(request)
         .await
         .unwrap();
@@ -133,4 +133,121 @@ async fn console_routes_fall_back_to_index_html() {
     }
     let (status, _, body) = send(get("/app.js")).await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "console.log(1)"));
+}
+
+async fn send_to(
+    options: &Options,
+    request: Request<Body>,
+) -> (StatusCode, Option<String>, String) {
+    let response = router(options).unwrap().oneshot(request).await.unwrap();
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body = match response.into_body().collect().await {
+        Ok(body) => String::from_utf8(body.to_bytes().to_vec()).unwrap(),
+        Err(_) => "<dropped>".to_owned(),
+    };
+    (status, retry_after, body)
+}
+
+#[tokio::test]
+async fn auth_requires_the_configured_basic_credentials() {
+    let options = Options {
+        auth: Some("ACtest:secret".into()),
+        ..options(temp_dist())
+    };
+    let (status, _, body) = send_to(&options, get("/v1/Devices")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body.contains("20003"), "{body}");
+    let wrong = Request::get("/v1/Devices")
+        .header(header::AUTHORIZATION, "Basic QUN0ZXN0Ondyb25n")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send_to(&options, wrong).await.0, StatusCode::UNAUTHORIZED);
+    // base64("ACtest:secret")
+    let right = Request::get("/v1/Devices")
+        .header(header::AUTHORIZATION, "Basic QUN0ZXN0OnNlY3JldA==")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send_to(&options, right).await.0, StatusCode::OK);
+    assert_eq!(send_to(&options, get("/healthz")).await.0, StatusCode::OK);
+}
+
+fn temp_state() -> PathBuf {
+    temp_dist().join("state.sqlite")
+}
+
+fn rename(sid: &str, name: &str) -> Request<Body> {
+    Request::post(format!("/v1/Devices/{sid}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("UniqueName={name}")))
+        .unwrap()
+}
+
+async fn first_sid(options: &Options) -> String {
+    let (_, _, body) = send_to(options, get("/v1/Devices?PageSize=1")).await;
+    let page: microvisor_api::ListPage<microvisor_api::Device> =
+        serde_json::from_str(&body).unwrap();
+    page.items[0].sid.clone().unwrap()
+}
+
+#[tokio::test]
+async fn faults_answer_like_the_service_and_never_apply_a_write() {
+    let state = temp_state();
+    let calm = Options {
+        state: Some(state.clone()),
+        ..options(temp_dist())
+    };
+    let sid = first_sid(&calm).await;
+    let stormy = Options {
+        fault_rate: 1.0,
+        ..calm.clone()
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for attempt in 0..40 {
+        let (status, retry_after, body) =
+            send_to(&stormy, rename(&sid, &format!("faulted-{attempt}"))).await;
+        match status.as_u16() {
+            429 => assert_eq!(retry_after.as_deref(), Some("1")),
+            500 | 503 => assert!(body.contains("\"code\""), "{body}"),
+            200 => assert_eq!(body, "<dropped>"),
+            other => panic!("unexpected status {other}: {body}"),
+        }
+        seen.insert(if body == "<dropped>" {
+            0
+        } else {
+            status.as_u16()
+        });
+    }
+    assert_eq!(seen.len(), 4, "every kind of fault shows up: {seen:?}");
+    let (_, _, body) = send_to(&calm, get(&format!("/v1/Devices/{sid}"))).await;
+    assert!(
+        !body.contains("faulted-"),
+        "a faulted write was applied: {body}"
+    );
+}
+
+#[tokio::test]
+async fn state_persists_in_sqlite_across_routers() {
+    let state = temp_state();
+    let first = Options {
+        state: Some(state.clone()),
+        ..options(temp_dist())
+    };
+    let sid = first_sid(&first).await;
+    assert_eq!(
+        send_to(&first, rename(&sid, "persisted-name")).await.0,
+        StatusCode::OK
+    );
+    // A new router on the same file, with different fleet flags: the stored fleet wins.
+    let second = Options {
+        devices: 5,
+        seed: 99,
+        ..first.clone()
+    };
+    let (status, _, body) = send_to(&second, get("/v1/Devices/persisted-name")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains(&sid));
 }

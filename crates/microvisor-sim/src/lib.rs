@@ -9,7 +9,7 @@
 mod fleet;
 mod handler;
 mod pagination;
-mod rng;
+pub mod rng;
 mod seed;
 mod store;
 
