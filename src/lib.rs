@@ -5,6 +5,7 @@
 pub mod api;
 pub mod components;
 pub mod pages;
+pub mod prefs;
 
 #[cfg(test)]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

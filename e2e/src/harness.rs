@@ -34,7 +34,7 @@ fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
-async fn start_server(devices: usize) -> (Child, String) {
+async fn start_server(args: &[&str]) -> (Child, String) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let binary = env_path(
         "CONSOLE_SERVER_BIN",
@@ -47,14 +47,9 @@ async fn start_server(devices: usize) -> (Child, String) {
         dist.display()
     );
     let mut server = Command::new(&binary)
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--devices",
-            &devices.to_string(),
-            "--dist",
-        ])
+        .args(["--listen", "127.0.0.1:0", "--dist"])
         .arg(&dist)
+        .args(args)
         .env("RUST_LOG", "console_server=warn")
         .stdout(Stdio::piped())
         .kill_on_drop(true)
@@ -121,8 +116,24 @@ fn chrome_capabilities(width: u32, height: u32) -> Capabilities {
 }
 
 impl Session {
+    /// A session against a fresh emulator of `devices` devices whose deploys land within
+    /// 0.75–2.25 s and never fail, so tests can watch them settle.
     pub async fn start(devices: usize) -> Session {
-        let (server, base_url) = start_server(devices).await;
+        let devices = devices.to_string();
+        Session::start_with(&[
+            "--devices",
+            &devices,
+            "--update-delay-ms",
+            "1500",
+            "--update-failure-rate",
+            "0",
+        ])
+        .await
+    }
+
+    /// A session against console-server started with these extra flags.
+    pub async fn start_with(args: &[&str]) -> Session {
+        let (server, base_url) = start_server(args).await;
         let (driver, driver_url) = start_driver().await;
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(chrome_capabilities(1280, 900))
@@ -199,6 +210,77 @@ impl Session {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Clicks the first button whose text is `text`.
+    pub async fn click_button(&self, text: &str) {
+        let xpath = format!("//button[normalize-space()='{text}']");
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            // Several may exist (closed dialogs hold theirs): take the first one shown.
+            for button in self
+                .client
+                .find_all(Locator::XPath(&xpath))
+                .await
+                .unwrap_or_default()
+            {
+                if button.is_displayed().await.unwrap_or(false)
+                    && button.is_enabled().await.unwrap_or(false)
+                    && button.click().await.is_ok()
+                {
+                    return;
+                }
+            }
+            if Instant::now() > deadline {
+                self.save_screenshot(&format!("timeout-button-{}", text.replace(' ', "-")))
+                    .await;
+                panic!("no clickable button '{text}'");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Replaces the text of the input labelled by `id`.
+    pub async fn fill(&self, id: &str, text: &str) {
+        let input = self
+            .client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Id(id))
+            .await
+            .unwrap_or_else(|err| panic!("input #{id}: {err}"));
+        input.clear().await.expect("clear");
+        input.send_keys(text).await.expect("type");
+    }
+
+    /// Waits until the text of `selector` satisfies `ready`, and returns it.
+    pub async fn wait_for_text(&self, selector: &str, ready: impl Fn(&str) -> bool) -> String {
+        let script = format!(
+            "const e = document.querySelector({}); return e ? e.textContent : null;",
+            serde_json::to_string(selector).unwrap()
+        );
+        let value = self
+            .wait_for(&format!("text of {selector}"), &script, |v| {
+                v.as_str().is_some_and(&ready)
+            })
+            .await;
+        value.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Screenshots at a width, in the light or dark theme, for people to look at.
+    pub async fn screenshot_at(&self, name: &str, width: u32, dark: bool) {
+        let theme = if dark { "dark" } else { "light" };
+        self.eval(&format!(
+            "document.documentElement.dataset.theme = '{theme}'; return 1;"
+        ))
+        .await;
+        let _ = self.client.set_window_size(width, 900).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        self.save_screenshot(&format!("{name}-{width}-{theme}"))
+            .await;
+        let _ = self.client.set_window_size(1280, 900).await;
+        self.eval("delete document.documentElement.dataset.theme; return 1;")
+            .await;
     }
 
     pub async fn click_link(&self, text: &str) {

@@ -1,6 +1,7 @@
 //! The device list in a real browser against console-server and its emulator.
 
 use console_e2e::harness::Session;
+use fantoccini::Locator;
 
 #[tokio::test]
 async fn pages_forward_with_next_and_back_with_history() {
@@ -8,7 +9,9 @@ async fn pages_forward_with_next_and_back_with_history() {
     session.open("/").await;
     let first = session.wait_for_rows(50, &[]).await;
     assert!(session.path_and_query().await.starts_with("/devices"));
-    session.save_screenshot("device-list").await;
+    session.screenshot_at("device-list", 1280, false).await;
+    session.screenshot_at("device-list", 1280, true).await;
+    session.screenshot_at("device-list", 390, false).await;
 
     session.click_link("Next").await;
     let second = session.wait_for_rows(50, &first).await;
@@ -22,13 +25,9 @@ async fn pages_forward_with_next_and_back_with_history() {
         "{url}"
     );
     let summary = session
-        .wait_for(
-            "the page summary",
-            "return document.querySelector('.pager .summary')?.textContent",
-            |v| v.as_str().is_some_and(|s| s.contains("Page 2")),
-        )
+        .wait_for_text(".pager .summary", |s| s.contains("Page 2"))
         .await;
-    assert_eq!(summary.as_str(), Some("Page 2 · devices 51–100"));
+    assert_eq!(summary, "Page 2 · devices 51–100");
 
     session.client.back().await.expect("history back");
     let again = session.wait_for_rows(50, &second).await;
@@ -37,25 +36,85 @@ async fn pages_forward_with_next_and_back_with_history() {
 }
 
 #[tokio::test]
-async fn deep_link_reload_and_unknown_device() {
+async fn pages_through_250_devices_by_25_and_back() {
     let session = Session::start(250).await;
-    session.open("/devices?PageSize=25&Page=0").await;
-    let first = session.wait_for_rows(25, &[]).await;
-    session.click_link("Next").await;
-    let second = session.wait_for_rows(25, &first).await;
-    let deep = session.path_and_query().await;
-    session.client.refresh().await.expect("reload");
-    let reloaded = session.wait_for_rows(25, &[]).await;
-    assert_eq!(reloaded, second, "reload of {deep} shows the same page");
-
-    session.open("/devices/no-such-device").await;
-    let heading = session
-        .wait_for(
-            "the not-found view",
-            "return document.querySelector('[role=alert] h2')?.textContent",
-            |v| v.is_string(),
-        )
+    session.open("/devices?PageSize=25").await;
+    let mut pages = vec![session.wait_for_rows(25, &[]).await];
+    for _ in 1..10 {
+        session.click_link("Next").await;
+        let previous = pages.last().unwrap().clone();
+        pages.push(session.wait_for_rows(25, &previous).await);
+    }
+    session
+        .wait_for_text(".pager .summary", |s| s == "Page 10 · devices 226–250")
         .await;
-    assert_eq!(heading.as_str(), Some("Not found"));
+    let next_disabled = session
+        .eval("return document.querySelector('.pager a:last-child').getAttribute('aria-disabled')")
+        .await;
+    assert_eq!(
+        next_disabled.as_str(),
+        Some("true"),
+        "no page after the last"
+    );
+    let mut all: Vec<String> = pages.concat();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 250, "every device once");
+    for expected in pages.iter().rev().skip(1) {
+        session.click_link("Previous").await;
+        let rows = session.wait_for_rows(25, &[]).await;
+        let rows = if &rows == expected {
+            rows
+        } else {
+            session.wait_for_rows(25, &rows).await
+        };
+        assert_eq!(&rows, expected);
+    }
+    session.close().await;
+}
+
+#[tokio::test]
+async fn page_size_is_chosen_remembered_and_deep_links_survive_reload() {
+    let session = Session::start(250).await;
+    session.open("/devices").await;
+    let first = session.wait_for_rows(50, &[]).await;
+    let select = session
+        .client
+        .find(Locator::Css(".page-size select"))
+        .await
+        .expect("a Page size selector");
+    select.select_by_value("100").await.expect("choose 100");
+    session.wait_for_rows(100, &first).await;
+    assert!(session.path_and_query().await.contains("PageSize=100"));
+    // The choice becomes the default.
+    session.open("/devices").await;
+    session.wait_for_rows(100, &[]).await;
+
+    // Page 3 at 25 per page, by deep link, then a reload.
+    session.open("/devices?PageSize=25").await;
+    let one = session.wait_for_rows(25, &[]).await;
+    session.click_link("Next").await;
+    let two = session.wait_for_rows(25, &one).await;
+    session.click_link("Next").await;
+    let three = session.wait_for_rows(25, &two).await;
+    let deep = session.path_and_query().await;
+    assert!(deep.contains("Page=2"), "{deep}");
+    session.open(&deep).await;
+    assert_eq!(session.wait_for_rows(25, &[]).await, three);
+    session.client.refresh().await.expect("reload");
+    assert_eq!(session.wait_for_rows(25, &[]).await, three);
+    session
+        .wait_for_text(".pager .summary", |s| s == "Page 3 · devices 51–75")
+        .await;
+    session.close().await;
+}
+
+#[tokio::test]
+async fn an_unknown_device_has_a_not_found_view() {
+    let session = Session::start(50).await;
+    session.open("/devices/no-such-device").await;
+    session
+        .wait_for_text("[role=alert] h2", |t| t == "Not found")
+        .await;
     session.close().await;
 }

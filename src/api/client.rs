@@ -1,7 +1,7 @@
 use microvisor_api::url::{ApiBase, encode_segment};
 use microvisor_api::{App, Device, DeviceUpdate, ListPage, PageQuery};
 
-use super::http::{Body, send_json};
+use super::http::{Call, HttpMethod, send_json};
 use super::{ApiError, ConsoleConfig};
 
 /// The console's one way to the API. Every URL it requests is built from, or mapped onto, the
@@ -9,11 +9,27 @@ use super::{ApiError, ConsoleConfig};
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiClient {
     base: ApiBase,
+    /// `Basic …`, only when the user pointed the console at a custom API with a key. The
+    /// console's own server holds the real credentials and needs none from the browser.
+    authorization: Option<String>,
 }
 
 impl ApiClient {
     pub fn new(base: ApiBase) -> ApiClient {
-        ApiClient { base }
+        ApiClient {
+            base,
+            authorization: None,
+        }
+    }
+
+    /// Adds HTTP Basic credentials for a custom API.
+    pub fn with_credentials(mut self, key: &str, secret: &str) -> Result<ApiClient, ApiError> {
+        let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".to_owned()))?;
+        let encoded = window.btoa(&format!("{key}:{secret}")).map_err(|_| {
+            ApiError::Network("API keys and secrets must be plain ASCII.".to_owned())
+        })?;
+        self.authorization = Some(format!("Basic {encoded}"));
+        Ok(self)
     }
 
     pub fn from_config(config: &ConsoleConfig) -> Result<ApiClient, ApiError> {
@@ -30,27 +46,44 @@ impl ApiClient {
         &self.base
     }
 
+    async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        method: HttpMethod,
+        api_path: &str,
+        form: Option<&str>,
+    ) -> Result<T, ApiError> {
+        let url = self.base.url_for(api_path)?;
+        send_json(Call {
+            method,
+            url: &url,
+            form,
+            authorization: self.authorization.as_deref(),
+        })
+        .await
+    }
+
     pub async fn list_devices(&self, query: &PageQuery) -> Result<ListPage<Device>, ApiError> {
-        let url = self.base.url_for(&format!("/v1/Devices?{query}"))?;
-        send_json("GET", &url, Body::None).await
+        self.call(HttpMethod::Get, &format!("/v1/Devices?{query}"), None)
+            .await
     }
 
     pub async fn fetch_device(&self, id: &str) -> Result<Device, ApiError> {
-        let url = self
-            .base
-            .url_for(&format!("/v1/Devices/{}", encode_segment(id)))?;
-        send_json("GET", &url, Body::None).await
+        self.call(
+            HttpMethod::Get,
+            &format!("/v1/Devices/{}", encode_segment(id)),
+            None,
+        )
+        .await
     }
 
     pub async fn update_device(&self, id: &str, update: &DeviceUpdate) -> Result<Device, ApiError> {
-        let url = self
-            .base
-            .url_for(&format!("/v1/Devices/{}", encode_segment(id)))?;
-        send_json("POST", &url, Body::Form(&update.to_form())).await
+        let path = format!("/v1/Devices/{}", encode_segment(id));
+        self.call(HttpMethod::Post, &path, Some(&update.to_form()))
+            .await
     }
 
     pub async fn list_apps(&self, query: &PageQuery) -> Result<ListPage<App>, ApiError> {
-        let url = self.base.url_for(&format!("/v1/Apps?{query}"))?;
-        send_json("GET", &url, Body::None).await
+        self.call(HttpMethod::Get, &format!("/v1/Apps?{query}"), None)
+            .await
     }
 }

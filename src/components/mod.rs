@@ -1,12 +1,18 @@
 //! Reusable widgets. They take plain data and callbacks; they never fetch.
 
+mod confirm_dialog;
 mod copy_button;
+mod device_editor;
+mod device_properties;
 mod device_table;
 mod error_panel;
 mod pager;
 mod status_badge;
 
+pub use confirm_dialog::ConfirmDialog;
 pub use copy_button::CopyButton;
+pub use device_editor::DeviceEditor;
+pub use device_properties::DeviceProperties;
 pub use device_table::{AppNames, DeviceTable};
 pub use error_panel::{ErrorPanel, first_api_error};
 pub use pager::{Pager, PagerLinks};

@@ -1,89 +1,132 @@
-use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
-use microvisor_api::Device;
-use microvisor_api::display::{logging_summary, relative_time};
+use std::time::Duration;
 
-use crate::api::ApiClient;
-use crate::components::{CopyButton, ErrorPanel, StatusBadge, first_api_error};
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use microvisor_api::time::relative;
+use microvisor_api::url::encode_segment;
+use microvisor_api::{App, Device, PageQuery, UpdateStatus};
+
+use crate::api::{ApiClient, ApiError};
+use crate::components::{AppNames, DeviceEditor, DeviceProperties, ErrorPanel, first_api_error};
 use crate::pages::now_seconds;
 
-/// `/devices/{sid or unique name}`: every property of one device.
+/// While an update is pending, the page refreshes this often until it settles.
+const PENDING_POLL: Duration = Duration::from_secs(2);
+
+/// `/devices/{sid or unique name}`: every property of one device, and its edit forms.
 #[component]
 pub fn DeviceDetailPage() -> impl IntoView {
     let client = expect_context::<ApiClient>();
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    let device = LocalResource::new(move || {
+    let fetched = LocalResource::new({
         let client = client.clone();
-        let id = id.get();
-        async move { client.fetch_device(&id).await }
+        move || {
+            let client = client.clone();
+            let id = id.get();
+            async move { client.fetch_device(&id).await }
+        }
     });
-    let retry = Callback::new(move |()| device.refetch());
+    let apps = LocalResource::new(move || {
+        let client = client.clone();
+        async move { client.list_apps(&PageQuery::first(1000)).await }
+    });
+
+    // What is on screen: the latest fetch or write response. Forms stay mounted across
+    // refreshes, so a refresh never wipes what someone is typing.
+    let current = RwSignal::new(None::<Device>);
+    let refresh_error = RwSignal::new(None::<ApiError>);
+    let refreshed_at = RwSignal::new(0_i64);
+    Effect::new(move || match fetched.get() {
+        Some(Ok(device)) => {
+            current.set(Some(device));
+            refresh_error.set(None);
+            refreshed_at.set(now_seconds());
+        }
+        Some(Err(err)) => refresh_error.set(Some(err)),
+        None => {}
+    });
+
+    // A clock for countdowns and "refreshed N s ago".
+    let now = RwSignal::new(now_seconds());
+    if let Ok(ticker) =
+        set_interval_with_handle(move || now.set(now_seconds()), Duration::from_secs(1))
+    {
+        on_cleanup(move || ticker.clear());
+    }
+
+    // Poll while the update is pending; each new answer schedules the next look.
+    Effect::new(move || {
+        let pending = current.with(|device| {
+            device.as_ref().and_then(Device::update_status) == Some(&UpdateStatus::Pending)
+        });
+        if pending && refresh_error.with(Option::is_none) {
+            set_timeout(move || fetched.refetch(), PENDING_POLL);
+        }
+    });
+
+    let navigate = use_navigate();
+    let on_updated = Callback::new(move |device: Device| {
+        // After a rename the address follows the new name.
+        let wanted = device.display_name().to_owned();
+        current.set(Some(device));
+        refreshed_at.set(now_seconds());
+        if !wanted.is_empty() && wanted != id.get_untracked() {
+            navigate(
+                &format!("/devices/{}", encode_segment(&wanted)),
+                NavigateOptions {
+                    replace: true,
+                    ..NavigateOptions::default()
+                },
+            );
+        }
+    });
+
+    let app_list = Signal::derive(move || {
+        apps.get()
+            .and_then(Result::ok)
+            .map(|page| page.items)
+            .unwrap_or_default()
+    });
+    let app_names =
+        Signal::derive(move || app_list.with(|apps: &Vec<App>| AppNames::from_apps(apps)));
+    let sid = Memo::new(move |_| current.with(|d| d.as_ref().and_then(|d| d.sid.clone())));
+    let retry = Callback::new(move |()| fetched.refetch());
+
     view! {
         <p><a href="/devices">"← Devices"</a></p>
-        <Transition fallback=|| view! { <p class="loading">"Loading device…"</p> }>
-            <ErrorBoundary fallback=move |errors| view! {
-                <ErrorPanel error=first_api_error(&errors.read()) on_retry=retry/>
-            }>
-                {move || Suspend::new(async move {
-                    device.await.map(|device| view! { <DeviceProperties device/> })
-                })}
-            </ErrorBoundary>
-        </Transition>
-    }
-}
-
-#[component]
-fn DeviceProperties(device: Device) -> impl IntoView {
-    let now = now_seconds();
-    let app = device.app.clone().unwrap_or_default();
-    let raw = serde_json::to_string_pretty(&device).unwrap_or_default();
-    let text = |value: Option<String>| value.unwrap_or_else(|| "—".to_owned());
-    let links = device.links.clone().unwrap_or_default();
-    view! {
-        <h1>{device.display_name().to_owned()}</h1>
-        <div class="detail-grid">
-            <section class="panel">
-                <h2>"Identity"</h2>
-                <dl>
-                    <dt>"SID"</dt><dd><code>{text(device.sid.clone())}</code></dd>
-                    <dt>"Unique name"</dt><dd>{text(device.unique_name.clone())}</dd>
-                    <dt>"Account SID"</dt><dd><code>{text(device.account_sid.clone())}</code></dd>
-                </dl>
-            </section>
-            <section class="panel">
-                <h2>"App"</h2>
-                <dl>
-                    <dt>"Update status"</dt><dd><StatusBadge status=app.update_status.clone()/></dd>
-                    <dt>"Target app"</dt><dd><code>{text(app.target_sid.clone())}</code></dd>
-                    <dt>"Target hash"</dt><dd><code>{text(app.target_hash.clone())}</code></dd>
-                    <dt>"Targeted"</dt><dd>{text(app.date_targeted.clone())}</dd>
-                    <dt>"Update error code"</dt><dd>{app.update_error_code.map_or("—".to_owned(), |c| c.to_string())}</dd>
-                    <dt>"Reported app"</dt><dd><code>{text(app.reported_sid.clone())}</code></dd>
-                    <dt>"Reported"</dt><dd>{text(app.date_reported.clone())}</dd>
-                </dl>
-            </section>
-            <section class="panel">
-                <h2>"Logging"</h2>
-                <dl>
-                    <dt>"Logging"</dt><dd>{logging_summary(&device, now)}</dd>
-                    <dt>"Expires"</dt><dd>{text(device.logging.clone().and_then(|l| l.date_expires))}</dd>
-                </dl>
-            </section>
-            <section class="panel">
-                <h2>"Dates and links"</h2>
-                <dl>
-                    <dt>"Created"</dt><dd>{text(device.date_created.clone())}</dd>
-                    <dt>"Updated"</dt><dd>{text(device.date_updated.clone())} " (" {relative_time(device.date_updated.as_deref(), now)} ")"</dd>
-                    <dt>"URL"</dt><dd><code>{text(device.url.clone())}</code></dd>
-                    <dt>"Configs"</dt><dd><code>{text(links.device_configs)}</code></dd>
-                    <dt>"Secrets"</dt><dd><code>{text(links.device_secrets)}</code></dd>
-                </dl>
-            </section>
-        </div>
-        <section class="panel">
-            <h2>"Raw JSON " <CopyButton text=raw.clone() label="Copy raw JSON"/></h2>
-            <pre class="raw">{raw}</pre>
-        </section>
+        <Show
+            when=move || sid.get().is_some()
+            fallback=move || view! {
+                <Transition fallback=|| view! { <p class="loading">"Loading device…"</p> }>
+                    <ErrorBoundary fallback=move |errors| view! {
+                        <ErrorPanel error=first_api_error(&errors.read()) on_retry=retry/>
+                    }>
+                        {move || Suspend::new(async move { fetched.await.map(|_| ()) })}
+                    </ErrorBoundary>
+                </Transition>
+            }
+        >
+            {move || {
+                // Rebuilt only when a different device is shown, not on every refresh.
+                let sid = sid.get().unwrap_or_default();
+                let device = Signal::derive(move || current.get().unwrap_or_default());
+                view! {
+                    <div class="page-head">
+                        <h1>{move || device.with(|d| d.display_name().to_owned())}</h1>
+                        <div class="refresh">
+                            <span class="muted" aria-live="polite">
+                                {move || format!("Refreshed {}", relative(refreshed_at.get(), now.get()))}
+                            </span>
+                            <button type="button" class="secondary" on:click=move |_| fetched.refetch()>"Refresh"</button>
+                        </div>
+                    </div>
+                    {move || refresh_error.get().map(|error| view! { <ErrorPanel error on_retry=retry/> })}
+                    <DeviceEditor sid device apps=app_list on_updated/>
+                    <DeviceProperties device app_names now=now.into()/>
+                }
+            }}
+        </Show>
     }
 }

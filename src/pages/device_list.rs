@@ -1,11 +1,14 @@
 use leptos::prelude::*;
-use leptos_router::hooks::use_location;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_location, use_navigate};
 use microvisor_api::display::page_summary;
-use microvisor_api::{ListMeta, PageQuery};
+use microvisor_api::query::PAGE_SIZE_CHOICES;
+use microvisor_api::{Device, ListMeta, ListPage, PageQuery};
 
-use crate::api::ApiClient;
+use crate::api::{ApiClient, ApiError};
 use crate::components::{AppNames, DeviceTable, ErrorPanel, Pager, PagerLinks, first_api_error};
 use crate::pages::now_seconds;
+use crate::prefs;
 
 /// `/devices`: one page of the fleet. The URL query (`PageSize`, `Page`, `PageToken`, the
 /// API's own names) is the page's state, so reload, deep links and history all work.
@@ -13,7 +16,11 @@ use crate::pages::now_seconds;
 pub fn DeviceListPage() -> impl IntoView {
     let client = expect_context::<ApiClient>();
     let location = use_location();
-    let query = Memo::new(move |_| PageQuery::parse(&location.search.get()).unwrap_or_default());
+    let query = Memo::new(move |_| {
+        let mut query = PageQuery::parse(&location.search.get()).unwrap_or_default();
+        query.page_size.get_or_insert_with(prefs::page_size);
+        query
+    });
     let devices = LocalResource::new({
         let client = client.clone();
         move || {
@@ -29,55 +36,121 @@ pub fn DeviceListPage() -> impl IntoView {
             async move { client.list_apps(&PageQuery::first(1000)).await }
         }
     });
+    // The last page that loaded, kept on screen when a later load fails.
+    let last_good = RwSignal::new(None::<ListPage<Device>>);
+    Effect::new(move || {
+        if let Some(Ok(page)) = devices.get() {
+            last_good.set(Some(page));
+        }
+    });
     let pending = RwSignal::new(false);
     // Made once here, on the page's owner: a conversion inside the view would be disposed
     // with each page's view while the transition still reads it.
     let busy = Signal::from(pending);
     let retry = Callback::new(move |()| devices.refetch());
+    let app_names = move || {
+        apps.get()
+            .and_then(Result::ok)
+            .map(|apps| AppNames::from_apps(&apps.items))
+            .unwrap_or_default()
+    };
+    let page_view = {
+        let client = client.clone();
+        move |page: ListPage<Device>, app_names: AppNames| {
+            let query = query.get_untracked();
+            let links = pager_links(&client, &page.meta);
+            let summary = page_summary(
+                page.meta
+                    .page
+                    .map_or(query.page_or_first(), |page| page as u32),
+                page.meta
+                    .page_size
+                    .map_or(query.page_size_or_default(), |size| size as u32),
+                page.items.len(),
+                "devices",
+            );
+            let empty = page.items.is_empty();
+            view! {
+                <Pager links=links.clone() summary=summary.clone() busy/>
+                {if empty {
+                    view! {
+                        <section class="panel empty">
+                            <h2>"No devices here"</h2>
+                            <p>"This page of the account has no devices. Devices appear once they are claimed."</p>
+                        </section>
+                    }
+                    .into_any()
+                } else {
+                    view! { <DeviceTable devices=page.items app_names now=now_seconds()/> }.into_any()
+                }}
+                <Pager links summary busy/>
+            }
+        }
+    };
+    let fallback_view = page_view.clone();
 
     view! {
-        <h1>"Devices"</h1>
-        <Transition fallback=|| view! { <p class="loading">"Loading devices…"</p> } set_pending=pending>
-            <ErrorBoundary fallback=move |errors| view! {
-                <ErrorPanel error=first_api_error(&errors.read()) on_retry=retry/>
-            }>
-                {move || {
-                    let client = client.clone();
-                    Suspend::new(async move {
-                        let page = devices.await?;
-                        let app_names = apps
-                            .await
-                            .map(|apps| AppNames::from_apps(&apps.items))
-                            .unwrap_or_default();
-                        let query = query.get_untracked();
-                        let links = pager_links(&client, &page.meta);
-                        let summary = page_summary(
-                            page.meta.page.map_or(query.page_or_first(), |page| page as u32),
-                            page.meta.page_size.map_or(query.page_size_or_default(), |size| size as u32),
-                            page.items.len(),
-                            "devices",
-                        );
-                        let empty = page.items.is_empty();
-                        Ok::<_, crate::api::ApiError>(view! {
-                            <div class="list" class:stale=move || busy.get()>
-                                <Pager links=links.clone() summary=summary.clone() busy/>
-                                {if empty {
-                                    view! {
-                                        <section class="panel empty">
-                                            <h2>"No devices here"</h2>
-                                            <p>"This account has no devices on this page. Devices appear once they are claimed."</p>
-                                        </section>
-                                    }.into_any()
-                                } else {
-                                    view! { <DeviceTable devices=page.items app_names now=now_seconds()/> }.into_any()
-                                }}
-                                <Pager links summary busy/>
-                            </div>
-                        })
+        <div class="page-head">
+            <h1>"Devices"</h1>
+            <PageSizeSelect current=Signal::derive(move || query.get().page_size_or_default())/>
+        </div>
+        <div class="list" class:stale=move || busy.get()>
+            <Transition fallback=|| view! { <p class="loading">"Loading devices…"</p> } set_pending=pending>
+                <ErrorBoundary fallback=move |errors| {
+                    let fallback_view = fallback_view.clone();
+                    view! {
+                        <ErrorPanel error=first_api_error(&errors.read()) on_retry=retry/>
+                        {move || last_good.get().map(|page| {
+                            view! { <div class="stale">{fallback_view(page, app_names())}</div> }
+                        })}
+                    }
+                }>
+                    {
+                        let page_view = page_view.clone();
+                        move || {
+                            let page_view = page_view.clone();
+                            Suspend::new(async move {
+                                let page = devices.await?;
+                                let names = apps.await.map(|apps| AppNames::from_apps(&apps.items)).unwrap_or_default();
+                                Ok::<_, ApiError>(page_view(page, names))
+                            })
+                        }
+                    }
+                </ErrorBoundary>
+            </Transition>
+        </div>
+    }
+}
+
+/// "Page size": choosing one goes to the first page at that size and remembers the choice.
+#[component]
+fn PageSizeSelect(current: Signal<u32>) -> impl IntoView {
+    let navigate = use_navigate();
+    let on_change = move |ev: leptos::ev::Event| {
+        if let Ok(size) = event_target_value(&ev).parse::<u32>() {
+            prefs::set_page_size(size);
+            navigate(
+                &format!("/devices?{}", PageQuery::first(size)),
+                NavigateOptions::default(),
+            );
+        }
+    };
+    view! {
+        <label class="page-size">
+            "Page size "
+            <select on:change=on_change prop:value=move || current.get().to_string()>
+                {PAGE_SIZE_CHOICES
+                    .iter()
+                    .map(|&size| {
+                        view! {
+                            <option value=size.to_string() selected=move || current.get() == size>
+                                {size.to_string()}
+                            </option>
+                        }
                     })
-                }}
-            </ErrorBoundary>
-        </Transition>
+                    .collect_view()}
+            </select>
+        </label>
     }
 }
 

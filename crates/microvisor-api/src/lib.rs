@@ -12,6 +12,7 @@ pub mod display;
 pub mod error;
 pub mod list;
 pub mod query;
+pub mod retry;
 pub mod sid;
 pub mod time;
 pub mod update;

@@ -5,6 +5,16 @@ use std::fmt;
 
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
 pub const MAX_PAGE_SIZE: u32 = 1000;
+/// The sizes the console offers.
+pub const PAGE_SIZE_CHOICES: [u32; 7] = [10, 25, 50, 100, 250, 500, 1000];
+
+/// A remembered page size, if it is one the console offers.
+pub fn parse_page_size_choice(text: &str) -> Option<u32> {
+    text.trim()
+        .parse()
+        .ok()
+        .filter(|size| PAGE_SIZE_CHOICES.contains(size))
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
 pub struct PageQuery {
@@ -164,6 +174,14 @@ mod tests {
             PageQuery::parse("PageSize=1000").unwrap().page_size,
             Some(1000)
         );
+    }
+
+    #[test]
+    fn remembered_page_sizes_must_be_offered_ones() {
+        assert_eq!(parse_page_size_choice("250"), Some(250));
+        assert_eq!(parse_page_size_choice(" 25\n"), Some(25));
+        assert_eq!(parse_page_size_choice("26"), None);
+        assert_eq!(parse_page_size_choice("lots"), None);
     }
 
     #[test]
