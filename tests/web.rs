@@ -151,3 +151,126 @@ async fn status_badge_words() {
     tick().await;
     assert_eq!(texts(&host, ".badge"), ["rolling", "unknown"]);
 }
+
+fn editor_host(device: Device) -> (web_sys::HtmlElement, impl Drop) {
+    use microvisor_api::url::ApiBase;
+    use microvisor_console::api::ApiClient;
+    use microvisor_console::components::DeviceEditor;
+    mount(move || {
+        // A base no test request reaches: these tests stop at validation or a dialog.
+        provide_context(ApiClient::new(
+            ApiBase::new("/unreachable/v1", "http://127.0.0.1:9").unwrap(),
+        ));
+        let sid = device.sid.clone().unwrap_or_default();
+        let device = Signal::derive(move || device.clone());
+        view! { <DeviceEditor sid device apps=Signal::derive(Vec::new) on_updated=Callback::new(|_| ())/> }.into_any()
+    })
+}
+
+fn input(host: &web_sys::HtmlElement, id: &str, text: &str) {
+    let element: web_sys::HtmlInputElement = host
+        .query_selector(&format!("#{id}"))
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    element.set_value(text);
+    element
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+}
+
+fn click(host: &web_sys::HtmlElement, selector: &str) {
+    let element: web_sys::HtmlElement = host
+        .query_selector(selector)
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    element.click();
+}
+
+#[wasm_bindgen_test]
+async fn rename_form_refuses_bad_names_before_sending_and_keeps_them() {
+    let (host, _handle) = editor_host(device(1, "up-to-date", "KA1", Some("KA1")));
+    tick().await;
+    let field: web_sys::HtmlInputElement = host
+        .query_selector("#unique-name")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(
+        field.value(),
+        "pump-1",
+        "the form starts from the current name"
+    );
+    let label = host
+        .query_selector("label[for=unique-name]")
+        .unwrap()
+        .unwrap();
+    assert_eq!(label.text_content().unwrap(), "Unique name");
+
+    input(&host, "unique-name", "UV0123456789abcdef0123456789abcdef");
+    click(&host, "form button[type=submit]");
+    tick().await;
+    assert!(texts(&host, "#unique-name-error")[0].contains("look like a SID"));
+    assert_eq!(field.get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert_eq!(field.value(), "UV0123456789abcdef0123456789abcdef");
+
+    input(&host, "unique-name", "");
+    click(&host, "form button[type=submit]");
+    tick().await;
+    assert_eq!(
+        texts(&host, "#unique-name-error"),
+        ["A unique name cannot be empty."]
+    );
+    // Typing clears the complaint.
+    input(&host, "unique-name", "pump-2");
+    tick().await;
+    assert_eq!(texts(&host, "#unique-name-error"), [""]);
+}
+
+#[wasm_bindgen_test]
+async fn deploy_needs_an_app_and_asks_first() {
+    let (host, _handle) = editor_host(device(1, "up-to-date", "KA1", Some("KA1")));
+    tick().await;
+    let deploy = "form:nth-of-type(2) button[type=submit]";
+    click(&host, deploy);
+    tick().await;
+    assert_eq!(
+        texts(&host, "#target-app-error"),
+        ["Choose an app by unique name or SID."]
+    );
+    assert!(host.query_selector("dialog[open]").unwrap().is_none());
+
+    input(&host, "target-app", "KA0123456789abcdef0123456789abcdef");
+    click(&host, deploy);
+    tick().await;
+    let message = texts(&host, "dialog[open] .dialog-message");
+    assert_eq!(message.len(), 1, "the confirmation is open");
+    assert!(
+        message[0].contains("KA1 → KA0123456789abcdef0123456789abcdef"),
+        "{}",
+        message[0]
+    );
+    click(&host, "dialog[open] button.secondary");
+    tick().await;
+    assert!(
+        host.query_selector("dialog[open]").unwrap().is_none(),
+        "Cancel closes it"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn logging_buttons_follow_the_state() {
+    let mut on = device(1, "up-to-date", "KA1", Some("KA1"));
+    on.logging = Some(DeviceLogging {
+        enabled: Some(true),
+        date_expires: Some("2099-01-01T00:00:00Z".into()),
+    });
+    let (host, _handle) = editor_host(on);
+    tick().await;
+    let buttons = texts(&host, "[role=group] button");
+    assert_eq!(buttons, ["Extend logging 24 h", "Disable logging"]);
+    let (host_off, _handle_off) = editor_host(device(2, "up-to-date", "KA1", Some("KA1")));
+    tick().await;
+    assert_eq!(texts(&host_off, "[role=group] button"), ["Enable logging"]);
+}

@@ -73,11 +73,11 @@ fn DeviceRow(device: Device, app_names: AppNames, now: i64) -> impl IntoView {
     let row_sid = sid.clone();
     view! {
         <tr data-sid=row_sid>
-            <td class="sid">
+            <td class="sid" data-label="SID">
                 <code>{sid.clone()}</code>
                 <CopyButton text=sid.clone() label="Copy SID"/>
             </td>
-            <td>
+            <td class="name" data-label="Unique name">
                 <a href=href>
                     {match name {
                         Some(name) => name.into_any(),
@@ -85,9 +85,9 @@ fn DeviceRow(device: Device, app_names: AppNames, now: i64) -> impl IntoView {
                     }}
                 </a>
             </td>
-            <td><StatusBadge status=app.update_status.clone()/></td>
-            <td>{target.unwrap_or_else(|| "—".to_owned())}</td>
-            <td class:differs=differs>
+            <td data-label="Update status"><StatusBadge status=app.update_status.clone()/></td>
+            <td data-label="Target app">{target.unwrap_or_else(|| "—".to_owned())}</td>
+            <td class:differs=differs data-label="Reported app">
                 {reported.unwrap_or_else(|| "—".to_owned())}
                 {differs.then(|| view! {
                     <span class="note" title="The device reports a different app than its target">
@@ -95,8 +95,8 @@ fn DeviceRow(device: Device, app_names: AppNames, now: i64) -> impl IntoView {
                     </span>
                 })}
             </td>
-            <td class=logging_class>{logging}</td>
-            <td><time datetime=updated_exact.clone() title=updated_exact>{updated}</time></td>
+            <td class=logging_class data-label="Logging">{logging}</td>
+            <td data-label="Updated"><time datetime=updated_exact.clone() title=updated_exact>{updated}</time></td>
         </tr>
     }
 }
