@@ -14,8 +14,8 @@ use leptos::prelude::*;
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
 
-use crate::api::{ApiClient, load_config};
-use crate::pages::{DeviceDetailPage, DeviceListPage, NotFoundPage};
+use crate::api::{ApiClient, ConfigOutcome, load_config};
+use crate::pages::{DeviceDetailPage, DeviceListPage, NotFoundPage, SignInPage};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -28,15 +28,26 @@ pub fn App() -> impl IntoView {
                     <a href="/devices">"Devices"</a>
                 </nav>
                 <span class="backend" aria-live="polite">
-                    {move || config.get().map(|config| config.describe())}
+                    {move || match config.get() {
+                        Some(ConfigOutcome::Loaded(config)) => config.describe(),
+                        Some(ConfigOutcome::NeedsSignIn { .. }) => "Sign in needed".to_owned(),
+                        None => String::new(),
+                    }}
                 </span>
             </header>
             <main id="main">
                 <Transition fallback=|| view! { <p class="loading">"Connecting…"</p> }>
                     {move || Suspend::new(async move {
-                        let config = config.await;
-                        let client = ApiClient::from_config(&config);
-                        view! { <AppRoutes client/> }
+                        match config.await {
+                            ConfigOutcome::Loaded(config) => {
+                                let client = ApiClient::from_config(&config);
+                                view! { <AppRoutes client/> }.into_any()
+                            }
+                            ConfigOutcome::NeedsSignIn { rejected } => view! {
+                                <SignInPage rejected on_signed_in=Callback::new(move |()| config.refetch())/>
+                            }
+                            .into_any(),
+                        }
                     })}
                 </Transition>
             </main>
@@ -85,15 +96,20 @@ pub fn show_fatal_error(detail: &str) {
     let _ = panel.set_attribute("role", "alert");
     let heading = document.create_element("h1").ok();
     let message = document.create_element("p").ok();
-    let reload = document.create_element("button").ok();
+    // A plain link, not a script handler: after a panic no Rust code runs, and the page's
+    // Content-Security-Policy allows no inline handlers.
+    let reload = document.create_element("a").ok();
     if let (Some(heading), Some(message), Some(reload)) = (heading, message, reload) {
         heading.set_text_content(Some("The console stopped because of an internal error"));
         message.set_text_content(Some(&format!(
             "Nothing was sent after this error. Reload to start again. Details: {detail}"
         )));
         reload.set_text_content(Some("Reload"));
-        let _ = reload.set_attribute("type", "button");
-        let _ = reload.set_attribute("onclick", "location.reload()");
+        reload.set_class_name("button");
+        let here = web_sys::window()
+            .and_then(|window| window.location().href().ok())
+            .unwrap_or_else(|| "/".to_owned());
+        let _ = reload.set_attribute("href", &here);
         let _ = panel.append_child(&heading);
         let _ = panel.append_child(&message);
         let _ = panel.append_child(&reload);

@@ -3,6 +3,8 @@
 
 mod emulator;
 mod faults;
+mod proxy;
+mod security;
 mod store;
 
 use std::net::SocketAddr;
@@ -21,6 +23,8 @@ pub use emulator::unix_now_ms;
 
 use crate::emulator::Backend;
 use crate::faults::Faults;
+use crate::proxy::{Credentials, Upstream};
+use crate::security::Policy;
 use crate::store::Store;
 
 #[derive(Debug, Clone, Parser)]
@@ -61,6 +65,26 @@ pub struct Options {
     /// Require these HTTP Basic credentials (`SID:TOKEN`) on the API, as the real service does.
     #[arg(long, value_name = "SID:TOKEN")]
     pub auth: Option<String>,
+    /// Proxy mode: forward `/v1/*` to this API (e.g. https://microvisor.twilio.com) with the
+    /// credentials from TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN or TWILIO_API_KEY +
+    /// TWILIO_API_SECRET, instead of running the emulator.
+    #[arg(long, value_name = "URL")]
+    pub upstream: Option<String>,
+    /// Total time (ms) allowed for one upstream request.
+    #[arg(long, default_value_t = 30_000)]
+    pub upstream_timeout_ms: u64,
+    /// Another host name this server may be addressed by (repeatable); the listen address and
+    /// localhost names are always allowed.
+    #[arg(long, value_name = "HOST")]
+    pub allow_host: Vec<String>,
+    /// A token every API and config request must carry; the console asks for it once per tab.
+    /// Required, or --trust-proxy-auth, to listen beyond loopback.
+    #[arg(long, env = "CONSOLE_ACCESS_TOKEN", hide_env_values = true)]
+    pub access_token: Option<String>,
+    /// Allow listening beyond loopback without --access-token, because an authenticating
+    /// reverse proxy stands in front.
+    #[arg(long)]
+    pub trust_proxy_auth: bool,
 }
 
 impl Options {
@@ -70,11 +94,13 @@ impl Options {
     }
 }
 
-/// What `/config.json` tells the console.
+/// What `/config.json` tells the console. Never a credential.
 #[derive(Debug, Clone, Serialize)]
 pub struct ConsoleConfig {
     pub mode: &'static str,
     pub api_base: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_sid: Option<String>,
 }
 
 pub struct AppState {
@@ -132,38 +158,77 @@ fn open_backend(options: &Options) -> Result<Backend, String> {
     })
 }
 
+/// Refuses to listen beyond loopback without an access gate.
+pub fn check_exposure(options: &Options) -> Result<(), String> {
+    if options.listen.ip().is_loopback() || options.access_token.is_some() || options.trust_proxy_auth {
+        return Ok(());
+    }
+    Err(format!(
+        "refusing to listen on {} without an access gate: set --access-token (or CONSOLE_ACCESS_TOKEN), \
+         or --trust-proxy-auth when an authenticating reverse proxy stands in front",
+        options.listen
+    ))
+}
+
 /// The whole HTTP surface, without a listener, so tests can call it directly.
 pub fn router(options: &Options) -> Result<Router, String> {
-    let state = Arc::new(AppState {
-        backend: Mutex::new(open_backend(options)?),
-        faults: Faults::new(
-            options.fault_rate,
-            options.latency_ms,
-            options.seed ^ unix_now_ms() as u64,
-        ),
-        auth: options.auth.clone(),
-        listen: options.listen,
-    });
-    let console =
-        ServeDir::new(&options.dist).fallback(ServeFile::new(options.dist.join("index.html")));
+    router_with_env(options, |name| std::env::var(name).ok())
+}
+
+/// `router`, reading the environment through `env` (tests pass their own).
+pub fn router_with_env(options: &Options, env: impl Fn(&str) -> Option<String>) -> Result<Router, String> {
+    check_exposure(options)?;
+    let index_html = std::fs::read_to_string(options.dist.join("index.html")).ok();
+    let policy = Arc::new(Policy::new(
+        options.listen,
+        &options.allow_host,
+        options.access_token.clone(),
+        index_html.as_deref(),
+    ));
+    let (api, config) = match &options.upstream {
+        Some(url) => {
+            let credentials = Credentials::from_env(env)?;
+            let config = ConsoleConfig {
+                mode: "proxy",
+                api_base: "/v1",
+                account_sid: credentials.account_sid.clone(),
+            };
+            let upstream = Upstream::new(url, credentials, std::time::Duration::from_millis(options.upstream_timeout_ms))?;
+            tracing::info!(upstream = upstream.origin(), "proxy mode");
+            let upstream = Arc::new(upstream);
+            let api = Router::new()
+                .route("/v1", any(proxy::forward))
+                .route("/v1/{*rest}", any(proxy::forward))
+                .with_state(upstream);
+            (api, config)
+        }
+        None => {
+            let state = Arc::new(AppState {
+                backend: Mutex::new(open_backend(options)?),
+                faults: Faults::new(options.fault_rate, options.latency_ms, options.seed ^ unix_now_ms() as u64),
+                auth: options.auth.clone(),
+                listen: options.listen,
+            });
+            let api = Router::new()
+                .route("/v1", any(emulator::handle))
+                .route("/v1/{*rest}", any(emulator::handle))
+                .with_state(state);
+            let config = ConsoleConfig {
+                mode: "emulator",
+                api_base: "/v1",
+                account_sid: None,
+            };
+            (api, config)
+        }
+    };
+    let console = ServeDir::new(&options.dist).fallback(ServeFile::new(options.dist.join("index.html")));
     Ok(Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route(
-            "/config.json",
-            get(|| async {
-                axum::Json(ConsoleConfig {
-                    mode: "emulator",
-                    api_base: "/v1",
-                })
-            }),
-        )
-        .route("/v1", any(emulator::handle))
-        .route("/v1/{*rest}", any(emulator::handle))
-        .with_state(state)
+        .route("/config.json", get(move || async move { axum::Json(config) }))
+        .merge(api)
         .fallback_service(console)
-        .layer(axum::extract::DefaultBodyLimit::max(
-            emulator::MAX_BODY_BYTES,
-        ))
+        .layer(axum::extract::DefaultBodyLimit::max(emulator::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(policy, security::guard))
         .layer(tower_http::trace::TraceLayer::new_for_http()))
 }
 
@@ -175,6 +240,7 @@ pub async fn serve(options: Options) -> std::io::Result<()> {
             options.dist.display()
         );
     }
+    check_exposure(&options).map_err(std::io::Error::other)?;
     let listener = tokio::net::TcpListener::bind(options.listen).await?;
     let address = listener.local_addr()?;
     let app = router(&Options {

@@ -12,6 +12,8 @@ pub struct ApiClient {
     /// `Basic …`, only when the user pointed the console at a custom API with a key. The
     /// console's own server holds the real credentials and needs none from the browser.
     authorization: Option<String>,
+    /// This console's own access token, when its server asks for one.
+    access_token: Option<String>,
 }
 
 impl ApiClient {
@@ -19,6 +21,7 @@ impl ApiClient {
         ApiClient {
             base,
             authorization: None,
+            access_token: super::access_token(),
         }
     }
 
@@ -58,6 +61,7 @@ impl ApiClient {
             url: &url,
             form,
             authorization: self.authorization.as_deref(),
+            access_token: self.access_token.as_deref(),
         })
         .await
     }

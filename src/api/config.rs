@@ -7,6 +7,9 @@ pub struct ConsoleConfig {
     pub mode: String,
     #[serde(default = "default_api_base")]
     pub api_base: String,
+    /// The account the server's credentials belong to (proxy mode); never a secret.
+    #[serde(default)]
+    pub account_sid: Option<String>,
 }
 
 fn default_mode() -> String {
@@ -22,6 +25,7 @@ impl Default for ConsoleConfig {
         ConsoleConfig {
             mode: default_mode(),
             api_base: default_api_base(),
+            account_sid: None,
         }
     }
 }
@@ -29,18 +33,57 @@ impl Default for ConsoleConfig {
 impl ConsoleConfig {
     /// The header's description of the backend.
     pub fn describe(&self) -> String {
-        match self.mode.as_str() {
-            "emulator" => "Backend: built-in emulator".to_owned(),
-            "proxy" => "Backend: Microvisor API via server".to_owned(),
-            other => format!("Backend: {other}"),
+        let backend = match self.mode.as_str() {
+            "emulator" => "built-in emulator".to_owned(),
+            "proxy" => "Microvisor API via this server".to_owned(),
+            other => other.to_owned(),
+        };
+        match &self.account_sid {
+            Some(sid) => format!("Backend: {backend} · account {sid}"),
+            None => format!("Backend: {backend}"),
         }
     }
 }
 
+/// How loading `/config.json` went.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigOutcome {
+    Loaded(ConsoleConfig),
+    /// The server asks for its access token first.
+    NeedsSignIn { rejected: bool },
+}
+
+const ACCESS_TOKEN_KEY: &str = "microvisor-console.access-token";
+pub const ACCESS_TOKEN_HEADER: &str = "X-Console-Access-Token";
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+/// The access token for this tab, if the user signed in.
+pub fn access_token() -> Option<String> {
+    session_storage()?.get_item(ACCESS_TOKEN_KEY).ok()?.filter(|token| !token.is_empty())
+}
+
+/// Keeps the token for this tab only: it is gone when the tab closes.
+pub fn set_access_token(token: &str) {
+    if let Some(storage) = session_storage() {
+        let _ = storage.set_item(ACCESS_TOKEN_KEY, token);
+    }
+}
+
 /// Reads `/config.json`; without one, the same-origin `/v1` default applies.
-pub async fn load_config() -> ConsoleConfig {
-    match gloo_net::http::Request::get("/config.json").send().await {
-        Ok(response) if response.ok() => response.json().await.unwrap_or_default(),
-        _ => ConsoleConfig::default(),
+pub async fn load_config() -> ConfigOutcome {
+    let token = access_token();
+    let mut request = gloo_net::http::Request::get("/config.json");
+    if let Some(token) = &token {
+        request = request.header(ACCESS_TOKEN_HEADER, token);
+    }
+    match request.send().await {
+        Ok(response) if response.status() == 401 => ConfigOutcome::NeedsSignIn {
+            rejected: token.is_some(),
+        },
+        Ok(response) if response.ok() => ConfigOutcome::Loaded(response.json().await.unwrap_or_default()),
+        _ => ConfigOutcome::Loaded(ConsoleConfig::default()),
     }
 }

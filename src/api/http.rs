@@ -40,6 +40,8 @@ pub struct Call<'a> {
     pub form: Option<&'a str>,
     /// The `Authorization` header value, only for a custom API the user configured.
     pub authorization: Option<&'a str>,
+    /// This console's access token, for its own server.
+    pub access_token: Option<&'a str>,
 }
 
 /// Waits `ms` milliseconds without blocking the page.
@@ -59,6 +61,12 @@ async fn send_once(call: &Call<'_>) -> Result<(u16, Response), ApiError> {
     let controller = AbortController::new().ok();
     let mut guard = AbortOnDrop(controller.clone());
     let signal = controller.as_ref().map(AbortController::signal);
+    // A reactive owner (a resource that reruns, a view that unmounts) aborts what it started,
+    // so a replaced or abandoned request stops at once instead of finishing unseen.
+    if let Some(controller) = controller.clone() {
+        let controller = send_wrapper::SendWrapper::new(controller);
+        leptos::prelude::on_cleanup(move || controller.abort());
+    }
     let timed_out = Rc::new(Cell::new(false));
     let timer = controller.clone().and_then(|controller| {
         let timed_out = Rc::clone(&timed_out);
@@ -79,6 +87,9 @@ async fn send_once(call: &Call<'_>) -> Result<(u16, Response), ApiError> {
     .abort_signal(signal.as_ref());
     if let Some(authorization) = call.authorization {
         builder = builder.header("Authorization", authorization);
+    }
+    if let Some(token) = call.access_token {
+        builder = builder.header(super::config::ACCESS_TOKEN_HEADER, token);
     }
     let request = match call.form {
         None => builder.build(),

@@ -6,5 +6,5 @@ mod error;
 mod http;
 
 pub use client::ApiClient;
-pub use config::{ConsoleConfig, load_config};
+pub use config::{ConfigOutcome, ConsoleConfig, access_token, load_config, set_access_token};
 pub use error::ApiError;

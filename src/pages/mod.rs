@@ -3,10 +3,12 @@
 mod device_detail;
 mod device_list;
 mod not_found;
+mod sign_in;
 
 pub use device_detail::DeviceDetailPage;
 pub use device_list::DeviceListPage;
 pub use not_found::NotFoundPage;
+pub use sign_in::SignInPage;
 
 /// Seconds since the Unix epoch, from the browser's clock.
 pub(crate) fn now_seconds() -> i64 {

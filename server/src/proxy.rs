@@ -1,0 +1,212 @@
+//! Proxy mode: `/v1/*` forwarded to a fixed upstream with credentials that never leave the
+//! server.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use microvisor_api::error::codes;
+use microvisor_api::url::split_origin;
+
+use crate::faults::error;
+
+/// Credentials for the upstream, from the environment. `Debug` shows no secret.
+#[derive(Clone)]
+pub struct Credentials {
+    username: String,
+    password: String,
+    /// For display in the console's header.
+    pub account_sid: Option<String>,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Credentials {
+    /// `TWILIO_ACCOUNT_SID` + `TWILIO_AUTH_TOKEN`, or `TWILIO_API_KEY` + `TWILIO_API_SECRET`
+    /// (with `TWILIO_ACCOUNT_SID` for display).
+    pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Credentials, String> {
+        let account_sid = get("TWILIO_ACCOUNT_SID").filter(|v| !v.is_empty());
+        let pair = |user: &str, pass: &str| Some((get(user).filter(|v| !v.is_empty())?, get(pass).filter(|v| !v.is_empty())?));
+        if let Some((username, password)) = pair("TWILIO_API_KEY", "TWILIO_API_SECRET") {
+            return Ok(Credentials { username, password, account_sid });
+        }
+        if let Some((username, password)) = pair("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN") {
+            return Ok(Credentials { username, password, account_sid });
+        }
+        Err("proxy mode needs credentials in the environment: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, \
+             or TWILIO_API_KEY and TWILIO_API_SECRET (with TWILIO_ACCOUNT_SID for display)"
+            .to_owned())
+    }
+}
+
+pub struct Upstream {
+    /// `https://microvisor.twilio.com`, fixed at start.
+    origin: String,
+    /// Any path before `/v1`, without a trailing slash.
+    prefix: String,
+    credentials: Credentials,
+    client: reqwest::Client,
+}
+
+/// Largest upstream answer passed on; list pages of 1,000 devices are well under it.
+const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+
+impl Upstream {
+    pub fn new(url: &str, credentials: Credentials, timeout: Duration) -> Result<Upstream, String> {
+        let (origin, path) = split_origin(url).ok_or_else(|| format!("--upstream '{url}' must be an http(s) URL"))?;
+        if path.contains(['?', '#']) {
+            return Err(format!("--upstream '{url}' cannot have a query or fragment"));
+        }
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(5).min(timeout))
+            .timeout(timeout)
+            .user_agent(concat!("microvisor-console/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|err| format!("cannot build the HTTP client: {err}"))?;
+        Ok(Upstream {
+            origin,
+            prefix: path.trim_end_matches('/').to_owned(),
+            credentials,
+            client,
+        })
+    }
+
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+}
+
+/// Absolute URLs on the upstream's origin become URLs on the origin the browser used, so
+/// page links lead back through this proxy. The vendor's own origin is left alone: the
+/// console maps it onto its API base itself.
+fn rewrite_links(body: &str, upstream: &str, own_origin: &str) -> String {
+    if upstream == microvisor_api::VENDOR_ORIGIN {
+        return body.to_owned();
+    }
+    body.replace(&format!("\"{upstream}/"), &format!("\"{own_origin}/"))
+}
+
+pub async fn forward(
+    State(upstream): State<Arc<Upstream>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !matches!(method, Method::GET | Method::POST | Method::DELETE) {
+        return error(405, codes::METHOD_NOT_ALLOWED, "Only GET, POST and DELETE are forwarded.");
+    }
+    let path_and_query = uri.path_and_query().map_or("/v1", |pq| pq.as_str());
+    let url = format!("{}{}{}", upstream.origin, upstream.prefix, path_and_query);
+    let mut request = upstream
+        .client
+        .request(method.clone(), &url)
+        .basic_auth(&upstream.credentials.username, Some(&upstream.credentials.password))
+        .header(header::ACCEPT, "application/json");
+    if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
+        request = request.header(header::CONTENT_TYPE, content_type);
+    }
+    if method != Method::GET {
+        request = request.body(body);
+    }
+    let response = match request.send().await {
+        Ok(response) => response,
+        Err(err) => {
+            // Logged without the URL: it names the upstream, never the credentials, but
+            // the message is all an operator needs.
+            let err = err.without_url();
+            tracing::warn!(%method, path = uri.path(), "upstream failed: {err}");
+            return if err.is_timeout() {
+                error(504, codes::INTERNAL, "The Microvisor API did not answer in time.")
+            } else {
+                error(502, codes::INTERNAL, "The Microvisor API could not be reached.")
+            };
+        }
+    };
+    let status = StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
+    let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+    if response.content_length().is_some_and(|length| length > MAX_RESPONSE_BYTES as u64) {
+        return error(502, codes::INTERNAL, "The Microvisor API's answer was too large.");
+    }
+    let bytes = match response.bytes().await {
+        Ok(bytes) if bytes.len() <= MAX_RESPONSE_BYTES => bytes,
+        Ok(_) => return error(502, codes::INTERNAL, "The Microvisor API's answer was too large."),
+        Err(err) if err.is_timeout() => return error(504, codes::INTERNAL, "The Microvisor API did not answer in time."),
+        Err(_) => return error(502, codes::INTERNAL, "The Microvisor API's answer broke off."),
+    };
+    let own_origin = match headers.get(header::HOST).and_then(|host| host.to_str().ok()) {
+        Some(host) => format!("http://{host}"),
+        None => String::new(),
+    };
+    let body = match std::str::from_utf8(&bytes) {
+        Ok(text) if !own_origin.is_empty() => Bytes::from(rewrite_links(text, &upstream.origin, &own_origin)),
+        _ => bytes,
+    };
+    let mut answer = (status, body).into_response();
+    if let Some(content_type) = content_type {
+        answer.headers_mut().insert(header::CONTENT_TYPE, content_type);
+    }
+    if let Some(retry_after) = retry_after {
+        answer.headers_mut().insert(header::RETRY_AFTER, retry_after);
+    }
+    answer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn credentials_come_from_either_pair_and_never_print() {
+        let creds = Credentials::from_env(env(&[("TWILIO_ACCOUNT_SID", "AC1"), ("TWILIO_AUTH_TOKEN", "tok3n")])).unwrap();
+        assert_eq!(creds.username, "AC1");
+        assert!(!format!("{creds:?}").contains("tok3n"));
+        let key = Credentials::from_env(env(&[
+            ("TWILIO_ACCOUNT_SID", "AC1"),
+            ("TWILIO_API_KEY", "SK1"),
+            ("TWILIO_API_SECRET", "s3cret"),
+        ]))
+        .unwrap();
+        assert_eq!((key.username.as_str(), key.account_sid.as_deref()), ("SK1", Some("AC1")));
+        let missing = Credentials::from_env(env(&[("TWILIO_ACCOUNT_SID", "AC1")])).unwrap_err();
+        assert!(missing.contains("TWILIO_AUTH_TOKEN") && missing.contains("TWILIO_API_SECRET"));
+    }
+
+    #[test]
+    fn links_on_the_upstream_come_back_through_the_proxy() {
+        let body = r#"{"url":"http://127.0.0.1:9001/v1/Devices","x":"http://127.0.0.1:90011/"}"#;
+        assert_eq!(
+            rewrite_links(body, "http://127.0.0.1:9001", "http://localhost:8080"),
+            r#"{"url":"http://localhost:8080/v1/Devices","x":"http://127.0.0.1:90011/"}"#
+        );
+        let vendor = r#"{"url":"https://microvisor.twilio.com/v1/Devices"}"#;
+        assert_eq!(rewrite_links(vendor, microvisor_api::VENDOR_ORIGIN, "http://localhost:8080"), vendor);
+    }
+
+    #[test]
+    fn upstream_urls_are_checked() {
+        let creds = Credentials::from_env(env(&[("TWILIO_ACCOUNT_SID", "AC1"), ("TWILIO_AUTH_TOKEN", "t")])).unwrap();
+        assert!(Upstream::new("ftp://x", creds.clone(), Duration::from_secs(1)).is_err());
+        assert!(Upstream::new("https://x/v1?a=b", creds.clone(), Duration::from_secs(1)).is_err());
+        let upstream = Upstream::new("https://Microvisor.Twilio.com/", creds, Duration::from_secs(1)).unwrap();
+        assert_eq!(upstream.origin(), "https://microvisor.twilio.com");
+    }
+}
