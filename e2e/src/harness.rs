@@ -21,7 +21,13 @@ pub struct Session {
     pub base_url: String,
     _server: Child,
     _driver: Child,
+    /// The upstream behind a proxy-mode server, if any.
+    _upstream: Option<Child>,
 }
+
+/// The account the proxy tests' upstream emulator checks credentials for.
+pub const PROXY_ACCOUNT_SID: &str = "ACe2e0000000000000000000000000e2e0";
+const PROXY_TOKEN: &str = "e2e-auth-token";
 
 fn env_path(name: &str, fallback: &str) -> PathBuf {
     std::env::var_os(name).map_or_else(|| PathBuf::from(fallback), PathBuf::from)
@@ -35,6 +41,10 @@ fn free_port() -> u16 {
 }
 
 async fn start_server(args: &[&str]) -> (Child, String) {
+    start_server_with_env(args, &[]).await
+}
+
+async fn start_server_with_env(args: &[&str], env: &[(&str, &str)]) -> (Child, String) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let binary = env_path(
         "CONSOLE_SERVER_BIN",
@@ -51,6 +61,7 @@ async fn start_server(args: &[&str]) -> (Child, String) {
         .arg(&dist)
         .args(args)
         .env("RUST_LOG", "console_server=warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -131,9 +142,30 @@ impl Session {
         .await
     }
 
+    /// The console through `console-server --upstream`, in front of an emulator that checks
+    /// credentials (`--auth`). `token` is what the proxy sends; the emulator expects the
+    /// right one.
+    pub async fn start_proxy(token: &str) -> Session {
+        let auth = format!("{PROXY_ACCOUNT_SID}:{PROXY_TOKEN}");
+        let token = if token.is_empty() { PROXY_TOKEN } else { token };
+        let (upstream, upstream_url) = start_server(&["--devices", "250", "--auth", &auth]).await;
+        let (server, base_url) = start_server_with_env(
+            &["--upstream", &upstream_url],
+            &[("TWILIO_ACCOUNT_SID", PROXY_ACCOUNT_SID), ("TWILIO_AUTH_TOKEN", token)],
+        )
+        .await;
+        let mut session = Session::connect(server, base_url).await;
+        session._upstream = Some(upstream);
+        session
+    }
+
     /// A session against console-server started with these extra flags.
     pub async fn start_with(args: &[&str]) -> Session {
         let (server, base_url) = start_server(args).await;
+        Session::connect(server, base_url).await
+    }
+
+    async fn connect(server: Child, base_url: String) -> Session {
         let (driver, driver_url) = start_driver().await;
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(chrome_capabilities(1280, 900))
@@ -145,6 +177,7 @@ impl Session {
             base_url,
             _server: server,
             _driver: driver,
+            _upstream: None,
         }
     }
 

@@ -14,13 +14,28 @@ pub struct Server {
 
 impl Server {
     pub fn start(args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_console-server"))
+        Server::start_with(args, &[], None)
+    }
+
+    /// Starts with extra environment variables, sending the log (at trace level) to `log`.
+    pub fn start_with(args: &[&str], env: &[(&str, &str)], log: Option<&std::path::Path>) -> Server {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_console-server"));
+        command
             .args(["--listen", "127.0.0.1:0", "--dist", "/nonexistent"])
             .args(args)
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("console-server starts");
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped());
+        match log {
+            Some(path) => {
+                command
+                    .env("RUST_LOG", "trace")
+                    .stderr(std::fs::File::create(path).expect("log file"));
+            }
+            None => {
+                command.env("RUST_LOG", "error");
+            }
+        }
+        let mut child = command.spawn().expect("console-server starts");
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
@@ -37,6 +52,12 @@ impl Server {
 
     /// Sends one request and returns (status, body).
     pub fn request(&self, method: &str, target: &str, form: Option<&str>) -> (u16, String) {
+        let (status, _, body) = self.request_raw(method, target, form);
+        (status, body)
+    }
+
+    /// Sends one request and returns (status, head, body).
+    pub fn request_raw(&self, method: &str, target: &str, form: Option<&str>) -> (u16, String, String) {
         let mut stream = TcpStream::connect(&self.address).expect("connect");
         let body = form.unwrap_or("");
         let mut head = format!(
@@ -61,14 +82,8 @@ impl Server {
         let chunked = head
             .to_ascii_lowercase()
             .contains("transfer-encoding: chunked");
-        (
-            status,
-            if chunked {
-                dechunk(body)
-            } else {
-                body.to_owned()
-            },
-        )
+        let body = if chunked { dechunk(body) } else { body.to_owned() };
+        (status, head.to_owned(), body)
     }
 
     pub fn get(&self, target: &str) -> (u16, String) {
