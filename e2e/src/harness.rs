@@ -40,7 +40,8 @@ fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
-async fn start_server(args: &[&str]) -> (Child, String) {
+/// Starts console-server with these flags; returns the process and its URL.
+pub async fn start_server(args: &[&str]) -> (Child, String) {
     start_server_with_env(args, &[]).await
 }
 
@@ -162,6 +163,11 @@ impl Session {
     /// A session against console-server started with these extra flags.
     pub async fn start_with(args: &[&str]) -> Session {
         let (server, base_url) = start_server(args).await;
+        Session::connect(server, base_url).await
+    }
+
+    /// A session against a server started elsewhere (nginx, say), kept alive with it.
+    pub async fn attach(server: Child, base_url: String) -> Session {
         Session::connect(server, base_url).await
     }
 

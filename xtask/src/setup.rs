@@ -20,6 +20,7 @@ pub fn all(browser: bool) -> Result<(), Failure> {
     wasm_opt()?;
     if browser {
         chromium()?;
+        nginx()?;
     }
     println!("setup: everything is in place");
     Ok(())
@@ -138,6 +139,35 @@ fn major(version_text: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Installs Debian packages, as root, without starting any service they bring.
+fn apt_install(packages: &[&str], what: &str) -> Result<(), Failure> {
+    let is_root = output(Command::new("id").arg("-u")).is_some_and(|id| id.trim() == "0");
+    if !is_root || !Path::new("/usr/bin/apt-get").exists() {
+        return Err(Failure(format!(
+            "{what} needed for the tests. On Debian run: sudo apt-get update && sudo apt-get install -y {}",
+            packages.join(" ")
+        )));
+    }
+    println!("setup: installing {} from Debian", packages.join(" "));
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y"])
+        .args(packages)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .env("RUNLEVEL", "1"))
+}
+
+/// nginx runs the sample deployment config in the end-to-end tests.
+fn nginx() -> Result<(), Failure> {
+    if let Ok(out) = Command::new("/usr/sbin/nginx").arg("-v").output()
+        && out.status.success()
+    {
+        println!("setup: {} present", String::from_utf8_lossy(&out.stderr).trim());
+        return Ok(());
+    }
+    apt_install(&["nginx"], "nginx is")
+}
+
 fn chromium() -> Result<(), Failure> {
     let browser = output(Command::new("/usr/bin/chromium").arg("--version"));
     let driver = output(Command::new("/usr/bin/chromedriver").arg("--version"));
@@ -148,17 +178,7 @@ fn chromium() -> Result<(), Failure> {
         println!("setup: {} and chromedriver present", browser.trim());
         return Ok(());
     }
-    let is_root = output(Command::new("id").arg("-u")).is_some_and(|id| id.trim() == "0");
-    if !is_root || !Path::new("/usr/bin/apt-get").exists() {
-        return Err(Failure(
-            "Chromium and chromedriver (same version) are needed for the browser tests. On Debian run: \
-             sudo apt-get update && sudo apt-get install -y chromium chromium-driver"
-                .to_owned(),
-        ));
-    }
-    println!("setup: installing chromium and chromium-driver from Debian");
-    run(Command::new("apt-get").arg("update"))?;
-    run(Command::new("apt-get").args(["install", "-y", "chromium", "chromium-driver"]))
+    apt_install(&["chromium", "chromium-driver"], "Chromium and chromedriver (same version) are")
 }
 
 #[cfg(test)]
