@@ -152,7 +152,10 @@ impl Session {
         let (upstream, upstream_url) = start_server(&["--devices", "250", "--auth", &auth]).await;
         let (server, base_url) = start_server_with_env(
             &["--upstream", &upstream_url],
-            &[("TWILIO_ACCOUNT_SID", PROXY_ACCOUNT_SID), ("TWILIO_AUTH_TOKEN", token)],
+            &[
+                ("TWILIO_ACCOUNT_SID", PROXY_ACCOUNT_SID),
+                ("TWILIO_AUTH_TOKEN", token),
+            ],
         )
         .await;
         let mut session = Session::connect(server, base_url).await;

@@ -10,7 +10,11 @@ use console_e2e::harness::{PATIENCE, Session, start_server};
 use tokio::process::Command;
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[tokio::test]
@@ -24,15 +28,22 @@ async fn the_sample_nginx_config_serves_the_console_and_injects_credentials() {
     let port = free_port();
     let work = std::env::temp_dir().join(format!("console-nginx-{}-{port}", std::process::id()));
     std::fs::create_dir_all(&work).unwrap();
-    let sample = std::fs::read_to_string(root.join("deploy/nginx-microvisor-console.conf")).unwrap();
+    let sample =
+        std::fs::read_to_string(root.join("deploy/nginx-microvisor-console.conf")).unwrap();
     let server_block = sample
         .replace("${LISTEN}", &format!("127.0.0.1:{port}"))
         .replace("${DIST}", &dist.to_string_lossy())
         .replace("${UPSTREAM}", &upstream_url)
         // The emulator builds its links from Host: keep the browser's, so they lead back here.
         .replace("${UPSTREAM_HOST}", "$http_host")
-        .replace("${BASIC_AUTH}", &base64::engine::general_purpose::STANDARD.encode(auth));
-    let unfilled = server_block.lines().filter(|line| !line.trim_start().starts_with('#')).any(|line| line.contains("${"));
+        .replace(
+            "${BASIC_AUTH}",
+            &base64::engine::general_purpose::STANDARD.encode(auth),
+        );
+    let unfilled = server_block
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .any(|line| line.contains("${"));
     assert!(!unfilled, "every placeholder is filled");
     let w = work.to_string_lossy();
     let config = format!(
@@ -54,9 +65,15 @@ async fn the_sample_nginx_config_serves_the_console_and_injects_credentials() {
         .spawn()
         .expect("Debian's nginx is installed (cargo xtask setup --browser)");
     let deadline = std::time::Instant::now() + PATIENCE;
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
         let log = std::fs::read_to_string(work.join("error.log")).unwrap_or_default();
-        assert!(std::time::Instant::now() < deadline, "nginx did not start: {log}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nginx did not start: {log}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 
@@ -68,6 +85,8 @@ async fn the_sample_nginx_config_serves_the_console_and_injects_credentials() {
     session.wait_for_rows(50, &first).await;
     // A deep link is answered with the console, and the API with the emulator's JSON.
     session.open("/devices/does-not-exist").await;
-    session.wait_for_text("[role=alert] h2", |t| t == "Not found").await;
+    session
+        .wait_for_text("[role=alert] h2", |t| t == "Not found")
+        .await;
     session.close().await;
 }

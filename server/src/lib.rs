@@ -160,7 +160,10 @@ fn open_backend(options: &Options) -> Result<Backend, String> {
 
 /// Refuses to listen beyond loopback without an access gate.
 pub fn check_exposure(options: &Options) -> Result<(), String> {
-    if options.listen.ip().is_loopback() || options.access_token.is_some() || options.trust_proxy_auth {
+    if options.listen.ip().is_loopback()
+        || options.access_token.is_some()
+        || options.trust_proxy_auth
+    {
         return Ok(());
     }
     Err(format!(
@@ -176,7 +179,10 @@ pub fn router(options: &Options) -> Result<Router, String> {
 }
 
 /// `router`, reading the environment through `env` (tests pass their own).
-pub fn router_with_env(options: &Options, env: impl Fn(&str) -> Option<String>) -> Result<Router, String> {
+pub fn router_with_env(
+    options: &Options,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Router, String> {
     check_exposure(options)?;
     let index_html = std::fs::read_to_string(options.dist.join("index.html")).ok();
     let policy = Arc::new(Policy::new(
@@ -193,7 +199,11 @@ pub fn router_with_env(options: &Options, env: impl Fn(&str) -> Option<String>) 
                 api_base: "/v1",
                 account_sid: credentials.account_sid.clone(),
             };
-            let upstream = Upstream::new(url, credentials, std::time::Duration::from_millis(options.upstream_timeout_ms))?;
+            let upstream = Upstream::new(
+                url,
+                credentials,
+                std::time::Duration::from_millis(options.upstream_timeout_ms),
+            )?;
             tracing::info!(upstream = upstream.origin(), "proxy mode");
             let upstream = Arc::new(upstream);
             let api = Router::new()
@@ -205,7 +215,11 @@ pub fn router_with_env(options: &Options, env: impl Fn(&str) -> Option<String>) 
         None => {
             let state = Arc::new(AppState {
                 backend: Mutex::new(open_backend(options)?),
-                faults: Faults::new(options.fault_rate, options.latency_ms, options.seed ^ unix_now_ms() as u64),
+                faults: Faults::new(
+                    options.fault_rate,
+                    options.latency_ms,
+                    options.seed ^ unix_now_ms() as u64,
+                ),
                 auth: options.auth.clone(),
                 listen: options.listen,
             });
@@ -221,14 +235,23 @@ pub fn router_with_env(options: &Options, env: impl Fn(&str) -> Option<String>) 
             (api, config)
         }
     };
-    let console = ServeDir::new(&options.dist).fallback(ServeFile::new(options.dist.join("index.html")));
+    let console =
+        ServeDir::new(&options.dist).fallback(ServeFile::new(options.dist.join("index.html")));
     Ok(Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route("/config.json", get(move || async move { axum::Json(config) }))
+        .route(
+            "/config.json",
+            get(move || async move { axum::Json(config) }),
+        )
         .merge(api)
         .fallback_service(console)
-        .layer(axum::extract::DefaultBodyLimit::max(emulator::MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn_with_state(policy, security::guard))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            emulator::MAX_BODY_BYTES,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            policy,
+            security::guard,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http()))
 }
 

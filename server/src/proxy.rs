@@ -37,12 +37,25 @@ impl Credentials {
     /// (with `TWILIO_ACCOUNT_SID` for display).
     pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Credentials, String> {
         let account_sid = get("TWILIO_ACCOUNT_SID").filter(|v| !v.is_empty());
-        let pair = |user: &str, pass: &str| Some((get(user).filter(|v| !v.is_empty())?, get(pass).filter(|v| !v.is_empty())?));
+        let pair = |user: &str, pass: &str| {
+            Some((
+                get(user).filter(|v| !v.is_empty())?,
+                get(pass).filter(|v| !v.is_empty())?,
+            ))
+        };
         if let Some((username, password)) = pair("TWILIO_API_KEY", "TWILIO_API_SECRET") {
-            return Ok(Credentials { username, password, account_sid });
+            return Ok(Credentials {
+                username,
+                password,
+                account_sid,
+            });
         }
         if let Some((username, password)) = pair("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN") {
-            return Ok(Credentials { username, password, account_sid });
+            return Ok(Credentials {
+                username,
+                password,
+                account_sid,
+            });
         }
         Err("proxy mode needs credentials in the environment: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, \
              or TWILIO_API_KEY and TWILIO_API_SECRET (with TWILIO_ACCOUNT_SID for display)"
@@ -64,9 +77,12 @@ const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
 impl Upstream {
     pub fn new(url: &str, credentials: Credentials, timeout: Duration) -> Result<Upstream, String> {
-        let (origin, path) = split_origin(url).ok_or_else(|| format!("--upstream '{url}' must be an http(s) URL"))?;
+        let (origin, path) = split_origin(url)
+            .ok_or_else(|| format!("--upstream '{url}' must be an http(s) URL"))?;
         if path.contains(['?', '#']) {
-            return Err(format!("--upstream '{url}' cannot have a query or fragment"));
+            return Err(format!(
+                "--upstream '{url}' cannot have a query or fragment"
+            ));
         }
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -106,14 +122,21 @@ pub async fn forward(
     body: Bytes,
 ) -> Response {
     if !matches!(method, Method::GET | Method::POST | Method::DELETE) {
-        return error(405, codes::METHOD_NOT_ALLOWED, "Only GET, POST and DELETE are forwarded.");
+        return error(
+            405,
+            codes::METHOD_NOT_ALLOWED,
+            "Only GET, POST and DELETE are forwarded.",
+        );
     }
     let path_and_query = uri.path_and_query().map_or("/v1", |pq| pq.as_str());
     let url = format!("{}{}{}", upstream.origin, upstream.prefix, path_and_query);
     let mut request = upstream
         .client
         .request(method.clone(), &url)
-        .basic_auth(&upstream.credentials.username, Some(&upstream.credentials.password))
+        .basic_auth(
+            &upstream.credentials.username,
+            Some(&upstream.credentials.password),
+        )
         .header(header::ACCEPT, "application/json");
     if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
         request = request.header(header::CONTENT_TYPE, content_type);
@@ -129,38 +152,81 @@ pub async fn forward(
             let err = err.without_url();
             tracing::warn!(%method, path = uri.path(), "upstream failed: {err}");
             return if err.is_timeout() {
-                error(504, codes::INTERNAL, "The Microvisor API did not answer in time.")
+                error(
+                    504,
+                    codes::INTERNAL,
+                    "The Microvisor API did not answer in time.",
+                )
             } else {
-                error(502, codes::INTERNAL, "The Microvisor API could not be reached.")
+                error(
+                    502,
+                    codes::INTERNAL,
+                    "The Microvisor API could not be reached.",
+                )
             };
         }
     };
-    let status = StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    let status =
+        StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
     let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
     let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
-    if response.content_length().is_some_and(|length| length > MAX_RESPONSE_BYTES as u64) {
-        return error(502, codes::INTERNAL, "The Microvisor API's answer was too large.");
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_RESPONSE_BYTES as u64)
+    {
+        return error(
+            502,
+            codes::INTERNAL,
+            "The Microvisor API's answer was too large.",
+        );
     }
     let bytes = match response.bytes().await {
         Ok(bytes) if bytes.len() <= MAX_RESPONSE_BYTES => bytes,
-        Ok(_) => return error(502, codes::INTERNAL, "The Microvisor API's answer was too large."),
-        Err(err) if err.is_timeout() => return error(504, codes::INTERNAL, "The Microvisor API did not answer in time."),
-        Err(_) => return error(502, codes::INTERNAL, "The Microvisor API's answer broke off."),
+        Ok(_) => {
+            return error(
+                502,
+                codes::INTERNAL,
+                "The Microvisor API's answer was too large.",
+            );
+        }
+        Err(err) if err.is_timeout() => {
+            return error(
+                504,
+                codes::INTERNAL,
+                "The Microvisor API did not answer in time.",
+            );
+        }
+        Err(_) => {
+            return error(
+                502,
+                codes::INTERNAL,
+                "The Microvisor API's answer broke off.",
+            );
+        }
     };
-    let own_origin = match headers.get(header::HOST).and_then(|host| host.to_str().ok()) {
+    let own_origin = match headers
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok())
+    {
         Some(host) => format!("http://{host}"),
         None => String::new(),
     };
     let body = match std::str::from_utf8(&bytes) {
-        Ok(text) if !own_origin.is_empty() => Bytes::from(rewrite_links(text, &upstream.origin, &own_origin)),
+        Ok(text) if !own_origin.is_empty() => {
+            Bytes::from(rewrite_links(text, &upstream.origin, &own_origin))
+        }
         _ => bytes,
     };
     let mut answer = (status, body).into_response();
     if let Some(content_type) = content_type {
-        answer.headers_mut().insert(header::CONTENT_TYPE, content_type);
+        answer
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, content_type);
     }
     if let Some(retry_after) = retry_after {
-        answer.headers_mut().insert(header::RETRY_AFTER, retry_after);
+        answer
+            .headers_mut()
+            .insert(header::RETRY_AFTER, retry_after);
     }
     answer
 }
@@ -170,13 +236,25 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
     }
 
     #[test]
     fn credentials_come_from_either_pair_and_never_print() {
-        let creds = Credentials::from_env(env(&[("TWILIO_ACCOUNT_SID", "AC1"), ("TWILIO_AUTH_TOKEN", "tok3n")])).unwrap();
+        let creds = Credentials::from_env(env(&[
+            ("TWILIO_ACCOUNT_SID", "AC1"),
+            ("TWILIO_AUTH_TOKEN", "tok3n"),
+        ]))
+        .unwrap();
         assert_eq!(creds.username, "AC1");
         assert!(!format!("{creds:?}").contains("tok3n"));
         let key = Credentials::from_env(env(&[
@@ -185,7 +263,10 @@ mod tests {
             ("TWILIO_API_SECRET", "s3cret"),
         ]))
         .unwrap();
-        assert_eq!((key.username.as_str(), key.account_sid.as_deref()), ("SK1", Some("AC1")));
+        assert_eq!(
+            (key.username.as_str(), key.account_sid.as_deref()),
+            ("SK1", Some("AC1"))
+        );
         let missing = Credentials::from_env(env(&[("TWILIO_ACCOUNT_SID", "AC1")])).unwrap_err();
         assert!(missing.contains("TWILIO_AUTH_TOKEN") && missing.contains("TWILIO_API_SECRET"));
     }
@@ -198,15 +279,31 @@ mod tests {
             r#"{"url":"http://localhost:8080/v1/Devices","x":"http://127.0.0.1:90011/"}"#
         );
         let vendor = r#"{"url":"https://microvisor.twilio.com/v1/Devices"}"#;
-        assert_eq!(rewrite_links(vendor, microvisor_api::VENDOR_ORIGIN, "http://localhost:8080"), vendor);
+        assert_eq!(
+            rewrite_links(
+                vendor,
+                microvisor_api::VENDOR_ORIGIN,
+                "http://localhost:8080"
+            ),
+            vendor
+        );
     }
 
     #[test]
     fn upstream_urls_are_checked() {
-        let creds = Credentials::from_env(env(&[("TWILIO_ACCOUNT_SID", "AC1"), ("TWILIO_AUTH_TOKEN", "t")])).unwrap();
+        let creds = Credentials::from_env(env(&[
+            ("TWILIO_ACCOUNT_SID", "AC1"),
+            ("TWILIO_AUTH_TOKEN", "t"),
+        ]))
+        .unwrap();
         assert!(Upstream::new("ftp://x", creds.clone(), Duration::from_secs(1)).is_err());
         assert!(Upstream::new("https://x/v1?a=b", creds.clone(), Duration::from_secs(1)).is_err());
-        let upstream = Upstream::new("https://Microvisor.Twilio.com/", creds, Duration::from_secs(1)).unwrap();
+        let upstream = Upstream::new(
+            "https://Microvisor.Twilio.com/",
+            creds,
+            Duration::from_secs(1),
+        )
+        .unwrap();
         assert_eq!(upstream.origin(), "https://microvisor.twilio.com");
     }
 }

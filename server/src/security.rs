@@ -31,7 +31,11 @@ pub struct Policy {
 fn host_name(host: &str) -> String {
     let host = host.trim().to_ascii_lowercase();
     if let Some(rest) = host.strip_prefix('[') {
-        return rest.split(']').next().map(|inner| format!("[{inner}]")).unwrap_or_default();
+        return rest
+            .split(']')
+            .next()
+            .map(|inner| format!("[{inner}]"))
+            .unwrap_or_default();
     }
     host.rsplit_once(':')
         .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
@@ -39,11 +43,22 @@ fn host_name(host: &str) -> String {
 }
 
 impl Policy {
-    pub fn new(listen: SocketAddr, extra_hosts: &[String], access_token: Option<String>, index_html: Option<&str>) -> Policy {
-        let mut allowed_hosts: BTreeSet<String> = ["localhost", "127.0.0.1", "[::1]"].map(str::to_owned).into();
+    pub fn new(
+        listen: SocketAddr,
+        extra_hosts: &[String],
+        access_token: Option<String>,
+        index_html: Option<&str>,
+    ) -> Policy {
+        let mut allowed_hosts: BTreeSet<String> = ["localhost", "127.0.0.1", "[::1]"]
+            .map(str::to_owned)
+            .into();
         let ip = listen.ip();
         if !ip.is_unspecified() {
-            allowed_hosts.insert(if ip.is_ipv6() { format!("[{ip}]") } else { ip.to_string() });
+            allowed_hosts.insert(if ip.is_ipv6() {
+                format!("[{ip}]")
+            } else {
+                ip.to_string()
+            });
         }
         allowed_hosts.extend(extra_hosts.iter().map(|host| host_name(host)));
         Policy {
@@ -66,14 +81,19 @@ impl Policy {
         if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
             return true;
         }
-        let fetch_site = headers.get("sec-fetch-site").and_then(|value| value.to_str().ok());
+        let fetch_site = headers
+            .get("sec-fetch-site")
+            .and_then(|value| value.to_str().ok());
         if fetch_site.is_some_and(|site| site != "same-origin" && site != "none") {
             return false;
         }
         match headers.get(header::ORIGIN).map(|value| value.to_str()) {
             None => true,
             Some(Ok(origin)) => {
-                let host = headers.get(header::HOST).and_then(|value| value.to_str().ok()).unwrap_or("");
+                let host = headers
+                    .get(header::HOST)
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or("");
                 origin.eq_ignore_ascii_case(&format!("http://{host}"))
                     || origin.eq_ignore_ascii_case(&format!("https://{host}"))
             }
@@ -118,7 +138,10 @@ fn content_security_policy(index_html: &str) -> HeaderValue {
     let hashes: String = inline_scripts(index_html)
         .map(|script| {
             let digest = Sha256::digest(script.as_bytes());
-            format!(" 'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest))
+            format!(
+                " 'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            )
         })
         .collect();
     let policy = format!(
@@ -126,7 +149,8 @@ fn content_security_policy(index_html: &str) -> HeaderValue {
          img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; \
          form-action 'self'; frame-ancestors 'none'"
     );
-    HeaderValue::from_str(&policy).unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"))
+    HeaderValue::from_str(&policy)
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"))
 }
 
 /// The bodies of `<script>` elements without `src`.
@@ -143,13 +167,29 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
 /// The middleware: checks in order, then adds the headers to whatever is answered.
 pub async fn guard(State(policy): State<Arc<Policy>>, request: Request, next: Next) -> Response {
     let refusal = if !target_is_sane(&request) {
-        Some(error(400, codes::INVALID_PARAMETER, "The request target is not allowed."))
+        Some(error(
+            400,
+            codes::INVALID_PARAMETER,
+            "The request target is not allowed.",
+        ))
     } else if !policy.host_allowed(request.headers()) {
-        Some(error(403, codes::FORBIDDEN, "This server does not answer for that Host. Add it with --allow-host."))
+        Some(error(
+            403,
+            codes::FORBIDDEN,
+            "This server does not answer for that Host. Add it with --allow-host.",
+        ))
     } else if !policy.write_allowed(request.method(), request.headers()) {
-        Some(error(403, codes::FORBIDDEN, "Cross-site writes are refused."))
+        Some(error(
+            403,
+            codes::FORBIDDEN,
+            "Cross-site writes are refused.",
+        ))
     } else if needs_token(request.uri().path()) && !policy.token_ok(request.headers()) {
-        Some(error(401, codes::AUTHENTICATE, "Sign in with this console's access token."))
+        Some(error(
+            401,
+            codes::AUTHENTICATE,
+            "Sign in with this console's access token.",
+        ))
     } else {
         None
     };
@@ -158,9 +198,18 @@ pub async fn guard(State(policy): State<Arc<Policy>>, request: Request, next: Ne
         None => next.run(request).await,
     };
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, policy.content_security_policy.clone());
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        policy.content_security_policy.clone(),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     response
 }

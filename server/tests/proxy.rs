@@ -25,21 +25,39 @@ fn proxy(upstream: &Server, token: &str, log: Option<&std::path::Path>) -> Serve
 #[test]
 fn the_console_api_works_through_the_proxy_and_links_lead_back_through_it() {
     let upstream = upstream();
-    assert_eq!(upstream.get("/v1/Devices").0, 401, "the upstream checks credentials");
+    assert_eq!(
+        upstream.get("/v1/Devices").0,
+        401,
+        "the upstream checks credentials"
+    );
     let proxy = proxy(&upstream, TOKEN, None);
     let (status, body) = proxy.get("/v1/Devices?PageSize=50");
     assert_eq!(status, 200, "{body}");
     let page: ListPage<Device> = serde_json::from_str(&body).unwrap();
     assert_eq!(page.items.len(), 50);
     let next = page.meta.next_page_url.unwrap();
-    assert!(next.starts_with(&format!("http://{}/v1/Devices?", proxy.address)), "{next}");
-    let (status, _) = proxy.get(next.strip_prefix(&format!("http://{}", proxy.address)).unwrap());
+    assert!(
+        next.starts_with(&format!("http://{}/v1/Devices?", proxy.address)),
+        "{next}"
+    );
+    let (status, _) = proxy.get(
+        next.strip_prefix(&format!("http://{}", proxy.address))
+            .unwrap(),
+    );
     assert_eq!(status, 200);
 
     let sid = page.items[0].sid.clone().unwrap();
-    let (status, body) = proxy.request("POST", &format!("/v1/Devices/{sid}"), Some("UniqueName=via-proxy"));
+    let (status, body) = proxy.request(
+        "POST",
+        &format!("/v1/Devices/{sid}"),
+        Some("UniqueName=via-proxy"),
+    );
     assert_eq!(status, 200, "{body}");
-    assert_eq!(upstream.request_raw("GET", "/v1/Devices/via-proxy", None).0, 401, "still guarded upstream");
+    assert_eq!(
+        upstream.request_raw("GET", "/v1/Devices/via-proxy", None).0,
+        401,
+        "still guarded upstream"
+    );
     assert_eq!(proxy.get("/v1/Devices/via-proxy").0, 200);
 
     let (_, config) = proxy.get("/config.json");
@@ -83,7 +101,10 @@ fn credentials_appear_in_no_response_and_no_log_line() {
     }
     drop(proxy);
     let logged = std::fs::read_to_string(&log).unwrap();
-    assert!(logged.contains("upstream") || logged.contains("proxy"), "the log is being written: {logged}");
+    assert!(
+        logged.contains("upstream") || logged.contains("proxy"),
+        "the log is being written: {logged}"
+    );
     use base64::Engine;
     let basic = base64::engine::general_purpose::STANDARD.encode(format!("{SID}:{TOKEN}"));
     for secret in [TOKEN, basic.as_str()] {
@@ -100,5 +121,8 @@ fn listening_on_all_interfaces_without_a_gate_is_refused() {
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("refusing to listen on 0.0.0.0:0"), "{stderr}");
+    assert!(
+        stderr.contains("refusing to listen on 0.0.0.0:0"),
+        "{stderr}"
+    );
 }

@@ -50,7 +50,9 @@ impl ConsoleConfig {
 pub enum ConfigOutcome {
     Loaded(ConsoleConfig),
     /// The server asks for its access token first.
-    NeedsSignIn { rejected: bool },
+    NeedsSignIn {
+        rejected: bool,
+    },
 }
 
 const ACCESS_TOKEN_KEY: &str = "microvisor-console.access-token";
@@ -62,7 +64,10 @@ fn session_storage() -> Option<web_sys::Storage> {
 
 /// The access token for this tab, if the user signed in.
 pub fn access_token() -> Option<String> {
-    session_storage()?.get_item(ACCESS_TOKEN_KEY).ok()?.filter(|token| !token.is_empty())
+    session_storage()?
+        .get_item(ACCESS_TOKEN_KEY)
+        .ok()?
+        .filter(|token| !token.is_empty())
 }
 
 /// Keeps the token for this tab only: it is gone when the tab closes.
@@ -83,7 +88,9 @@ pub async fn load_config() -> ConfigOutcome {
         Ok(response) if response.status() == 401 => ConfigOutcome::NeedsSignIn {
             rejected: token.is_some(),
         },
-        Ok(response) if response.ok() => ConfigOutcome::Loaded(response.json().await.unwrap_or_default()),
+        Ok(response) if response.ok() => {
+            ConfigOutcome::Loaded(response.json().await.unwrap_or_default())
+        }
         _ => ConfigOutcome::Loaded(ConsoleConfig::default()),
     }
 }

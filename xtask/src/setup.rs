@@ -162,7 +162,10 @@ fn nginx() -> Result<(), Failure> {
     if let Ok(out) = Command::new("/usr/sbin/nginx").arg("-v").output()
         && out.status.success()
     {
-        println!("setup: {} present", String::from_utf8_lossy(&out.stderr).trim());
+        println!(
+            "setup: {} present",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
         return Ok(());
     }
     apt_install(&["nginx"], "nginx is")
@@ -178,7 +181,10 @@ fn chromium() -> Result<(), Failure> {
         println!("setup: {} and chromedriver present", browser.trim());
         return Ok(());
     }
-    apt_install(&["chromium", "chromium-driver"], "Chromium and chromedriver (same version) are")
+    apt_install(
+        &["chromium", "chromium-driver"],
+        "Chromium and chromedriver (same version) are",
+    )
 }
 
 #[cfg(test)]

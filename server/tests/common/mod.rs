@@ -18,7 +18,11 @@ impl Server {
     }
 
     /// Starts with extra environment variables, sending the log (at trace level) to `log`.
-    pub fn start_with(args: &[&str], env: &[(&str, &str)], log: Option<&std::path::Path>) -> Server {
+    pub fn start_with(
+        args: &[&str],
+        env: &[(&str, &str)],
+        log: Option<&std::path::Path>,
+    ) -> Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_console-server"));
         command
             .args(["--listen", "127.0.0.1:0", "--dist", "/nonexistent"])
@@ -57,7 +61,12 @@ impl Server {
     }
 
     /// Sends one request and returns (status, head, body).
-    pub fn request_raw(&self, method: &str, target: &str, form: Option<&str>) -> (u16, String, String) {
+    pub fn request_raw(
+        &self,
+        method: &str,
+        target: &str,
+        form: Option<&str>,
+    ) -> (u16, String, String) {
         let mut stream = TcpStream::connect(&self.address).expect("connect");
         let body = form.unwrap_or("");
         let mut head = format!(
@@ -82,7 +91,11 @@ impl Server {
         let chunked = head
             .to_ascii_lowercase()
             .contains("transfer-encoding: chunked");
-        let body = if chunked { dechunk(body) } else { body.to_owned() };
+        let body = if chunked {
+            dechunk(body)
+        } else {
+            body.to_owned()
+        };
         (status, head.to_owned(), body)
     }
 
