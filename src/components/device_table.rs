@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 
 use leptos::prelude::*;
-use microvisor_api::display::{logging_summary, relative_time};
+use microvisor_api::display::{logging_brief, relative_time};
 use microvisor_api::url::encode_segment;
 use microvisor_api::{App, Device};
 
@@ -62,7 +62,7 @@ fn DeviceRow(device: Device, app_names: AppNames, now: i64) -> impl IntoView {
     let target = app.target_sid.as_deref().map(|sid| app_names.label(sid));
     let reported = app.reported_sid.as_deref().map(|sid| app_names.label(sid));
     let differs = device.reported_differs_from_target();
-    let logging = logging_summary(&device, now);
+    let logging = logging_brief(&device, now);
     let logging_class = if logging.starts_with("on") {
         "logging on"
     } else {

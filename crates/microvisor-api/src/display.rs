@@ -20,6 +20,20 @@ pub fn logging_summary(device: &Device, now: i64) -> String {
     }
 }
 
+/// The list's shorter form: "on · 14 h left", "on · 35 min left", "off".
+pub fn logging_brief(device: &Device, now: i64) -> String {
+    let expires = device
+        .logging
+        .as_ref()
+        .filter(|logging| logging.enabled == Some(true))
+        .and_then(|logging| parse_iso8601(logging.date_expires.as_deref()?));
+    match expires {
+        Some(expires) if expires - now >= 3600 => format!("on · {} h left", (expires - now) / 3600),
+        Some(expires) if expires > now => format!("on · {} min left", ((expires - now) / 60).max(1)),
+        _ => logging_summary(device, now),
+    }
+}
+
 /// "5 min ago" for a timestamp, or the raw text when it cannot be read.
 pub fn relative_time(timestamp: Option<&str>, now: i64) -> String {
     match timestamp {
@@ -72,6 +86,15 @@ mod tests {
             "off"
         );
         assert_eq!(logging_summary(&Device::default(), 100), "unknown");
+    }
+
+    #[test]
+    fn words_logging_briefly_for_the_list() {
+        assert_eq!(logging_brief(&with_logging(Some(true), Some(100 + 14 * 3600 + 1999)), 100), "on · 14 h left");
+        assert_eq!(logging_brief(&with_logging(Some(true), Some(100 + 35 * 60 + 5)), 100), "on · 35 min left");
+        assert_eq!(logging_brief(&with_logging(Some(true), Some(110)), 100), "on · 1 min left");
+        assert_eq!(logging_brief(&with_logging(Some(false), None), 100), "off");
+        assert_eq!(logging_brief(&with_logging(Some(true), None), 100), "on");
     }
 
     #[test]
