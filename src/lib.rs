@@ -6,6 +6,7 @@ pub mod api;
 pub mod components;
 pub mod pages;
 pub mod prefs;
+pub mod routes;
 
 #[cfg(test)]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
@@ -14,23 +15,26 @@ use leptos::prelude::*;
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
 
-use crate::api::{ApiClient, ConfigOutcome, load_config};
-use crate::pages::{DeviceDetailPage, DeviceListPage, NotFoundPage, SignInPage};
+use crate::api::{Backend, Startup, start};
+use crate::pages::{DeviceDetailPage, DeviceListPage, NotFoundPage, SettingsPage, SignInPage};
 
 #[component]
 pub fn App() -> impl IntoView {
-    let config = LocalResource::new(load_config);
+    prefs::apply_theme(prefs::theme());
+    let startup = LocalResource::new(start);
     view! {
-        <Router>
+        <Router base=routes::base()>
+            <a class="skip" href="#main">"Skip to content"</a>
             <header class="topbar">
-                <a class="brand" href="/devices">"Microvisor Fleet Console"</a>
+                <a class="brand" href=routes::href("/devices")>"Microvisor Fleet Console"</a>
                 <nav aria-label="Main">
-                    <a href="/devices">"Devices"</a>
+                    <a href=routes::href("/devices")>"Devices"</a>
+                    <a href=routes::href("/settings")>"Settings"</a>
                 </nav>
                 <span class="backend" aria-live="polite">
-                    {move || match config.get() {
-                        Some(ConfigOutcome::Loaded(config)) => config.describe(),
-                        Some(ConfigOutcome::NeedsSignIn { .. }) => "Sign in needed".to_owned(),
+                    {move || match startup.get() {
+                        Some(Startup::Ready(backend)) => backend.describe(),
+                        Some(Startup::NeedsSignIn { .. }) => "Sign in needed".to_owned(),
                         None => String::new(),
                     }}
                 </span>
@@ -38,13 +42,10 @@ pub fn App() -> impl IntoView {
             <main id="main">
                 <Transition fallback=|| view! { <p class="loading">"Connecting…"</p> }>
                     {move || Suspend::new(async move {
-                        match config.await {
-                            ConfigOutcome::Loaded(config) => {
-                                let client = ApiClient::from_config(&config);
-                                view! { <AppRoutes client/> }.into_any()
-                            }
-                            ConfigOutcome::NeedsSignIn { rejected } => view! {
-                                <SignInPage rejected on_signed_in=Callback::new(move |()| config.refetch())/>
+                        match startup.await {
+                            Startup::Ready(backend) => view! { <AppRoutes backend/> }.into_any(),
+                            Startup::NeedsSignIn { rejected } => view! {
+                                <SignInPage rejected on_signed_in=Callback::new(move |()| startup.refetch())/>
                             }
                             .into_any(),
                         }
@@ -56,26 +57,32 @@ pub fn App() -> impl IntoView {
 }
 
 #[component]
-fn AppRoutes(client: Result<ApiClient, api::ApiError>) -> impl IntoView {
-    match client {
+fn AppRoutes(backend: Backend) -> impl IntoView {
+    match backend.client() {
         Ok(client) => {
             provide_context(client);
+            provide_context(backend);
             view! {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=|| view! { <Redirect path="/devices"/> }/>
                     <Route path=path!("/devices") view=DeviceListPage/>
                     <Route path=path!("/devices/:id") view=DeviceDetailPage/>
+                    <Route path=path!("/settings") view=SettingsPage/>
                 </Routes>
             }
             .into_any()
         }
-        Err(err) => view! {
-            <section class="panel error" role="alert">
-                <h1>"The console is not configured correctly"</h1>
-                <p>{err.to_string()}</p>
-            </section>
+        Err(err) => {
+            provide_context(backend);
+            view! {
+                <section class="panel error" role="alert">
+                    <h1>"The connection settings do not work"</h1>
+                    <p>{err.to_string()}</p>
+                </section>
+                <SettingsPage/>
+            }
+            .into_any()
         }
-        .into_any(),
     }
 }
 

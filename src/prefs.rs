@@ -22,3 +22,67 @@ pub fn set_page_size(size: u32) {
         let _ = storage.set_item(PAGE_SIZE_KEY, &size.to_string());
     }
 }
+
+const THEME_KEY: &str = "microvisor-console.theme";
+
+/// The colour theme: follow the system, or pin light or dark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Theme {
+    System,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub const ALL: [Theme; 3] = [Theme::System, Theme::Light, Theme::Dark];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::System => "system",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Theme::System => "Same as the system",
+            Theme::Light => "Light",
+            Theme::Dark => "Dark",
+        }
+    }
+
+    fn parse(text: &str) -> Theme {
+        Theme::ALL
+            .into_iter()
+            .find(|theme| theme.as_str() == text)
+            .unwrap_or(Theme::System)
+    }
+}
+
+pub fn theme() -> Theme {
+    storage()
+        .and_then(|storage| storage.get_item(THEME_KEY).ok()?)
+        .map_or(Theme::System, |text| Theme::parse(&text))
+}
+
+pub fn set_theme(theme: Theme) {
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(THEME_KEY, theme.as_str());
+    }
+    apply_theme(theme);
+}
+
+/// Pins the theme on `<html data-theme>`; the stylesheet's palette follows it.
+pub fn apply_theme(theme: Theme) {
+    let Some(root) = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.document_element())
+    else {
+        return;
+    };
+    let _ = match theme {
+        Theme::System => root.remove_attribute("data-theme"),
+        pinned => root.set_attribute("data-theme", pinned.as_str()),
+    };
+}

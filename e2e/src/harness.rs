@@ -365,3 +365,47 @@ impl Session {
         let _ = self.client.close().await;
     }
 }
+
+/// A plain static file server, as GitHub Pages behaves: the site under `prefix`, and for a
+/// path that is not a file, 404 with the site's `404.html`. No console-server involved.
+pub async fn start_static_host(
+    site: &std::path::Path,
+    prefix: &str,
+) -> (String, tokio::task::JoinHandle<()>) {
+    use tower_http::services::{ServeDir, ServeFile};
+    let files = ServeDir::new(site).not_found_service(ServeFile::new(site.join("404.html")));
+    let app = axum::Router::new().nest_service(prefix.trim_end_matches('/'), files);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, task)
+}
+
+impl Session {
+    /// A browser session on a page served by something other than console-server.
+    pub async fn browse(base_url: String) -> Session {
+        let (driver, driver_url) = start_driver().await;
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(chrome_capabilities(1280, 900))
+            .connect(&driver_url)
+            .await
+            .expect("a WebDriver session in headless Chromium");
+        // Any process stands in for the server slot; the host lives in this test process.
+        let placeholder = Command::new("sleep")
+            .arg("3600")
+            .kill_on_drop(true)
+            .spawn()
+            .expect("sleep");
+        Session {
+            client,
+            base_url,
+            _server: placeholder,
+            _driver: driver,
+            _upstream: None,
+        }
+    }
+}

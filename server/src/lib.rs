@@ -85,6 +85,10 @@ pub struct Options {
     /// reverse proxy stands in front.
     #[arg(long)]
     pub trust_proxy_auth: bool,
+    /// An origin (e.g. https://example.github.io) whose pages may call this API from the
+    /// browser (repeatable): for the console hosted statically elsewhere.
+    #[arg(long, value_name = "ORIGIN")]
+    pub cors_origin: Vec<String>,
 }
 
 impl Options {
@@ -190,6 +194,7 @@ pub fn router_with_env(
         &options.allow_host,
         options.access_token.clone(),
         index_html.as_deref(),
+        &options.cors_origin,
     ));
     let (api, config) = match &options.upstream {
         Some(url) => {
@@ -252,6 +257,8 @@ pub fn router_with_env(
             policy,
             security::guard,
         ))
+        // Outside the guard: preflights are answered here, before any token is asked for.
+        .layer(security::cors(&options.cors_origin)?)
         .layer(tower_http::trace::TraceLayer::new_for_http()))
 }
 

@@ -25,6 +25,8 @@ pub struct Policy {
     allowed_hosts: BTreeSet<String>,
     access_token: Option<String>,
     content_security_policy: HeaderValue,
+    /// Other origins whose pages may write (they are also allowed by CORS).
+    trusted_origins: BTreeSet<String>,
 }
 
 /// The host name of a Host header, lower-cased, without the port.
@@ -48,6 +50,7 @@ impl Policy {
         extra_hosts: &[String],
         access_token: Option<String>,
         index_html: Option<&str>,
+        trusted_origins: &[String],
     ) -> Policy {
         let mut allowed_hosts: BTreeSet<String> = ["localhost", "127.0.0.1", "[::1]"]
             .map(str::to_owned)
@@ -65,6 +68,10 @@ impl Policy {
             allowed_hosts,
             access_token,
             content_security_policy: content_security_policy(index_html.unwrap_or("")),
+            trusted_origins: trusted_origins
+                .iter()
+                .map(|origin| normalize_origin(origin))
+                .collect(),
         }
     }
 
@@ -79,6 +86,12 @@ impl Policy {
     /// send neither header and are let through.
     fn write_allowed(&self, method: &Method, headers: &HeaderMap) -> bool {
         if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+            return true;
+        }
+        let origin = headers
+            .get(header::ORIGIN)
+            .and_then(|value| value.to_str().ok());
+        if origin.is_some_and(|origin| self.trusted_origins.contains(&normalize_origin(origin))) {
             return true;
         }
         let fetch_site = headers
@@ -110,6 +123,32 @@ impl Policy {
             .map(|value| constant_time_eq(value.as_bytes(), expected.as_bytes()))
             .unwrap_or(false)
     }
+}
+
+fn normalize_origin(origin: &str) -> String {
+    origin.trim().trim_end_matches('/').to_ascii_lowercase()
+}
+
+/// CORS for the origins given with `--cors-origin`; none by default.
+pub fn cors(origins: &[String]) -> Result<tower_http::cors::CorsLayer, String> {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let values = origins
+        .iter()
+        .map(|origin| {
+            HeaderValue::from_str(&normalize_origin(origin))
+                .map_err(|_| format!("--cors-origin '{origin}' is not a valid origin"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(CorsLayer::new()
+        .allow_origin(AllowOrigin::list(values))
+        .allow_methods([Method::GET, Method::POST, Method::DELETE])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            header::HeaderName::from_static(ACCESS_TOKEN_HEADER),
+        ])
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(std::time::Duration::from_secs(600)))
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

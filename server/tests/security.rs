@@ -320,3 +320,46 @@ async fn proxy_mode_refuses_to_start_without_credentials() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn cors_admits_only_the_configured_origins() {
+    let options = Options {
+        cors_origin: vec!["https://pages.example".into()],
+        ..options()
+    };
+    let preflight = |origin: &str| {
+        Request::options("/v1/Devices/x")
+            .header(header::HOST, "127.0.0.1:8080")
+            .header(header::ORIGIN, origin)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+            .header(
+                header::ACCESS_CONTROL_REQUEST_HEADERS,
+                "content-type,authorization",
+            )
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (_, headers, _) = call(&options, preflight("https://pages.example")).await;
+    assert_eq!(
+        headers[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        "https://pages.example"
+    );
+    let (_, headers, _) = call(&options, preflight("https://evil.example")).await;
+    assert!(!headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+    // The trusted origin may write; others still may not.
+    let (status, _, _) = call(
+        &options,
+        rename(Some("https://pages.example"), Some("cross-site")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "reached the API");
+    let (status, _, _) = call(
+        &options,
+        rename(Some("https://evil.example"), Some("cross-site")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Without --cors-origin, no page elsewhere may read the API.
+    let (_, headers, _) = call(&self::options(), preflight("https://pages.example")).await;
+    assert!(!headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+}

@@ -1,7 +1,8 @@
 use microvisor_api::url::{ApiBase, encode_segment};
 use microvisor_api::{App, Device, DeviceUpdate, ListPage, PageQuery};
 
-use super::http::{Call, HttpMethod, send_json};
+use super::http::send_json;
+use super::transport::{Call, HttpMethod, Transport};
 use super::{ApiError, ConsoleConfig};
 
 /// The console's one way to the API. Every URL it requests is built from, or mapped onto, the
@@ -9,6 +10,7 @@ use super::{ApiError, ConsoleConfig};
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiClient {
     base: ApiBase,
+    transport: Transport,
     /// `Basic …`, only when the user pointed the console at a custom API with a key. The
     /// console's own server holds the real credentials and needs none from the browser.
     authorization: Option<String>,
@@ -16,33 +18,54 @@ pub struct ApiClient {
     access_token: Option<String>,
 }
 
+fn page_origin() -> String {
+    web_sys::window()
+        .and_then(|window| window.location().origin().ok())
+        .unwrap_or_default()
+}
+
 impl ApiClient {
     pub fn new(base: ApiBase) -> ApiClient {
         ApiClient {
             base,
+            transport: Transport::Http,
             authorization: None,
-            access_token: super::access_token(),
+            access_token: None,
         }
     }
 
-    /// Adds HTTP Basic credentials for a custom API.
-    pub fn with_credentials(mut self, key: &str, secret: &str) -> Result<ApiClient, ApiError> {
+    /// The console's own server, at the API base its `config.json` gives.
+    pub fn server(config: &ConsoleConfig) -> Result<ApiClient, ApiError> {
+        let mut client = ApiClient::new(ApiBase::new(&config.api_base, &page_origin())?);
+        client.access_token = super::access_token();
+        Ok(client)
+    }
+
+    /// The emulator inside this page. URLs keep the page's origin, as a server's would.
+    pub fn in_page() -> ApiClient {
+        let base = ApiBase::new("/v1", &page_origin())
+            .or_else(|_| ApiBase::new("/v1", "http://localhost"))
+            .expect("a fixed base is valid");
+        ApiClient {
+            transport: Transport::InPage,
+            ..ApiClient::new(base)
+        }
+    }
+
+    /// A custom API URL, with HTTP Basic credentials when a key is given.
+    pub fn custom(url: &str, key: &str, secret: &str) -> Result<ApiClient, ApiError> {
+        let client = ApiClient::new(ApiBase::new(url.trim(), &page_origin())?);
+        if key.is_empty() {
+            return Ok(client);
+        }
         let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".to_owned()))?;
         let encoded = window.btoa(&format!("{key}:{secret}")).map_err(|_| {
             ApiError::Network("API keys and secrets must be plain ASCII.".to_owned())
         })?;
-        self.authorization = Some(format!("Basic {encoded}"));
-        Ok(self)
-    }
-
-    pub fn from_config(config: &ConsoleConfig) -> Result<ApiClient, ApiError> {
-        let page_origin = web_sys::window()
-            .and_then(|window| window.location().origin().ok())
-            .unwrap_or_default();
-        Ok(ApiClient::new(ApiBase::new(
-            &config.api_base,
-            &page_origin,
-        )?))
+        Ok(ApiClient {
+            authorization: Some(format!("Basic {encoded}")),
+            ..client
+        })
     }
 
     pub fn base(&self) -> &ApiBase {
@@ -56,13 +79,16 @@ impl ApiClient {
         form: Option<&str>,
     ) -> Result<T, ApiError> {
         let url = self.base.url_for(api_path)?;
-        send_json(Call {
-            method,
-            url: &url,
-            form,
-            authorization: self.authorization.as_deref(),
-            access_token: self.access_token.as_deref(),
-        })
+        send_json(
+            self.transport,
+            Call {
+                method,
+                url: &url,
+                form,
+                authorization: self.authorization.as_deref(),
+                access_token: self.access_token.as_deref(),
+            },
+        )
         .await
     }
 

@@ -34,7 +34,7 @@ impl ConsoleConfig {
     /// The header's description of the backend.
     pub fn describe(&self) -> String {
         let backend = match self.mode.as_str() {
-            "emulator" => "built-in emulator".to_owned(),
+            "emulator" => "built-in emulator on this server".to_owned(),
             "proxy" => "Microvisor API via this server".to_owned(),
             other => other.to_owned(),
         };
@@ -43,16 +43,6 @@ impl ConsoleConfig {
             None => format!("Backend: {backend}"),
         }
     }
-}
-
-/// How loading `/config.json` went.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ConfigOutcome {
-    Loaded(ConsoleConfig),
-    /// The server asks for its access token first.
-    NeedsSignIn {
-        rejected: bool,
-    },
 }
 
 const ACCESS_TOKEN_KEY: &str = "microvisor-console.access-token";
@@ -77,20 +67,31 @@ pub fn set_access_token(token: &str) {
     }
 }
 
-/// Reads `/config.json`; without one, the same-origin `/v1` default applies.
-pub async fn load_config() -> ConfigOutcome {
+/// What `config.json` said, if a server answered it.
+pub enum ServerAnswer {
+    Config(ConsoleConfig),
+    NeedsSignIn {
+        rejected: bool,
+    },
+    /// No console-server here: a static host, or a plain file server.
+    Absent,
+}
+
+/// Reads `config.json` beside the console (under its sub-path, if any).
+pub async fn load_config() -> ServerAnswer {
     let token = access_token();
-    let mut request = gloo_net::http::Request::get("/config.json");
+    let mut request = gloo_net::http::Request::get(&crate::routes::href("/config.json"));
     if let Some(token) = &token {
         request = request.header(ACCESS_TOKEN_HEADER, token);
     }
     match request.send().await {
-        Ok(response) if response.status() == 401 => ConfigOutcome::NeedsSignIn {
+        Ok(response) if response.status() == 401 => ServerAnswer::NeedsSignIn {
             rejected: token.is_some(),
         },
-        Ok(response) if response.ok() => {
-            ConfigOutcome::Loaded(response.json().await.unwrap_or_default())
-        }
-        _ => ConfigOutcome::Loaded(ConsoleConfig::default()),
+        Ok(response) if response.ok() => match response.json::<ConsoleConfig>().await {
+            Ok(config) => ServerAnswer::Config(config),
+            Err(_) => ServerAnswer::Absent,
+        },
+        _ => ServerAnswer::Absent,
     }
 }

@@ -56,7 +56,10 @@ pub fn DeviceTable(devices: Vec<Device>, app_names: AppNames, now: i64) -> impl 
 #[component]
 fn DeviceRow(device: Device, app_names: AppNames, now: i64) -> impl IntoView {
     let sid = device.sid.clone().unwrap_or_default();
-    let href = format!("/devices/{}", encode_segment(device.display_name()));
+    let href = crate::routes::href(&format!(
+        "/devices/{}",
+        encode_segment(device.display_name())
+    ));
     let name = device.unique_name.clone();
     let app = device.app.clone().unwrap_or_default();
     let target = app.target_sid.as_deref().map(|sid| app_names.label(sid));

@@ -95,7 +95,7 @@ pub fn DeviceDetailPage() -> impl IntoView {
     let retry = Callback::new(move |()| fetched.refetch());
 
     view! {
-        <p><a href="/devices">"← Devices"</a></p>
+        <p><a href=crate::routes::href("/devices")>"← Devices"</a></p>
         <Show
             when=move || sid.get().is_some()
             fallback=move || view! {

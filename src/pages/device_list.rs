@@ -159,7 +159,7 @@ fn PageSizeSelect(current: Signal<u32>) -> impl IntoView {
 fn pager_links(client: &ApiClient, meta: &ListMeta) -> PagerLinks {
     let route = |link: &Option<String>| {
         let query = client.base().page_query_of(link.as_deref()?).ok()?;
-        Some(format!("/devices?{query}"))
+        Some(crate::routes::href(&format!("/devices?{query}")))
     };
     PagerLinks {
         first: meta

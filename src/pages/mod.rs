@@ -3,11 +3,13 @@
 mod device_detail;
 mod device_list;
 mod not_found;
+mod settings;
 mod sign_in;
 
 pub use device_detail::DeviceDetailPage;
 pub use device_list::DeviceListPage;
 pub use not_found::NotFoundPage;
+pub use settings::SettingsPage;
 pub use sign_in::SignInPage;
 
 /// Seconds since the Unix epoch, from the browser's clock.

@@ -33,6 +33,16 @@ enum Command {
     },
     /// Run every test layer: lint, host unit tests, browser component tests, end-to-end tests.
     Test,
+    /// Build the console as a static site (demo mode where no server answers) for a sub-path,
+    /// GitHub Pages style, with a 404.html fallback for deep links.
+    Dist {
+        /// The path the site is served under, e.g. /microvisor-console/
+        #[arg(long, default_value = "/")]
+        public_url: String,
+        /// Where to write the site.
+        #[arg(long, default_value = "target/site")]
+        out: std::path::PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -40,6 +50,7 @@ fn main() -> ExitCode {
         Command::Setup { browser } => setup::all(browser),
         Command::Serve { server_args } => serve(&server_args),
         Command::Test => test(),
+        Command::Dist { public_url, out } => dist(&public_url, &out).map(|_| ()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -54,6 +65,33 @@ fn build_console() -> Result<(), Failure> {
     run(tool_path("trunk")
         .args(["build", "--release", "--offline"])
         .current_dir(project_root()))
+}
+
+/// Builds the static site; returns its folder.
+pub fn dist(public_url: &str, out: &std::path::Path) -> Result<std::path::PathBuf, Failure> {
+    setup::all(false)?;
+    let out = if out.is_absolute() {
+        out.to_path_buf()
+    } else {
+        project_root().join(out)
+    };
+    let public_url = format!("/{}/", public_url.trim_matches('/')).replace("//", "/");
+    run(tool_path("trunk")
+        .args([
+            "build",
+            "--release",
+            "--offline",
+            "--public-url",
+            &public_url,
+            "--dist",
+        ])
+        .arg(&out)
+        .current_dir(project_root()))?;
+    // Static hosts answer unknown paths with 404.html: the console itself, which then routes.
+    std::fs::copy(out.join("index.html"), out.join("404.html"))
+        .map_err(|err| Failure(format!("cannot write 404.html: {err}")))?;
+    println!("\nStatic site for {public_url} in {}", out.display());
+    Ok(out)
 }
 
 fn serve(server_args: &[String]) -> Result<(), Failure> {
@@ -115,6 +153,20 @@ fn test() -> Result<(), Failure> {
         ])),
     );
     check(
+        "clippy (wasm32, console without demo)",
+        run(cargo().args([
+            "clippy",
+            "--target",
+            wasm,
+            "--package",
+            "microvisor-console",
+            "--no-default-features",
+            "--",
+            "-D",
+            "warnings",
+        ])),
+    );
+    check(
         "host unit tests",
         run_tests(
             cargo().args([
@@ -141,8 +193,10 @@ fn test() -> Result<(), Failure> {
             &mut tally,
         ),
     );
-    let built =
-        build_console().and_then(|()| run(cargo().args(["build", "--package", "console-server"])));
+    let static_site = project_root().join("target/site");
+    let built = build_console()
+        .and_then(|()| dist("/microvisor-console/", &static_site).map(|_| ()))
+        .and_then(|()| run(cargo().args(["build", "--package", "console-server"])));
     let built_ok = built.is_ok();
     check("build console and server", built);
     if built_ok {
@@ -160,7 +214,8 @@ fn test() -> Result<(), Failure> {
                     "CONSOLE_SERVER_BIN",
                     project_root().join("target/debug/console-server"),
                 )
-                .env("CONSOLE_DIST", project_root().join("dist")),
+                .env("CONSOLE_DIST", project_root().join("dist"))
+                .env("CONSOLE_STATIC_SITE", &static_site),
                 &mut tally,
             ),
         );

@@ -29,7 +29,9 @@ pub fn logging_brief(device: &Device, now: i64) -> String {
         .and_then(|logging| parse_iso8601(logging.date_expires.as_deref()?));
     match expires {
         Some(expires) if expires - now >= 3600 => format!("on · {} h left", (expires - now) / 3600),
-        Some(expires) if expires > now => format!("on · {} min left", ((expires - now) / 60).max(1)),
+        Some(expires) if expires > now => {
+            format!("on · {} min left", ((expires - now) / 60).max(1))
+        }
         _ => logging_summary(device, now),
     }
 }
@@ -90,9 +92,18 @@ mod tests {
 
     #[test]
     fn words_logging_briefly_for_the_list() {
-        assert_eq!(logging_brief(&with_logging(Some(true), Some(100 + 14 * 3600 + 1999)), 100), "on · 14 h left");
-        assert_eq!(logging_brief(&with_logging(Some(true), Some(100 + 35 * 60 + 5)), 100), "on · 35 min left");
-        assert_eq!(logging_brief(&with_logging(Some(true), Some(110)), 100), "on · 1 min left");
+        assert_eq!(
+            logging_brief(&with_logging(Some(true), Some(100 + 14 * 3600 + 1999)), 100),
+            "on · 14 h left"
+        );
+        assert_eq!(
+            logging_brief(&with_logging(Some(true), Some(100 + 35 * 60 + 5)), 100),
+            "on · 35 min left"
+        );
+        assert_eq!(
+            logging_brief(&with_logging(Some(true), Some(110)), 100),
+            "on · 1 min left"
+        );
         assert_eq!(logging_brief(&with_logging(Some(false), None), 100), "off");
         assert_eq!(logging_brief(&with_logging(Some(true), None), 100), "on");
     }
