@@ -10,6 +10,7 @@ pub mod config;
 pub mod device;
 pub mod display;
 pub mod error;
+pub mod fleet;
 pub mod list;
 pub mod query;
 pub mod retry;
