@@ -432,7 +432,7 @@ mod tests {
                 ..DeviceApp::default()
             }),
             logging: Some(DeviceLogging {
-                enabled: Some(n % 2 == 0),
+                enabled: Some(n.is_multiple_of(2)),
                 date_expires: Some(format_iso8601(100_000)),
             }),
             date_updated: Some(format_iso8601(i64::from(n) * 10)),
