@@ -3,6 +3,7 @@
 //! in `api/`.
 
 pub mod api;
+pub mod bulk;
 pub mod components;
 pub mod pages;
 pub mod prefs;
@@ -16,7 +17,9 @@ use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::api::{Backend, Startup, start};
-use crate::pages::{DeviceDetailPage, DeviceListPage, NotFoundPage, SettingsPage, SignInPage};
+use crate::pages::{
+    DeviceDetailPage, DeviceListPage, FleetPage, NotFoundPage, SettingsPage, SignInPage,
+};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -29,6 +32,7 @@ pub fn App() -> impl IntoView {
                 <a class="brand" href=routes::href("/devices")>"Microvisor Fleet Console"</a>
                 <nav aria-label="Main">
                     <a href=routes::href("/devices")>"Devices"</a>
+                    <a href=routes::href("/fleet")>"Fleet"</a>
                     <a href=routes::href("/settings")>"Settings"</a>
                 </nav>
                 <span class="backend" aria-live="polite">
@@ -67,6 +71,7 @@ fn AppRoutes(backend: Backend) -> impl IntoView {
                     <Route path=path!("/") view=|| view! { <Redirect path="/devices"/> }/>
                     <Route path=path!("/devices") view=DeviceListPage/>
                     <Route path=path!("/devices/:id") view=DeviceDetailPage/>
+                    <Route path=path!("/fleet") view=FleetPage/>
                     <Route path=path!("/settings") view=SettingsPage/>
                 </Routes>
             }

@@ -4,7 +4,7 @@ use microvisor_api::retry::retry_delay_ms;
 use serde::de::DeserializeOwned;
 
 use super::ApiError;
-use super::transport::{Call, HttpMethod, Transport};
+use super::transport::{Call, Transport};
 
 /// Waits `ms` milliseconds without blocking the page.
 pub async fn sleep(ms: u64) {
@@ -19,7 +19,8 @@ pub async fn sleep(ms: u64) {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
-/// Sends `call` and decodes a JSON answer. Reads are retried on 429 and 503.
+/// Sends `call` and decodes a JSON answer. A 429 or 503 means the service did not take the
+/// request, so reads and writes alike are retried, a bounded number of times.
 pub async fn send_json<T: DeserializeOwned>(
     transport: Transport,
     call: Call<'_>,
@@ -28,9 +29,7 @@ pub async fn send_json<T: DeserializeOwned>(
     let response = loop {
         let response = transport.send(&call).await?;
         retry += 1;
-        let wait = (call.method == HttpMethod::Get)
-            .then(|| retry_delay_ms(retry, response.status, response.retry_after.as_deref()))
-            .flatten();
+        let wait = retry_delay_ms(retry, response.status, response.retry_after.as_deref());
         match wait {
             Some(ms) => sleep(ms).await,
             None => break response,

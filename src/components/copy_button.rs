@@ -1,12 +1,24 @@
 use leptos::prelude::*;
+use microvisor_api::DeviceUpdate;
+use microvisor_api::fleet::{curl_command, twilio_cli_command};
 
 /// Copies `text` to the clipboard; the button says so for a moment.
 #[component]
-pub fn CopyButton(text: String, #[prop(into)] label: String) -> impl IntoView {
+pub fn CopyButton(
+    #[prop(into)] text: Signal<String>,
+    #[prop(into)] label: String,
+    /// The visible word; "Copy" unless given.
+    #[prop(optional, into)]
+    caption: Option<String>,
+) -> impl IntoView {
     let copied = RwSignal::new(false);
+    let caption = caption.unwrap_or_else(|| "Copy".to_owned());
     let on_click = move |_| {
         if let Some(window) = web_sys::window() {
-            let _ = window.navigator().clipboard().write_text(&text);
+            let _ = window
+                .navigator()
+                .clipboard()
+                .write_text(&text.get_untracked());
             copied.set(true);
             set_timeout(
                 move || copied.set(false),
@@ -16,7 +28,24 @@ pub fn CopyButton(text: String, #[prop(into)] label: String) -> impl IntoView {
     };
     view! {
         <button type="button" class="copy" aria-label=label on:click=on_click>
-            {move || if copied.get() { "Copied" } else { "Copy" }}
+            {move || if copied.get() { "Copied".to_owned() } else { caption.clone() }}
         </button>
+    }
+}
+
+/// "Copy as curl" and "Copy as twilio-cli" for a write, with credentials as environment
+/// variables, never values.
+#[component]
+pub fn CopyCommands(
+    #[prop(into)] sid: Signal<String>,
+    #[prop(into)] update: Signal<DeviceUpdate>,
+) -> impl IntoView {
+    let curl = Signal::derive(move || curl_command(&sid.get(), &update.get()));
+    let cli = Signal::derive(move || twilio_cli_command(&sid.get(), &update.get()));
+    view! {
+        <span class="copy-commands">
+            <CopyButton text=curl label="Copy as curl" caption="Copy as curl"/>
+            <CopyButton text=cli label="Copy as twilio-cli" caption="Copy as twilio-cli"/>
+        </span>
     }
 }

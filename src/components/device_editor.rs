@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use microvisor_api::{App, Device, DeviceUpdate, validate_unique_name};
 
-use super::ConfirmDialog;
+use super::{ConfirmDialog, CopyCommands};
 use crate::api::{ApiClient, ApiError};
 
 type UpdateAction = Action<DeviceUpdate, Result<Device, ApiError>>;
@@ -111,6 +111,10 @@ fn RenameForm(device: Signal<Device>, action: UpdateAction) -> impl IntoView {
                 {move || if action.pending().get() { "Saving…" } else { "Save name" }}
             </button>
             <p id="unique-name-error" class="field-error" role="alert">{error}</p>
+            <CopyCommands sid=device.with_untracked(|d| d.sid.clone().unwrap_or_default()) update=Signal::derive(move || DeviceUpdate {
+                unique_name: Some(name.get()),
+                ..DeviceUpdate::default()
+            })/>
             <p id="rename-status" class="field-ok" aria-live="polite">{move || succeeded(action)().then_some("Renamed.")}</p>
         </form>
     }
@@ -183,6 +187,10 @@ fn DeployForm(
                 {move || if action.pending().get() { "Deploying…" } else { "Deploy…" }}
             </button>
             <p id="target-app-error" class="field-error" role="alert">{error}</p>
+            <CopyCommands sid=device.with_untracked(|d| d.sid.clone().unwrap_or_default()) update=Signal::derive(move || DeviceUpdate {
+                target_app: Some(target.get().trim().to_owned()),
+                ..DeviceUpdate::default()
+            })/>
             <p id="deploy-status" class="field-ok" aria-live="polite">{move || succeeded(action)().then_some("Deploy requested.")}</p>
             <ConfirmDialog open=confirm_open title="Deploy app" message confirm_label="Deploy" on_confirm/>
         </form>
@@ -216,6 +224,10 @@ fn LoggingControls(device: Signal<Device>, action: UpdateAction) -> impl IntoVie
                     "Disable logging"
                 </button>
             </Show>
+            <CopyCommands sid=device.with_untracked(|d| d.sid.clone().unwrap_or_default()) update=Signal::derive(move || DeviceUpdate {
+                logging_enabled: Some(!enabled()),
+                ..DeviceUpdate::default()
+            })/>
             <p class="field-error" role="alert">{failure(action)}</p>
         </div>
     }
@@ -243,6 +255,10 @@ fn RestartControl(device: Signal<Device>, action: UpdateAction) -> impl IntoView
                 "Restart app"
             </button>
             <p class="field-error" role="alert">{failure(action)}</p>
+            <CopyCommands sid=device.with_untracked(|d| d.sid.clone().unwrap_or_default()) update=DeviceUpdate {
+                restart_app: Some(true),
+                ..DeviceUpdate::default()
+            }/>
             <p id="restart-status" class="field-ok" aria-live="polite">{move || succeeded(action)().then_some("Restart requested.")}</p>
             <ConfirmDialog open=confirm_open title="Restart app" message confirm_label="Restart" on_confirm/>
         </div>

@@ -90,7 +90,7 @@ pub fn DeviceProperties(
             </section>
         </div>
         <section class="panel">
-            <h2>"Raw JSON " {move || view! { <CopyButton text=raw() label="Copy raw JSON"/> }}</h2>
+            <h2>"Raw JSON " <CopyButton text=Signal::derive(raw) label="Copy raw JSON"/></h2>
             <pre class="raw">{raw}</pre>
         </section>
     }

@@ -1,7 +1,8 @@
-use std::collections::HashMap;
+use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use microvisor_api::display::{logging_brief, relative_time};
+use microvisor_api::fleet::{self, SortKey};
 use microvisor_api::url::encode_segment;
 use microvisor_api::{App, Device};
 
@@ -9,7 +10,7 @@ use super::{CopyButton, StatusBadge};
 
 /// App SIDs to unique names, so tables can show names people recognise.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct AppNames(HashMap<String, String>);
+pub struct AppNames(fleet::AppNames);
 
 impl AppNames {
     pub fn from_apps(apps: &[App]) -> AppNames {
@@ -20,31 +21,84 @@ impl AppNames {
         )
     }
 
+    pub fn names(&self) -> &fleet::AppNames {
+        &self.0
+    }
+
     /// The app's unique name when known, else its SID.
     pub fn label(&self, sid: &str) -> String {
         self.0.get(sid).cloned().unwrap_or_else(|| sid.to_owned())
     }
 }
 
+/// Row checkboxes: which SIDs are selected, and what a click (with Shift or not) does.
+#[derive(Clone, Copy)]
+pub struct TableSelection {
+    pub selected: RwSignal<BTreeSet<String>>,
+    pub on_toggle: Callback<(String, bool)>,
+}
+
+/// Sortable headers: the column and direction, `None` for the API's order.
+#[derive(Clone, Copy)]
+pub struct TableSort {
+    pub state: RwSignal<Option<(SortKey, bool)>>,
+}
+
+const COLUMNS: [(&str, SortKey); 7] = [
+    ("SID", SortKey::Sid),
+    ("Unique name", SortKey::UniqueName),
+    ("Update status", SortKey::Status),
+    ("Target app", SortKey::TargetApp),
+    ("Reported app", SortKey::ReportedApp),
+    ("Logging", SortKey::Logging),
+    ("Updated", SortKey::Updated),
+];
+
 #[component]
-pub fn DeviceTable(devices: Vec<Device>, app_names: AppNames, now: i64) -> impl IntoView {
+pub fn DeviceTable(
+    devices: Vec<Device>,
+    app_names: AppNames,
+    now: i64,
+    #[prop(optional)] selection: Option<TableSelection>,
+    #[prop(optional)] sort: Option<TableSort>,
+) -> impl IntoView {
     let rows = devices
         .into_iter()
-        .map(|device| view! { <DeviceRow device app_names=app_names.clone() now/> })
+        .map(|device| view! { <DeviceRow device app_names=app_names.clone() now selection/> })
         .collect_view();
+    let header = move |label: &'static str, key: SortKey| match sort {
+        None => view! { <th scope="col">{label}</th> }.into_any(),
+        Some(sort) => {
+            let aria = move || match sort.state.get() {
+                Some((current, true)) if current == key => "ascending",
+                Some((current, false)) if current == key => "descending",
+                _ => "none",
+            };
+            let on_click = move |_| {
+                sort.state.update(|state| {
+                    *state = match *state {
+                        Some((current, true)) if current == key => Some((key, false)),
+                        Some((current, false)) if current == key => None,
+                        _ => Some((key, true)),
+                    }
+                })
+            };
+            view! {
+                <th scope="col" aria-sort=aria>
+                    <button type="button" class="sort" on:click=on_click>{label}</button>
+                </th>
+            }
+            .into_any()
+        }
+    };
     view! {
         <div class="table-wrap">
             <table class="devices">
                 <caption class="visually-hidden">"Devices"</caption>
                 <thead>
                     <tr>
-                        <th scope="col">"SID"</th>
-                        <th scope="col">"Unique name"</th>
-                        <th scope="col">"Update status"</th>
-                        <th scope="col">"Target app"</th>
-                        <th scope="col">"Reported app"</th>
-                        <th scope="col">"Logging"</th>
-                        <th scope="col">"Updated"</th>
+                        {selection.map(|_| view! { <th scope="col"><span class="visually-hidden">"Selected"</span></th> })}
+                        {COLUMNS.into_iter().map(|(label, key)| header(label, key)).collect_view()}
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
@@ -54,7 +108,12 @@ pub fn DeviceTable(devices: Vec<Device>, app_names: AppNames, now: i64) -> impl 
 }
 
 #[component]
-fn DeviceRow(device: Device, app_names: AppNames, now: i64) -> impl IntoView {
+fn DeviceRow(
+    device: Device,
+    app_names: AppNames,
+    now: i64,
+    selection: Option<TableSelection>,
+) -> impl IntoView {
     let sid = device.sid.clone().unwrap_or_default();
     let href = crate::routes::href(&format!(
         "/devices/{}",
@@ -76,6 +135,21 @@ fn DeviceRow(device: Device, app_names: AppNames, now: i64) -> impl IntoView {
     let row_sid = sid.clone();
     view! {
         <tr data-sid=row_sid>
+            {selection.map(|selection| {
+                let sid = sid.clone();
+                let checked_sid = sid.clone();
+                let label = format!("Select {}", device.display_name());
+                view! {
+                    <td class="select">
+                        <input
+                            type="checkbox"
+                            aria-label=label
+                            prop:checked=move || selection.selected.with(|selected| selected.contains(&checked_sid))
+                            on:click=move |ev| selection.on_toggle.run((sid.clone(), ev.shift_key()))
+                        />
+                    </td>
+                }
+            })}
             <td class="sid" data-label="SID">
                 <code>{sid.clone()}</code>
                 <CopyButton text=sid.clone() label="Copy SID"/>

@@ -10,10 +10,10 @@ mod pager;
 mod status_badge;
 
 pub use confirm_dialog::ConfirmDialog;
-pub use copy_button::CopyButton;
+pub use copy_button::{CopyButton, CopyCommands};
 pub use device_editor::DeviceEditor;
 pub use device_properties::DeviceProperties;
-pub use device_table::{AppNames, DeviceTable};
+pub use device_table::{AppNames, DeviceTable, TableSelection, TableSort};
 pub use error_panel::{ErrorPanel, first_api_error};
 pub use pager::{Pager, PagerLinks};
 pub use status_badge::StatusBadge;

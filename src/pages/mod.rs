@@ -2,12 +2,14 @@
 
 mod device_detail;
 mod device_list;
+mod fleet;
 mod not_found;
 mod settings;
 mod sign_in;
 
 pub use device_detail::DeviceDetailPage;
 pub use device_list::DeviceListPage;
+pub use fleet::FleetPage;
 pub use not_found::NotFoundPage;
 pub use settings::SettingsPage;
 pub use sign_in::SignInPage;

@@ -1,0 +1,137 @@
+//! Runs one update on many devices with bounded concurrency, progress, cancel, and a result
+//! for every device: nothing is skipped silently.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use microvisor_api::DeviceUpdate;
+
+use crate::api::ApiClient;
+
+/// Requests in flight at once: enough to be quick, few enough to stay clear of rate limits.
+pub const CONCURRENCY: usize = 4;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Waiting,
+    Done,
+    Failed(String),
+    /// Cancelled before it was sent.
+    NotSent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkItem {
+    pub sid: String,
+    pub name: String,
+    pub outcome: Outcome,
+}
+
+/// A bulk run's state, in signals the view reads.
+#[derive(Clone, Copy)]
+pub struct BulkRun {
+    pub items: RwSignal<Vec<BulkItem>>,
+    pub running: RwSignal<bool>,
+    cancelled: StoredValue<Rc<Cell<bool>>, LocalStorage>,
+}
+
+impl BulkRun {
+    pub fn new() -> BulkRun {
+        BulkRun {
+            items: RwSignal::new(Vec::new()),
+            running: RwSignal::new(false),
+            cancelled: StoredValue::new_local(Rc::new(Cell::new(false))),
+        }
+    }
+
+    pub fn finished(&self) -> usize {
+        self.items.with(|items| {
+            items
+                .iter()
+                .filter(|i| i.outcome != Outcome::Waiting)
+                .count()
+        })
+    }
+
+    pub fn failed(&self) -> Vec<(String, String)> {
+        self.items.with(|items| {
+            items
+                .iter()
+                .filter(|i| matches!(i.outcome, Outcome::Failed(_) | Outcome::NotSent))
+                .map(|i| (i.sid.clone(), i.name.clone()))
+                .collect()
+        })
+    }
+
+    pub fn cancel(&self) {
+        self.cancelled.with_value(|flag| flag.set(true));
+    }
+
+    /// Starts `update` on every device in `targets` ((sid, name) pairs).
+    pub fn start(
+        &self,
+        client: ApiClient,
+        targets: Vec<(String, String)>,
+        update: DeviceUpdate,
+        on_device: Callback<microvisor_api::Device>,
+    ) {
+        let flag = Rc::new(Cell::new(false));
+        self.cancelled.set_value(Rc::clone(&flag));
+        self.items.set(
+            targets
+                .iter()
+                .map(|(sid, name)| BulkItem {
+                    sid: sid.clone(),
+                    name: name.clone(),
+                    outcome: Outcome::Waiting,
+                })
+                .collect(),
+        );
+        self.running.set(true);
+        let queue = Rc::new(RefCell::new(
+            targets.into_iter().enumerate().collect::<VecDeque<_>>(),
+        ));
+        let workers_left = Rc::new(Cell::new(CONCURRENCY));
+        let run = *self;
+        for _ in 0..CONCURRENCY {
+            let (queue, flag, workers_left, client, update) = (
+                Rc::clone(&queue),
+                Rc::clone(&flag),
+                Rc::clone(&workers_left),
+                client.clone(),
+                update.clone(),
+            );
+            spawn_local(async move {
+                loop {
+                    let next = queue.borrow_mut().pop_front();
+                    let Some((index, (sid, _))) = next else { break };
+                    let outcome = if flag.get() {
+                        Outcome::NotSent
+                    } else {
+                        match client.update_device(&sid, &update).await {
+                            Ok(device) => {
+                                on_device.run(device);
+                                Outcome::Done
+                            }
+                            Err(err) => Outcome::Failed(err.to_string()),
+                        }
+                    };
+                    run.items.update(|items| items[index].outcome = outcome);
+                }
+                workers_left.set(workers_left.get() - 1);
+                if workers_left.get() == 0 {
+                    run.running.set(false);
+                }
+            });
+        }
+    }
+}
+
+impl Default for BulkRun {
+    fn default() -> Self {
+        BulkRun::new()
+    }
+}
