@@ -268,9 +268,17 @@ async fn logging_buttons_follow_the_state() {
     });
     let (host, _handle) = editor_host(on);
     tick().await;
-    let buttons = texts(&host, "[role=group] button");
+    let buttons = texts(&host, "[role=group] > button");
     assert_eq!(buttons, ["Extend logging 24 h", "Disable logging"]);
+    // Every write offers its terminal equivalents, credentials as variables.
+    assert_eq!(
+        texts(&host, "[role=group] .copy-commands button"),
+        ["Copy as curl", "Copy as twilio-cli"]
+    );
     let (host_off, _handle_off) = editor_host(device(2, "up-to-date", "KA1", Some("KA1")));
     tick().await;
-    assert_eq!(texts(&host_off, "[role=group] button"), ["Enable logging"]);
+    assert_eq!(
+        texts(&host_off, "[role=group] > button"),
+        ["Enable logging"]
+    );
 }
