@@ -109,3 +109,233 @@ async fn scan_filter_select_and_change_many_devices() {
     assert!(on >= berlin, "{on} < {berlin}");
     session.close().await;
 }
+
+/// Scans until a scan completes: with injected faults a page load may fail, and the console
+/// then says so and stops; the operator scans again.
+async fn scan(session: &Session, devices: usize) {
+    for _ in 0..8 {
+        session.click_button("Scan fleet").await;
+        let status = session
+            .wait_for_text(".scan-status", |t| {
+                t.contains("complete") || t.contains("stopped")
+            })
+            .await;
+        if status.contains("complete") {
+            assert!(
+                status.starts_with(&format!("{devices} devices")),
+                "{status}"
+            );
+            return;
+        }
+    }
+    panic!("no scan completed in 8 tries");
+}
+
+/// GET through the faulty server until it answers 200.
+async fn get_json(session: &Session, path: &str) -> serde_json::Value {
+    let script = format!(
+        "const done = arguments[0];
+         (async () => {{
+           for (let i = 0; i < 50; i++) {{
+             try {{ const r = await fetch('{path}'); if (r.status === 200) {{ done(await r.json()); return; }} }} catch (e) {{}}
+           }}
+           done(null);
+         }})();"
+    );
+    session
+        .client
+        .execute_async(&script, vec![])
+        .await
+        .expect("a fetch in the page")
+}
+
+#[tokio::test]
+async fn a_bulk_deploy_to_200_devices_under_faults_reports_every_device_truthfully() {
+    let session = Session::start_with(&[
+        "--devices",
+        "200",
+        "--fault-rate",
+        "0.1",
+        "--update-failure-rate",
+        "0",
+    ])
+    .await;
+    session.open("/fleet").await;
+    scan(&session, 200).await;
+    let apps = get_json(&session, "/v1/Apps?PageSize=100").await;
+    let app = apps["apps"][2].clone();
+    let (app_sid, app_name) = (
+        app["sid"].as_str().unwrap().to_owned(),
+        app["unique_name"].as_str().unwrap().to_owned(),
+    );
+
+    session.click_button("Select all matching").await;
+    session
+        .wait_for_text(".bulk .toolbar span", |t| t == "200 selected")
+        .await;
+    let select = session
+        .client
+        .find(Locator::Id("bulk-action"))
+        .await
+        .unwrap();
+    select.select_by_value("target").await.unwrap();
+    session.fill("bulk-target", &app_name).await;
+    session.click_button("Review and apply…").await;
+    let message = session
+        .wait_for_text("dialog[open] .dialog-message", |t| !t.is_empty())
+        .await;
+    assert!(
+        message.starts_with(&format!("Set the target app to {app_name} on 200 devices.")),
+        "{message}"
+    );
+    session.click_button("Apply").await;
+    session
+        .wait_for_text(".bulk-status", |t| t.starts_with("200 of 200 finished"))
+        .await;
+
+    let results = session
+        .eval("return Array.from(document.querySelectorAll('table.results tbody tr')).map(r => [r.dataset.sid, r.cells[1].textContent])")
+        .await;
+    let results: Vec<(String, String)> = serde_json::from_value(results).unwrap();
+    assert_eq!(results.len(), 200, "a result for every device");
+    let failed = results.iter().filter(|(_, r)| r != "done").count();
+    for (_, result) in &results {
+        assert!(
+            result == "done" || (result.starts_with("failed: ") && result.len() > 10),
+            "{result}"
+        );
+    }
+
+    // The emulator's state matches the report: done means targeted, failed means untouched.
+    let all = get_json(&session, "/v1/Devices?PageSize=1000").await;
+    let target_of = |sid: &str| -> String {
+        all["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["sid"] == sid)
+            .unwrap()["app"]["target_sid"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    };
+    for (sid, result) in &results {
+        if result == "done" {
+            assert_eq!(target_of(sid), app_sid, "{sid} was reported done");
+        }
+    }
+    let untouched = results
+        .iter()
+        .filter(|(sid, r)| r != "done" && target_of(sid) != app_sid)
+        .count();
+    assert_eq!(
+        untouched, failed,
+        "every device reported failed kept its old target"
+    );
+
+    // Retry failed until none is left.
+    for _ in 0..6 {
+        if session
+            .eval("return document.querySelector('.bulk-status').textContent")
+            .await
+            .as_str()
+            .unwrap()
+            .ends_with(" 0 failed or not sent")
+        {
+            break;
+        }
+        session.click_button("Retry failed").await;
+        session
+            .wait_for_text(".bulk-status", |t| !t.contains("waiting"))
+            .await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        session
+            .wait_for_text(".bulk-status", |t| {
+                let parts: Vec<&str> = t.split(' ').collect();
+                parts.len() > 2 && parts[0] == parts[2]
+            })
+            .await;
+    }
+    session.close().await;
+}
+
+#[tokio::test]
+async fn a_scan_of_10000_devices_summarises_correctly_and_exports_csv() {
+    let session = Session::start_with(&["--devices", "10000"]).await;
+    session.open("/fleet").await;
+    scan(&session, 10_000).await;
+    session
+        .wait_for_text(".scan-status", |t| {
+            t.starts_with("10000 devices · 10 pages")
+        })
+        .await;
+
+    // The summary against the emulator's own data, counted here by status.
+    let counts = session
+        .client
+        .execute_async(
+            "const done = arguments[0];
+             (async () => {
+               const counts = {}; let url = '/v1/Devices?PageSize=1000';
+               while (url) {
+                 const page = await (await fetch(url)).json();
+                 for (const d of page.devices) counts[d.app.update_status] = (counts[d.app.update_status] || 0) + 1;
+                 url = page.meta.next_page_url;
+               }
+               done(counts);
+             })();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let chips = session.eval("return Array.from(document.querySelectorAll('.summary .chips button')).map(b => b.textContent)").await;
+    let chips: Vec<String> = serde_json::from_value(chips).unwrap();
+    assert!(chips.contains(&"All 10000".to_owned()), "{chips:?}");
+    let by_status: usize = chips
+        .iter()
+        .filter_map(|c| {
+            ["error ", "pending ", "up-to-date "]
+                .iter()
+                .find_map(|p| c.strip_prefix(p))
+        })
+        .filter_map(|n| n.parse::<usize>().ok())
+        .sum();
+    assert_eq!(by_status, 10_000, "every device in one status: {chips:?}");
+    for (status, count) in counts.as_object().unwrap() {
+        assert!(
+            chips.contains(&format!("{status} {count}")),
+            "{status} {count} not in {chips:?}"
+        );
+    }
+
+    // Export what a search shows, and read it back.
+    session.fill("fleet-search", "lagos-pump").await;
+    let matching = session
+        .wait_for_text(".toolbar .muted", |t| t.ends_with("(filtered)"))
+        .await;
+    let count: usize = matching.split(' ').next().unwrap().parse().unwrap();
+    session
+        .eval("window.__blobs = []; const make = URL.createObjectURL; URL.createObjectURL = b => { window.__blobs.push(b); return make.call(URL, b); }; return 1;")
+        .await;
+    session.click_button("Export CSV").await;
+    let csv = session
+        .client
+        .execute_async(
+            "const done = arguments[0]; window.__blobs[0].text().then(done);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let csv = csv.as_str().unwrap().to_owned();
+    let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
+    assert_eq!(lines[0].split(',').next(), Some("sid"));
+    assert_eq!(lines.len() - 1, count, "one row per matching device");
+    for line in &lines[1..] {
+        let fields: Vec<&str> = line.split(',').collect();
+        assert!(
+            fields[0].starts_with("UV") && fields[1].contains("lagos-pump"),
+            "{line}"
+        );
+    }
+    session.close().await;
+}
