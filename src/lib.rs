@@ -18,7 +18,8 @@ use leptos_router::path;
 
 use crate::api::{Backend, Startup, start};
 use crate::pages::{
-    DeviceDetailPage, DeviceListPage, FleetPage, NotFoundPage, SettingsPage, SignInPage,
+    AppDetailPage, AppListPage, DeviceDetailPage, DeviceListPage, FleetPage, LoadedDevices,
+    NotFoundPage, SettingsPage, SignInPage,
 };
 
 #[component]
@@ -33,6 +34,7 @@ pub fn App() -> impl IntoView {
                 <nav aria-label="Main">
                     <a href=routes::href("/devices")>"Devices"</a>
                     <a href=routes::href("/fleet")>"Fleet"</a>
+                    <a href=routes::href("/apps")>"Apps"</a>
                     <a href=routes::href("/settings")>"Settings"</a>
                 </nav>
                 <span class="backend" aria-live="polite">
@@ -66,12 +68,15 @@ fn AppRoutes(backend: Backend) -> impl IntoView {
         Ok(client) => {
             provide_context(client);
             provide_context(backend);
+            provide_context(LoadedDevices(RwSignal::new(Vec::new())));
             view! {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=|| view! { <Redirect path="/devices"/> }/>
                     <Route path=path!("/devices") view=DeviceListPage/>
                     <Route path=path!("/devices/:id") view=DeviceDetailPage/>
                     <Route path=path!("/fleet") view=FleetPage/>
+                    <Route path=path!("/apps") view=AppListPage/>
+                    <Route path=path!("/apps/:id") view=AppDetailPage/>
                     <Route path=path!("/settings") view=SettingsPage/>
                 </Routes>
             }

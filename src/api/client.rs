@@ -1,5 +1,5 @@
 use microvisor_api::url::{ApiBase, encode_segment};
-use microvisor_api::{App, Device, DeviceUpdate, ListPage, PageQuery};
+use microvisor_api::{App, AppManifest, Device, DeviceUpdate, ListPage, PageQuery};
 
 use super::http::send_json;
 use super::transport::{Call, HttpMethod, Transport};
@@ -115,5 +115,33 @@ impl ApiClient {
     pub async fn list_apps(&self, query: &PageQuery) -> Result<ListPage<App>, ApiError> {
         self.call(HttpMethod::Get, &format!("/v1/Apps?{query}"), None)
             .await
+    }
+
+    pub async fn fetch_app(&self, id: &str) -> Result<App, ApiError> {
+        self.call(
+            HttpMethod::Get,
+            &format!("/v1/Apps/{}", encode_segment(id)),
+            None,
+        )
+        .await
+    }
+
+    pub async fn fetch_manifest(&self, id: &str) -> Result<AppManifest, ApiError> {
+        self.call(
+            HttpMethod::Get,
+            &format!("/v1/Apps/{}/Manifest", encode_segment(id)),
+            None,
+        )
+        .await
+    }
+
+    /// Deletes an app; the service refuses (400) while a device targets it.
+    pub async fn delete_app(&self, id: &str) -> Result<(), ApiError> {
+        self.call(
+            HttpMethod::Delete,
+            &format!("/v1/Apps/{}", encode_segment(id)),
+            None,
+        )
+        .await
     }
 }

@@ -25,6 +25,7 @@ pub enum Transport {
 pub enum HttpMethod {
     Get,
     Post,
+    Delete,
 }
 
 impl HttpMethod {
@@ -33,6 +34,7 @@ impl HttpMethod {
         match self {
             HttpMethod::Get => "GET",
             HttpMethod::Post => "POST",
+            HttpMethod::Delete => "DELETE",
         }
     }
 }
@@ -111,6 +113,7 @@ async fn send_http(call: &Call<'_>) -> Result<RawResponse, ApiError> {
     let mut builder: RequestBuilder = match call.method {
         HttpMethod::Get => Request::get(call.url),
         HttpMethod::Post => Request::post(call.url),
+        HttpMethod::Delete => Request::delete(call.url),
     }
     .header("Accept", "application/json")
     .abort_signal(signal.as_ref());

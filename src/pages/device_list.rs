@@ -3,11 +3,11 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_location, use_navigate};
 use microvisor_api::display::page_summary;
 use microvisor_api::query::PAGE_SIZE_CHOICES;
-use microvisor_api::{Device, ListMeta, ListPage, PageQuery};
+use microvisor_api::{Device, ListPage, PageQuery};
 
 use crate::api::{ApiClient, ApiError};
-use crate::components::{AppNames, DeviceTable, ErrorPanel, Pager, PagerLinks, first_api_error};
-use crate::pages::now_seconds;
+use crate::components::{AppNames, DeviceTable, ErrorPanel, Pager, first_api_error};
+use crate::pages::{now_seconds, pager_links};
 use crate::prefs;
 
 /// `/devices`: one page of the fleet. The URL query (`PageSize`, `Page`, `PageToken`, the
@@ -58,7 +58,7 @@ pub fn DeviceListPage() -> impl IntoView {
         let client = client.clone();
         move |page: ListPage<Device>, app_names: AppNames| {
             let query = query.get_untracked();
-            let links = pager_links(&client, &page.meta);
+            let links = pager_links(&client, &page.meta, "/devices");
             let summary = page_summary(
                 page.meta
                     .page
@@ -151,22 +151,5 @@ fn PageSizeSelect(current: Signal<u32>) -> impl IntoView {
                     .collect_view()}
             </select>
         </label>
-    }
-}
-
-/// Console routes for the API's page links. A link that fails the origin check becomes no
-/// link at all: the console never follows it.
-fn pager_links(client: &ApiClient, meta: &ListMeta) -> PagerLinks {
-    let route = |link: &Option<String>| {
-        let query = client.base().page_query_of(link.as_deref()?).ok()?;
-        Some(crate::routes::href(&format!("/devices?{query}")))
-    };
-    PagerLinks {
-        first: meta
-            .previous_page_url
-            .as_ref()
-            .and(route(&meta.first_page_url)),
-        previous: route(&meta.previous_page_url),
-        next: route(&meta.next_page_url),
     }
 }

@@ -12,7 +12,7 @@ use microvisor_api::{Device, PageQuery};
 use crate::api::ApiClient;
 use crate::bulk::{BulkRun, Outcome};
 use crate::components::{AppNames, ConfirmDialog, DeviceTable, TableSelection, TableSort};
-use crate::pages::now_seconds;
+use crate::pages::{LoadedDevices, now_seconds};
 
 /// How many matching rows are drawn; the rest are counted, exported and acted on.
 const MAX_ROWS: usize = 500;
@@ -41,7 +41,8 @@ impl ScanProgress {
 #[component]
 pub fn FleetPage() -> impl IntoView {
     let client = expect_context::<ApiClient>();
-    let devices = RwSignal::new(Vec::<Device>::new());
+    // Kept above the page, so a scan survives navigation and app pages can use it.
+    let devices = expect_context::<LoadedDevices>().0;
     let progress = RwSignal::new(None::<ScanProgress>);
     let scanning = RwSignal::new(false);
     let cancel_scan = StoredValue::new_local(Rc::new(Cell::new(false)));

@@ -1,0 +1,144 @@
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use microvisor_api::App;
+use microvisor_api::url::encode_segment;
+
+use crate::api::{ApiClient, ApiError};
+use crate::components::{ConfirmDialog, ErrorPanel, first_api_error};
+use crate::pages::LoadedDevices;
+
+/// Bytes a base64 text decodes to.
+fn decoded_len(encoded: &str) -> usize {
+    let trimmed = encoded.trim_end_matches('=');
+    trimmed.len() * 3 / 4
+}
+
+/// `/apps/{sid or unique name}`: the app, its manifest, the loaded devices that target it,
+/// and delete.
+#[component]
+pub fn AppDetailPage() -> impl IntoView {
+    let client = expect_context::<ApiClient>();
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let app = LocalResource::new({
+        let client = client.clone();
+        move || {
+            let client = client.clone();
+            let id = id.get();
+            async move {
+                let app = client.fetch_app(&id).await?;
+                let manifest = client.fetch_manifest(&id).await.ok();
+                Ok::<_, ApiError>((app, manifest))
+            }
+        }
+    });
+    let retry = Callback::new(move |()| app.refetch());
+    view! {
+        <p><a href=crate::routes::href("/apps")>"← Apps"</a></p>
+        <Transition fallback=|| view! { <p class="loading">"Loading app…"</p> }>
+            <ErrorBoundary fallback=move |errors| view! { <ErrorPanel error=first_api_error(&errors.read()) on_retry=retry/> }>
+                {move || Suspend::new(async move {
+                    app.await.map(|(app, manifest)| {
+                        let hash = manifest.as_ref().and_then(|m| m.hash.clone());
+                        let size = manifest.as_ref().and_then(|m| m.encoded_bytes.as_deref()).map(decoded_len);
+                        view! { <AppView app hash size/> }
+                    })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn AppView(app: App, hash: Option<String>, size: Option<usize>) -> impl IntoView {
+    let client = expect_context::<ApiClient>();
+    let loaded = expect_context::<LoadedDevices>().0;
+    let sid = app.sid.clone().unwrap_or_default();
+    let name = app.unique_name.clone().unwrap_or_else(|| sid.clone());
+    let targeting = {
+        let sid = sid.clone();
+        move || {
+            loaded.with(|devices| {
+                devices
+                    .iter()
+                    .filter(|d| {
+                        d.app.as_ref().and_then(|a| a.target_sid.as_deref()) == Some(sid.as_str())
+                    })
+                    .map(|d| d.display_name().to_owned())
+                    .collect::<Vec<_>>()
+            })
+        }
+    };
+    let confirm_open = RwSignal::new(false);
+    let delete = Action::new_local({
+        let sid = sid.clone();
+        move |(): &()| {
+            let (client, sid) = (client.clone(), sid.clone());
+            async move { client.delete_app(&sid).await }
+        }
+    });
+    let navigate = use_navigate();
+    Effect::new(move || {
+        if let Some(Ok(())) = delete.value().get() {
+            navigate("/apps", NavigateOptions::default());
+        }
+    });
+    let message = Signal::derive({
+        let name = name.clone();
+        move || {
+            format!(
+                "Delete the app {name}? This cannot be undone. The service refuses while a device targets it."
+            )
+        }
+    });
+    let text = |value: Option<String>| value.unwrap_or_else(|| "—".to_owned());
+    view! {
+        <h1>{name.clone()}</h1>
+        <div class="detail-grid">
+            <section class="panel">
+                <h2>"App"</h2>
+                <dl>
+                    <dt>"SID"</dt><dd><code>{sid.clone()}</code></dd>
+                    <dt>"Unique name"</dt><dd>{text(app.unique_name.clone())}</dd>
+                    <dt>"Hash"</dt><dd><code>{text(app.hash.clone())}</code></dd>
+                    <dt>"Created"</dt><dd>{text(app.date_created.clone())}</dd>
+                    <dt>"URL"</dt><dd><code>{text(app.url.clone())}</code></dd>
+                </dl>
+            </section>
+            <section class="panel">
+                <h2>"Manifest"</h2>
+                <dl>
+                    <dt>"Hash"</dt><dd><code class="manifest-hash">{text(hash)}</code></dd>
+                    <dt>"Size"</dt><dd class="manifest-size">{size.map_or("—".to_owned(), |bytes| format!("{bytes} bytes"))}</dd>
+                </dl>
+            </section>
+            <section class="panel">
+                <h2>"Devices that target it"</h2>
+                {move || {
+                    if loaded.with(Vec::is_empty) {
+                        view! { <p class="muted">"No devices are loaded. " <a href=crate::routes::href("/fleet")>"Scan the fleet"</a> " to see them."</p> }.into_any()
+                    } else {
+                        let names = targeting();
+                        let total = loaded.with(Vec::len);
+                        view! {
+                            <p class="targeting">{format!("{} of the {total} loaded devices", names.len())}</p>
+                            <ul class="device-names">
+                                {names.into_iter().take(50).map(|name| {
+                                    let href = crate::routes::href(&format!("/devices/{}", encode_segment(&name)));
+                                    view! { <li><a href=href>{name}</a></li> }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }
+                }}
+            </section>
+        </div>
+        <section class="panel">
+            <h2>"Delete"</h2>
+            <button type="button" class="danger" disabled=move || delete.pending().get() on:click=move |_| confirm_open.set(true)>"Delete app"</button>
+            <p class="field-error" role="alert">{move || delete.value().get().and_then(Result::err).map(|err| err.to_string())}</p>
+            <ConfirmDialog open=confirm_open title="Delete app" message confirm_label="Delete" on_confirm=Callback::new(move |()| { delete.dispatch(()); })/>
+        </section>
+    }
+}
