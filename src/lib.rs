@@ -18,8 +18,8 @@ use leptos_router::path;
 
 use crate::api::{Backend, Startup, start};
 use crate::pages::{
-    AppDetailPage, AppListPage, DeviceDetailPage, DeviceListPage, FleetPage, LoadedDevices,
-    NotFoundPage, SettingsPage, SignInPage,
+    AccountConfigsPage, AccountSecretsPage, AppDetailPage, AppListPage, DeviceDetailPage,
+    DeviceListPage, FleetPage, LoadedDevices, NotFoundPage, SettingsPage, SignInPage,
 };
 
 #[component]
@@ -35,6 +35,8 @@ pub fn App() -> impl IntoView {
                     <a href=routes::href("/devices")>"Devices"</a>
                     <a href=routes::href("/fleet")>"Fleet"</a>
                     <a href=routes::href("/apps")>"Apps"</a>
+                    <a href=routes::href("/configs")>"Configs"</a>
+                    <a href=routes::href("/secrets")>"Secrets"</a>
                     <a href=routes::href("/settings")>"Settings"</a>
                 </nav>
                 <span class="backend" aria-live="polite">
@@ -76,6 +78,8 @@ fn AppRoutes(backend: Backend) -> impl IntoView {
                     <Route path=path!("/devices/:id") view=DeviceDetailPage/>
                     <Route path=path!("/fleet") view=FleetPage/>
                     <Route path=path!("/apps") view=AppListPage/>
+                    <Route path=path!("/configs") view=AccountConfigsPage/>
+                    <Route path=path!("/secrets") view=AccountSecretsPage/>
                     <Route path=path!("/apps/:id") view=AppDetailPage/>
                     <Route path=path!("/settings") view=SettingsPage/>
                 </Routes>

@@ -295,6 +295,19 @@ impl Session {
         input.send_keys(text).await.expect("type");
     }
 
+    /// Replaces the text of the input found by a CSS selector.
+    pub async fn fill_css(&self, selector: &str, text: &str) {
+        let input = self
+            .client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(selector))
+            .await
+            .unwrap_or_else(|err| panic!("input {selector}: {err}"));
+        input.clear().await.expect("clear");
+        input.send_keys(text).await.expect("type");
+    }
+
     /// Waits until the text of `selector` satisfies `ready`, and returns it.
     pub async fn wait_for_text(&self, selector: &str, ready: impl Fn(&str) -> bool) -> String {
         let script = format!(

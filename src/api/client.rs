@@ -1,5 +1,8 @@
+use microvisor_api::config::collection_path;
 use microvisor_api::url::{ApiBase, encode_segment};
-use microvisor_api::{App, AppManifest, Device, DeviceUpdate, ListPage, PageQuery};
+use microvisor_api::{
+    App, AppManifest, Config, Device, DeviceUpdate, KeyValueForm, ListPage, PageQuery, Secret,
+};
 
 use super::http::send_json;
 use super::transport::{Call, HttpMethod, Transport};
@@ -143,5 +146,55 @@ impl ApiClient {
             None,
         )
         .await
+    }
+
+    pub async fn list_configs(&self, device: Option<&str>) -> Result<ListPage<Config>, ApiError> {
+        let path = format!(
+            "{}?{}",
+            collection_path(device, false),
+            PageQuery::first(1000)
+        );
+        self.call(HttpMethod::Get, &path, None).await
+    }
+
+    pub async fn list_secrets(&self, device: Option<&str>) -> Result<ListPage<Secret>, ApiError> {
+        let path = format!(
+            "{}?{}",
+            collection_path(device, true),
+            PageQuery::first(1000)
+        );
+        self.call(HttpMethod::Get, &path, None).await
+    }
+
+    /// Creates (`key` in the form) or updates (`key` in the path) a Config or Secret. The
+    /// answer is not decoded into a type: only success matters, and a Secret's has no value.
+    pub async fn put_key_value(
+        &self,
+        device: Option<&str>,
+        secrets: bool,
+        existing: Option<&str>,
+        form: &KeyValueForm,
+    ) -> Result<(), ApiError> {
+        let mut path = collection_path(device, secrets);
+        if let Some(key) = existing {
+            path = format!("{path}/{}", encode_segment(key));
+        }
+        self.call::<serde_json::Value>(HttpMethod::Post, &path, Some(&form.to_form()))
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn delete_key_value(
+        &self,
+        device: Option<&str>,
+        secrets: bool,
+        key: &str,
+    ) -> Result<(), ApiError> {
+        let path = format!(
+            "{}/{}",
+            collection_path(device, secrets),
+            encode_segment(key)
+        );
+        self.call(HttpMethod::Delete, &path, None).await
     }
 }

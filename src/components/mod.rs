@@ -6,6 +6,7 @@ mod device_editor;
 mod device_properties;
 mod device_table;
 mod error_panel;
+mod key_values;
 mod pager;
 mod status_badge;
 
@@ -15,5 +16,6 @@ pub use device_editor::DeviceEditor;
 pub use device_properties::DeviceProperties;
 pub use device_table::{AppNames, DeviceTable, TableSelection, TableSort};
 pub use error_panel::{ErrorPanel, first_api_error};
+pub use key_values::KeyValues;
 pub use pager::{Pager, PagerLinks};
 pub use status_badge::StatusBadge;

@@ -8,7 +8,9 @@ use microvisor_api::url::encode_segment;
 use microvisor_api::{App, Device, PageQuery, UpdateStatus};
 
 use crate::api::{ApiClient, ApiError};
-use crate::components::{AppNames, DeviceEditor, DeviceProperties, ErrorPanel, first_api_error};
+use crate::components::{
+    AppNames, DeviceEditor, DeviceProperties, ErrorPanel, KeyValues, first_api_error,
+};
 use crate::pages::now_seconds;
 
 /// While an update is pending, the page refreshes this often until it settles.
@@ -123,10 +125,49 @@ pub fn DeviceDetailPage() -> impl IntoView {
                         </div>
                     </div>
                     {move || refresh_error.get().map(|error| view! { <ErrorPanel error on_retry=retry/> })}
-                    <DeviceEditor sid device apps=app_list on_updated/>
-                    <DeviceProperties device app_names now=now.into()/>
+                    <DeviceEditor sid=sid.clone() device apps=app_list on_updated/>
+                    <DeviceTabs sid device app_names now=now.into()/>
                 }
             }}
         </Show>
+    }
+}
+
+/// Overview, Configs and Secrets, as tabs.
+#[component]
+fn DeviceTabs(
+    sid: String,
+    device: Signal<Device>,
+    app_names: Signal<AppNames>,
+    now: Signal<i64>,
+) -> impl IntoView {
+    const TABS: [&str; 3] = ["Overview", "Configs", "Secrets"];
+    let selected = RwSignal::new("Overview");
+    let tab = move |name: &'static str| {
+        let id = format!("tab-{}", name.to_lowercase());
+        view! {
+            <button
+                type="button"
+                role="tab"
+                id=id
+                class="tab"
+                aria-selected=move || (selected.get() == name).to_string()
+                aria-controls="device-tab-panel"
+                tabindex=move || if selected.get() == name { "0" } else { "-1" }
+                on:click=move |_| selected.set(name)
+            >
+                {name}
+            </button>
+        }
+    };
+    view! {
+        <div role="tablist" aria-label="Device" class="tabs">{TABS.into_iter().map(tab).collect_view()}</div>
+        <div role="tabpanel" id="device-tab-panel" aria-labelledby=move || format!("tab-{}", selected.get().to_lowercase())>
+            {move || match selected.get() {
+                "Configs" => view! { <KeyValues device=Some(sid.clone()) secrets=false/> }.into_any(),
+                "Secrets" => view! { <KeyValues device=Some(sid.clone()) secrets=true/> }.into_any(),
+                _ => view! { <DeviceProperties device app_names now/> }.into_any(),
+            }}
+        </div>
     }
 }

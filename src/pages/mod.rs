@@ -1,5 +1,6 @@
 //! One module per route.
 
+mod account_key_values;
 mod app_detail;
 mod app_list;
 mod device_detail;
@@ -9,6 +10,7 @@ mod not_found;
 mod settings;
 mod sign_in;
 
+pub use account_key_values::{AccountConfigsPage, AccountSecretsPage};
 pub use app_detail::AppDetailPage;
 pub use app_list::AppListPage;
 pub use device_detail::DeviceDetailPage;

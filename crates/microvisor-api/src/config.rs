@@ -89,6 +89,18 @@ pub fn validate_value(value: &str) -> Result<(), KeyValueError> {
     Ok(())
 }
 
+/// The API path of a Configs or Secrets collection: the account's, or one device's.
+pub fn collection_path(device: Option<&str>, secrets: bool) -> String {
+    let collection = if secrets { "Secrets" } else { "Configs" };
+    match device {
+        Some(device) => format!(
+            "/v1/Devices/{}/{collection}",
+            crate::url::encode_segment(device)
+        ),
+        None => format!("/v1/{collection}"),
+    }
+}
+
 /// The create and update forms: `Key` (create only) and `Value`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct KeyValueForm {
@@ -143,6 +155,15 @@ mod tests {
             Err(KeyValueError::ValueTooLong(4097))
         );
         assert_eq!(KeyValueError::ValueTooLong(1).parameter(), "Value");
+    }
+
+    #[test]
+    fn collection_paths() {
+        assert_eq!(collection_path(None, false), "/v1/Configs");
+        assert_eq!(
+            collection_path(Some("pump 7"), true),
+            "/v1/Devices/pump%207/Secrets"
+        );
     }
 
     #[test]
