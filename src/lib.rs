@@ -71,6 +71,9 @@ fn AppRoutes(backend: Backend) -> impl IntoView {
             provide_context(client);
             provide_context(backend);
             provide_context(LoadedDevices(RwSignal::new(Vec::new())));
+            provide_context(components::HiddenColumns(RwSignal::new(
+                prefs::hidden_columns(),
+            )));
             view! {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=|| view! { <Redirect path="/devices"/> }/>

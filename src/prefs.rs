@@ -86,3 +86,25 @@ pub fn apply_theme(theme: Theme) {
         pinned => root.set_attribute("data-theme", pinned.as_str()),
     };
 }
+
+const HIDDEN_COLUMNS_KEY: &str = "microvisor-console.hidden-columns";
+
+/// Table columns the user hid (by name: "sid", "target", …).
+pub fn hidden_columns() -> std::collections::BTreeSet<String> {
+    storage()
+        .and_then(|storage| storage.get_item(HIDDEN_COLUMNS_KEY).ok()?)
+        .map(|text| {
+            text.split(',')
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub fn set_hidden_columns(columns: &std::collections::BTreeSet<String>) {
+    if let Some(storage) = storage() {
+        let text: Vec<&str> = columns.iter().map(String::as_str).collect();
+        let _ = storage.set_item(HIDDEN_COLUMNS_KEY, &text.join(","));
+    }
+}

@@ -44,15 +44,20 @@ pub struct TableSort {
     pub state: RwSignal<Option<(SortKey, bool)>>,
 }
 
-const COLUMNS: [(&str, SortKey); 7] = [
-    ("SID", SortKey::Sid),
-    ("Unique name", SortKey::UniqueName),
-    ("Update status", SortKey::Status),
-    ("Target app", SortKey::TargetApp),
-    ("Reported app", SortKey::ReportedApp),
-    ("Logging", SortKey::Logging),
-    ("Updated", SortKey::Updated),
+/// (header, sort key, class of the column's cells)
+pub const COLUMNS: [(&str, SortKey, &str); 7] = [
+    ("SID", SortKey::Sid, "col-sid"),
+    ("Unique name", SortKey::UniqueName, "col-name"),
+    ("Update status", SortKey::Status, "col-status"),
+    ("Target app", SortKey::TargetApp, "col-target"),
+    ("Reported app", SortKey::ReportedApp, "col-reported"),
+    ("Logging", SortKey::Logging, "col-logging"),
+    ("Updated", SortKey::Updated, "col-updated"),
 ];
+
+/// Columns the user hid, by class; kept in preferences.
+#[derive(Clone, Copy)]
+pub struct HiddenColumns(pub RwSignal<BTreeSet<String>>);
 
 #[component]
 pub fn DeviceTable(
@@ -66,8 +71,8 @@ pub fn DeviceTable(
         .into_iter()
         .map(|device| view! { <DeviceRow device app_names=app_names.clone() now selection/> })
         .collect_view();
-    let header = move |label: &'static str, key: SortKey| match sort {
-        None => view! { <th scope="col">{label}</th> }.into_any(),
+    let header = move |label: &'static str, key: SortKey, class: &'static str| match sort {
+        None => view! { <th scope="col" class=class>{label}</th> }.into_any(),
         Some(sort) => {
             let aria = move || match sort.state.get() {
                 Some((current, true)) if current == key => "ascending",
@@ -84,7 +89,7 @@ pub fn DeviceTable(
                 })
             };
             view! {
-                <th scope="col" aria-sort=aria>
+                <th scope="col" class=class aria-sort=aria>
                     <button type="button" class="sort" on:click=on_click>{label}</button>
                 </th>
             }
@@ -93,12 +98,15 @@ pub fn DeviceTable(
     };
     view! {
         <div class="table-wrap">
-            <table class="devices">
+            <table class=move || {
+                let hidden = use_context::<HiddenColumns>().map(|h| h.0.get()).unwrap_or_default();
+                hidden.iter().fold("devices".to_owned(), |classes, column| format!("{classes} hide-{column}"))
+            }>
                 <caption class="visually-hidden">"Devices"</caption>
                 <thead>
                     <tr>
                         {selection.map(|_| view! { <th scope="col"><span class="visually-hidden">"Selected"</span></th> })}
-                        {COLUMNS.into_iter().map(|(label, key)| header(label, key)).collect_view()}
+                        {COLUMNS.into_iter().map(|(label, key, class)| header(label, key, class)).collect_view()}
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
@@ -150,11 +158,11 @@ fn DeviceRow(
                     </td>
                 }
             })}
-            <td class="sid" data-label="SID">
+            <td class="sid col-sid" data-label="SID">
                 <code>{sid.clone()}</code>
                 <CopyButton text=sid.clone() label="Copy SID"/>
             </td>
-            <td class="name" data-label="Unique name">
+            <td class="name col-name" data-label="Unique name">
                 <a href=href>
                     {match name {
                         Some(name) => name.into_any(),
@@ -162,9 +170,9 @@ fn DeviceRow(
                     }}
                 </a>
             </td>
-            <td data-label="Update status"><StatusBadge status=app.update_status.clone()/></td>
-            <td data-label="Target app">{target.unwrap_or_else(|| "—".to_owned())}</td>
-            <td class:differs=differs data-label="Reported app">
+            <td class="col-status" data-label="Update status"><StatusBadge status=app.update_status.clone()/></td>
+            <td class="col-target" data-label="Target app">{target.unwrap_or_else(|| "—".to_owned())}</td>
+            <td class="col-reported" class:differs=differs data-label="Reported app">
                 {reported.unwrap_or_else(|| "—".to_owned())}
                 {differs.then(|| view! {
                     <span class="note" title="The device reports a different app than its target">
@@ -173,7 +181,40 @@ fn DeviceRow(
                 })}
             </td>
             <td class=logging_class data-label="Logging">{logging}</td>
-            <td data-label="Updated"><time datetime=updated_exact.clone() title=updated_exact>{updated}</time></td>
+            <td class="col-updated" data-label="Updated"><time datetime=updated_exact.clone() title=updated_exact>{updated}</time></td>
         </tr>
     }
+}
+
+/// Shows or hides table columns; the choice is remembered.
+#[component]
+pub fn ColumnChooser() -> impl IntoView {
+    let Some(hidden) = use_context::<HiddenColumns>() else {
+        return ().into_any();
+    };
+    view! {
+        <details class="column-chooser">
+            <summary>"Columns"</summary>
+            {COLUMNS.into_iter().filter(|(_, _, class)| *class != "col-name").map(|(label, _, class)| {
+                let column = class.trim_start_matches("col-").to_owned();
+                let id = format!("show-{column}");
+                let checked_column = column.clone();
+                view! {
+                    <div class="choice">
+                        <input type="checkbox" id=id.clone()
+                            prop:checked=move || !hidden.0.with(|h| h.contains(&checked_column))
+                            on:change=move |ev| {
+                                let show = event_target_checked(&ev);
+                                hidden.0.update(|h| {
+                                    if show { h.remove(&column); } else { h.insert(column.clone()); }
+                                });
+                                crate::prefs::set_hidden_columns(&hidden.0.get_untracked());
+                            }/>
+                        <label for=id>{label}</label>
+                    </div>
+                }
+            }).collect_view()}
+        </details>
+    }
+    .into_any()
 }

@@ -7,6 +7,7 @@ mod device_properties;
 mod device_table;
 mod error_panel;
 mod key_values;
+mod keyboard;
 mod pager;
 mod status_badge;
 
@@ -14,8 +15,11 @@ pub use confirm_dialog::ConfirmDialog;
 pub use copy_button::{CopyButton, CopyCommands};
 pub use device_editor::DeviceEditor;
 pub use device_properties::DeviceProperties;
-pub use device_table::{AppNames, DeviceTable, TableSelection, TableSort};
+pub use device_table::{
+    AppNames, ColumnChooser, DeviceTable, HiddenColumns, TableSelection, TableSort,
+};
 pub use error_panel::{ErrorPanel, first_api_error};
 pub use key_values::KeyValues;
+pub use keyboard::use_row_keys;
 pub use pager::{Pager, PagerLinks};
 pub use status_badge::StatusBadge;

@@ -6,7 +6,9 @@ use microvisor_api::query::PAGE_SIZE_CHOICES;
 use microvisor_api::{Device, ListPage, PageQuery};
 
 use crate::api::{ApiClient, ApiError};
-use crate::components::{AppNames, DeviceTable, ErrorPanel, Pager, first_api_error};
+use crate::components::{
+    AppNames, ColumnChooser, DeviceTable, ErrorPanel, Pager, first_api_error, use_row_keys,
+};
 use crate::pages::{now_seconds, pager_links};
 use crate::prefs;
 
@@ -15,6 +17,7 @@ use crate::prefs;
 #[component]
 pub fn DeviceListPage() -> impl IntoView {
     let client = expect_context::<ApiClient>();
+    use_row_keys(None);
     let location = use_location();
     let query = Memo::new(move |_| {
         let mut query = PageQuery::parse(&location.search.get()).unwrap_or_default();
@@ -38,11 +41,41 @@ pub fn DeviceListPage() -> impl IntoView {
     });
     // The last page that loaded, kept on screen when a later load fails.
     let last_good = RwSignal::new(None::<ListPage<Device>>);
+    let loaded_at = RwSignal::new(now_seconds());
     Effect::new(move || {
         if let Some(Ok(page)) = devices.get() {
             last_good.set(Some(page));
+            loaded_at.set(now_seconds());
         }
     });
+
+    // Auto-refresh, off by default: every 10 s, every 3 s while a device on the page is
+    // pending. The list has no form a refresh could overwrite.
+    let auto_refresh = RwSignal::new(false);
+    let now = RwSignal::new(now_seconds());
+    if let Ok(ticker) = set_interval_with_handle(
+        move || {
+            now.set(now_seconds());
+            if !auto_refresh.get_untracked() {
+                return;
+            }
+            let pending = last_good.with_untracked(|page| {
+                page.as_ref().is_some_and(|page| {
+                    page.items
+                        .iter()
+                        .any(|d| d.update_status() == Some(&microvisor_api::UpdateStatus::Pending))
+                })
+            });
+            let every = if pending { 3 } else { 10 };
+            if now_seconds() - loaded_at.get_untracked() >= every {
+                loaded_at.set(now_seconds());
+                devices.refetch();
+            }
+        },
+        std::time::Duration::from_secs(1),
+    ) {
+        on_cleanup(move || ticker.clear());
+    }
     let pending = RwSignal::new(false);
     // Made once here, on the page's owner: a conversion inside the view would be disposed
     // with each page's view while the transition still reads it.
@@ -92,7 +125,18 @@ pub fn DeviceListPage() -> impl IntoView {
     view! {
         <div class="page-head">
             <h1>"Devices"</h1>
-            <PageSizeSelect current=Signal::derive(move || query.get().page_size_or_default())/>
+            <div class="actions">
+                <label class="inline">
+                    <input type="checkbox" id="auto-refresh" prop:checked=move || auto_refresh.get()
+                        on:change=move |ev| auto_refresh.set(event_target_checked(&ev))/>
+                    "Auto-refresh"
+                </label>
+                <span class="muted updated-ago" aria-live="off">
+                    {move || format!("updated {} s ago", (now.get() - loaded_at.get()).max(0))}
+                </span>
+                <ColumnChooser/>
+                <PageSizeSelect current=Signal::derive(move || query.get().page_size_or_default())/>
+            </div>
         </div>
         <div class="list" class:stale=move || busy.get()>
             <Transition fallback=|| view! { <p class="loading">"Loading devices…"</p> } set_pending=pending>

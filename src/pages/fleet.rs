@@ -11,7 +11,9 @@ use microvisor_api::{Device, PageQuery};
 
 use crate::api::ApiClient;
 use crate::bulk::{BulkRun, Outcome};
-use crate::components::{AppNames, ConfirmDialog, DeviceTable, TableSelection, TableSort};
+use crate::components::{
+    AppNames, ColumnChooser, ConfirmDialog, DeviceTable, TableSelection, TableSort, use_row_keys,
+};
 use crate::pages::{LoadedDevices, now_seconds};
 
 /// How many matching rows are drawn; the rest are counted, exported and acted on.
@@ -54,6 +56,7 @@ pub fn FleetPage() -> impl IntoView {
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let last_clicked = StoredValue::new(None::<String>);
     let run = BulkRun::new();
+    use_row_keys(Some("fleet-search"));
 
     let apps = LocalResource::new({
         let client = client.clone();
@@ -277,6 +280,7 @@ pub fn FleetPage() -> impl IntoView {
                     format!("{} matching{}", shown.with(Vec::len), if active { " (filtered)" } else { "" })
                 }}</span>
                 <button type="button" class="secondary" on:click=move |_| filter.set(DeviceFilter::default())>"Clear filters"</button>
+                <ColumnChooser/>
                 <button type="button" class="secondary" on:click=move |_| download("devices.csv", "text/csv", export_csv(&shown.get_untracked(), app_names.get_untracked().names()))>"Export CSV"</button>
                 <button type="button" class="secondary" on:click=move |_| download("devices.json", "application/json", export_json(&shown.get_untracked()))>"Export JSON"</button>
             </div>

@@ -1,0 +1,119 @@
+//! Working over devices: keyboard, the column chooser, auto-refresh.
+
+use console_e2e::harness::Session;
+use fantoccini::Locator;
+use fantoccini::key::Key;
+
+/// Types `key` into whatever has focus, as a person at the keyboard does.
+async fn press(session: &Session, key: &str) {
+    session
+        .client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(key)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn keyboard_moves_between_rows_and_opens_one() {
+    let session = Session::start(60).await;
+    session.open("/devices").await;
+    session.wait_for_rows(50, &[]).await;
+    let focused = "return document.activeElement?.closest('tr')?.dataset.sid ?? null";
+    let rows = session.row_sids().await;
+    press(&session, "j").await;
+    assert_eq!(session.eval(focused).await.as_str(), Some(rows[0].as_str()));
+    press(&session, "j").await;
+    press(&session, "j").await;
+    press(&session, "k").await;
+    assert_eq!(session.eval(focused).await.as_str(), Some(rows[1].as_str()));
+    press(&session, &Key::Enter.to_string()).await;
+    session
+        .wait_for(
+            "the device page",
+            "return location.pathname.startsWith('/devices/')",
+            |v| v.as_bool() == Some(true),
+        )
+        .await;
+
+    session.open("/fleet").await;
+    session.click_button("Scan fleet").await;
+    session
+        .wait_for_text(".scan-status", |t| t.contains("complete"))
+        .await;
+    session
+        .eval("document.activeElement.blur(); return 1;")
+        .await;
+    press(&session, "/").await;
+    let id = session.eval("return document.activeElement.id").await;
+    assert_eq!(id.as_str(), Some("fleet-search"));
+    session.close().await;
+}
+
+#[tokio::test]
+async fn hidden_columns_stay_hidden_after_a_reload() {
+    let session = Session::start(20).await;
+    session.open("/devices").await;
+    session.wait_for_rows(20, &[]).await;
+    let shown =
+        "return getComputedStyle(document.querySelector('tbody td.col-target')).display !== 'none'";
+    assert_eq!(session.eval(shown).await.as_bool(), Some(true));
+    session
+        .client
+        .find(Locator::Css("details.column-chooser summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    session
+        .client
+        .find(Locator::Id("show-target"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    session
+        .wait_for("the column to hide", shown, |v| v.as_bool() == Some(false))
+        .await;
+    session.client.refresh().await.unwrap();
+    session.wait_for_rows(20, &[]).await;
+    assert_eq!(session.eval(shown).await.as_bool(), Some(false));
+    session.close().await;
+}
+
+#[tokio::test]
+async fn auto_refresh_shows_changes_made_elsewhere() {
+    let session = Session::start(20).await;
+    session.open("/devices").await;
+    let rows = session.wait_for_rows(20, &[]).await;
+    session
+        .client
+        .find(Locator::Id("auto-refresh"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // Someone else renames the first device.
+    session
+        .client
+        .execute_async(
+            &format!("const done = arguments[0]; fetch('/v1/Devices/{}', {{method: 'POST', headers: {{'Content-Type': 'application/x-www-form-urlencoded'}}, body: 'UniqueName=changed-elsewhere'}}).then(r => done(r.status));", rows[0]),
+            vec![],
+        )
+        .await
+        .unwrap();
+    session
+        .wait_for_text("tbody tr td.col-name a", |t| t == "changed-elsewhere")
+        .await;
+    session
+        .wait_for_text(".updated-ago", |t| {
+            t.starts_with("updated ") && t.ends_with(" s ago")
+        })
+        .await;
+    session.close().await;
+}
