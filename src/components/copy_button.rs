@@ -33,8 +33,22 @@ pub fn CopyButton(
     }
 }
 
-/// "Copy as curl" and "Copy as twilio-cli" for a write, with credentials as environment
-/// variables, never values.
+/// "Copy as curl" and "Copy as twilio-cli": the same write from a terminal, with
+/// credentials as environment variables, never values.
+#[component]
+pub fn CopyCommandPair(
+    #[prop(into)] curl: Signal<String>,
+    #[prop(into)] cli: Signal<String>,
+) -> impl IntoView {
+    view! {
+        <span class="copy-commands">
+            <CopyButton text=curl label="Copy as curl" caption="Copy as curl"/>
+            <CopyButton text=cli label="Copy as twilio-cli" caption="Copy as twilio-cli"/>
+        </span>
+    }
+}
+
+/// The pair for one device update.
 #[component]
 pub fn CopyCommands(
     #[prop(into)] sid: Signal<String>,
@@ -42,10 +56,5 @@ pub fn CopyCommands(
 ) -> impl IntoView {
     let curl = Signal::derive(move || curl_command(&sid.get(), &update.get()));
     let cli = Signal::derive(move || twilio_cli_command(&sid.get(), &update.get()));
-    view! {
-        <span class="copy-commands">
-            <CopyButton text=curl label="Copy as curl" caption="Copy as curl"/>
-            <CopyButton text=cli label="Copy as twilio-cli" caption="Copy as twilio-cli"/>
-        </span>
-    }
+    view! { <CopyCommandPair curl cli/> }
 }

@@ -2,7 +2,11 @@ use leptos::prelude::*;
 use microvisor_api::KeyValueForm;
 use microvisor_api::config::{validate_key, validate_value};
 
-use super::{ConfirmDialog, ErrorPanel};
+use microvisor_api::config::collection_path;
+use microvisor_api::fleet::{curl_for, key_value_cli_command};
+use microvisor_api::url::encode_segment;
+
+use super::{ConfirmDialog, CopyCommandPair, ErrorPanel};
 use crate::api::{ApiClient, ApiError};
 
 /// One Config or Secret as a row. A Secret's value is never known to the console.
@@ -157,13 +161,58 @@ pub fn KeyValues(#[prop(into)] device: Option<String>, secrets: bool) -> impl In
         }
     };
     let value_type = if secrets { "password" } else { "text" };
+    // Commands for the terminal; a secret's value stays in a shell variable.
+    let shown_value = move |value: String| {
+        if secrets {
+            "$SECRET_VALUE".to_owned()
+        } else {
+            value
+        }
+    };
+    let collection = collection_path(device.as_deref(), secrets);
+    let create_curl = Signal::derive({
+        let collection = collection.clone();
+        move || {
+            curl_for(
+                "POST",
+                &collection,
+                &[
+                    ("Key", new_key.get().trim()),
+                    ("Value", &shown_value(new_value.get())),
+                ],
+            )
+        }
+    });
+    let create_cli = Signal::derive({
+        let device = device.clone();
+        move || {
+            key_value_cli_command(
+                device.as_deref(),
+                secrets,
+                "create",
+                new_key.get().trim(),
+                Some(&shown_value(new_value.get())),
+            )
+        }
+    });
+    let row_commands = {
+        let (device, collection) = (device.clone(), collection.clone());
+        move |key: &str| {
+            let path = format!("{collection}/{}", encode_segment(key));
+            let curl = curl_for("DELETE", &path, &[]);
+            let cli = key_value_cli_command(device.as_deref(), secrets, "remove", key, None);
+            view! { <CopyCommandPair curl cli/> }
+        }
+    };
     let retry = Callback::new(move |()| entries.refetch());
     let title = if secrets { "Secrets" } else { "Configs" };
 
     view! {
         <section class="panel key-values" aria-label=title>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
+                {move || {
+                    let row_commands = row_commands.clone();
+                    Suspend::new(async move {
                     match entries.await {
                         Err(error) => view! { <ErrorPanel error on_retry=retry/> }.into_any(),
                         Ok(list) if list.is_empty() => view! { <p class="muted empty-list">{format!("No {noun}s yet.")}</p> }.into_any(),
@@ -177,6 +226,7 @@ pub fn KeyValues(#[prop(into)] device: Option<String>, secrets: bool) -> impl In
                                 </tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|entry| {
+                                        let row_commands = row_commands.clone();
                                         let key = entry.key.clone();
                                         let (edit_key, save_key, delete_key) = (key.clone(), key.clone(), key.clone());
                                         let is_editing = {
@@ -216,6 +266,7 @@ pub fn KeyValues(#[prop(into)] device: Option<String>, secrets: bool) -> impl In
                                                         }>"Save"</button>
                                                         <button type="button" class="secondary" on:click=move |_| editing.set(None)>"Cancel"</button>
                                                     </Show>
+                                                    {row_commands(&key)}
                                                 </td>
                                             </tr>
                                         }
@@ -224,7 +275,7 @@ pub fn KeyValues(#[prop(into)] device: Option<String>, secrets: bool) -> impl In
                             </table>
                         }.into_any(),
                     }
-                })}
+                })}}
             </Transition>
             <form class="edit-row" on:submit=create novalidate>
                 <label for=id("key")>{format!("New {noun} key")}</label>
@@ -234,6 +285,7 @@ pub fn KeyValues(#[prop(into)] device: Option<String>, secrets: bool) -> impl In
                 <input id=id("value") type=value_type autocomplete="off" prop:value=move || new_value.get()
                     on:input=move |ev| { new_value.set(event_target_value(&ev)); local_error.set(None); }/>
                 <button type="submit" disabled=move || save.pending().get()>{format!("Add {noun}")}</button>
+                <CopyCommandPair curl=create_curl cli=create_cli/>
                 <p class="field-error" role="alert">{error}</p>
             </form>
             <ConfirmDialog

@@ -12,7 +12,7 @@ mod pager;
 mod status_badge;
 
 pub use confirm_dialog::ConfirmDialog;
-pub use copy_button::{CopyButton, CopyCommands};
+pub use copy_button::{CopyButton, CopyCommandPair, CopyCommands};
 pub use device_editor::DeviceEditor;
 pub use device_properties::DeviceProperties;
 pub use device_table::{

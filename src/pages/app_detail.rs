@@ -5,7 +5,7 @@ use microvisor_api::App;
 use microvisor_api::url::encode_segment;
 
 use crate::api::{ApiClient, ApiError};
-use crate::components::{ConfirmDialog, ErrorPanel, first_api_error};
+use crate::components::{ConfirmDialog, CopyCommandPair, ErrorPanel, first_api_error};
 use crate::pages::LoadedDevices;
 
 /// Bytes a base64 text decodes to.
@@ -137,6 +137,10 @@ fn AppView(app: App, hash: Option<String>, size: Option<usize>) -> impl IntoView
         <section class="panel">
             <h2>"Delete"</h2>
             <button type="button" class="danger" disabled=move || delete.pending().get() on:click=move |_| confirm_open.set(true)>"Delete app"</button>
+            <CopyCommandPair
+                curl=microvisor_api::fleet::curl_for("DELETE", &format!("/v1/Apps/{sid}"), &[])
+                cli=format!("twilio api:microvisor:v1:apps:remove --sid {}", microvisor_api::fleet::shell_quote(&sid))
+            />
             <p class="field-error" role="alert">{move || delete.value().get().and_then(Result::err).map(|err| err.to_string())}</p>
             <ConfirmDialog open=confirm_open title="Delete app" message confirm_label="Delete" on_confirm=Callback::new(move |()| { delete.dispatch(()); })/>
         </section>

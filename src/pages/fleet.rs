@@ -11,10 +11,12 @@ use microvisor_api::{Device, PageQuery};
 
 use crate::api::ApiClient;
 use crate::bulk::{BulkRun, Outcome};
+use crate::components::CopyCommandPair;
 use crate::components::{
     AppNames, ColumnChooser, ConfirmDialog, DeviceTable, TableSelection, TableSort, use_row_keys,
 };
 use crate::pages::{LoadedDevices, now_seconds};
+use microvisor_api::fleet::{bulk_curl_command, bulk_twilio_cli_command};
 
 /// How many matching rows are drawn; the rest are counted, exported and acted on.
 const MAX_ROWS: usize = 500;
@@ -330,6 +332,7 @@ fn BulkPanel(
             })
         })
     };
+    let chosen_sids = move || selected.with(|s| s.iter().cloned().collect::<Vec<String>>());
     let message = Signal::derive(move || {
         let devices = chosen();
         let names = app_names.get();
@@ -418,6 +421,10 @@ fn BulkPanel(
                     "Review and apply…"
                 </button>
             </div>
+            <CopyCommandPair
+                curl=Signal::derive(move || bulk_curl_command(&chosen_sids(), &action().update()))
+                cli=Signal::derive(move || bulk_twilio_cli_command(&chosen_sids(), &action().update()))
+            />
             <ConfirmDialog open=confirm_open title="Apply to many devices" message confirm_label="Apply" on_confirm/>
             <Show when=move || !run.items.with(Vec::is_empty)>
                 <div class="bulk-progress" aria-live="polite">
