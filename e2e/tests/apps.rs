@@ -49,14 +49,13 @@ async fn apps_list_detail_and_delete() {
     // A targeted app: its devices are listed, and delete is refused with the service's reason.
     session
         .click_link(
-            &session
+            session
                 .eval(&format!(
                     "return document.querySelector('tr[data-sid=\"{used}\"] a').textContent"
                 ))
                 .await
                 .as_str()
-                .unwrap()
-                .to_owned(),
+                .unwrap(),
         )
         .await;
     session

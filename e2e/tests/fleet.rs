@@ -168,6 +168,7 @@ async fn a_bulk_deploy_to_200_devices_under_faults_reports_every_device_truthful
         app["sid"].as_str().unwrap().to_owned(),
         app["unique_name"].as_str().unwrap().to_owned(),
     );
+    let before = get_json(&session, "/v1/Devices?PageSize=1000").await;
 
     session.click_button("Select all matching").await;
     session
@@ -208,8 +209,8 @@ async fn a_bulk_deploy_to_200_devices_under_faults_reports_every_device_truthful
 
     // The emulator's state matches the report: done means targeted, failed means untouched.
     let all = get_json(&session, "/v1/Devices?PageSize=1000").await;
-    let target_of = |sid: &str| -> String {
-        all["devices"]
+    let target_in = |list: &serde_json::Value, sid: &str| -> String {
+        list["devices"]
             .as_array()
             .unwrap()
             .iter()
@@ -219,6 +220,8 @@ async fn a_bulk_deploy_to_200_devices_under_faults_reports_every_device_truthful
             .unwrap_or("")
             .to_owned()
     };
+    let target_of = |sid: &str| target_in(&all, sid);
+    let target_before = |sid: &str| target_in(&before, sid);
     for (sid, result) in &results {
         if result == "done" {
             assert_eq!(target_of(sid), app_sid, "{sid} was reported done");
@@ -226,7 +229,7 @@ async fn a_bulk_deploy_to_200_devices_under_faults_reports_every_device_truthful
     }
     let untouched = results
         .iter()
-        .filter(|(sid, r)| r != "done" && target_of(sid) != app_sid)
+        .filter(|(sid, r)| r != "done" && target_of(sid) == target_before(sid))
         .count();
     assert_eq!(
         untouched, failed,
