@@ -70,13 +70,15 @@ impl BulkRun {
         self.cancelled.with_value(|flag| flag.set(true));
     }
 
-    /// Starts `update` on every device in `targets` ((sid, name) pairs).
+    /// Starts `update` on every device in `targets` ((sid, name) pairs). `on_finished`
+    /// receives every device as the API returned it, once, when the run ends, so a table
+    /// is redrawn once rather than per device.
     pub fn start(
         &self,
         client: ApiClient,
         targets: Vec<(String, String)>,
         update: DeviceUpdate,
-        on_device: Callback<microvisor_api::Device>,
+        on_finished: Callback<Vec<microvisor_api::Device>>,
     ) {
         let flag = Rc::new(Cell::new(false));
         self.cancelled.set_value(Rc::clone(&flag));
@@ -95,14 +97,16 @@ impl BulkRun {
             targets.into_iter().enumerate().collect::<VecDeque<_>>(),
         ));
         let workers_left = Rc::new(Cell::new(CONCURRENCY));
+        let updated = Rc::new(RefCell::new(Vec::new()));
         let run = *self;
         for _ in 0..CONCURRENCY {
-            let (queue, flag, workers_left, client, update) = (
+            let (queue, flag, workers_left, client, update, updated) = (
                 Rc::clone(&queue),
                 Rc::clone(&flag),
                 Rc::clone(&workers_left),
                 client.clone(),
                 update.clone(),
+                Rc::clone(&updated),
             );
             spawn_local(async move {
                 loop {
@@ -113,7 +117,7 @@ impl BulkRun {
                     } else {
                         match client.update_device(&sid, &update).await {
                             Ok(device) => {
-                                on_device.run(device);
+                                updated.borrow_mut().push(device);
                                 Outcome::Done
                             }
                             Err(err) => Outcome::Failed(err.to_string()),
@@ -123,6 +127,8 @@ impl BulkRun {
                 }
                 workers_left.set(workers_left.get() - 1);
                 if workers_left.get() == 0 {
+                    let devices = std::mem::take(&mut *updated.borrow_mut());
+                    on_finished.run(devices);
                     run.running.set(false);
                 }
             });
@@ -134,4 +140,41 @@ impl Default for BulkRun {
     fn default() -> Self {
         BulkRun::new()
     }
+}
+
+/// What a row checkbox does: toggles its device, or with Shift the whole range from the last
+/// row clicked, in the order `rows` shows them.
+pub fn selection_toggle(
+    rows: Signal<Vec<microvisor_api::Device>>,
+    selected: RwSignal<std::collections::BTreeSet<String>>,
+) -> Callback<(String, bool)> {
+    let last_clicked = StoredValue::new(None::<String>);
+    Callback::new(move |(sid, shift): (String, bool)| {
+        let anchor = last_clicked.get_value().filter(|_| shift);
+        let range: Vec<String> = match anchor {
+            Some(anchor) => rows.with(|rows| {
+                let position =
+                    |wanted: &str| rows.iter().position(|d| d.sid.as_deref() == Some(wanted));
+                match (position(&anchor), position(&sid)) {
+                    (Some(a), Some(b)) => rows[a.min(b)..=a.max(b)]
+                        .iter()
+                        .filter_map(|d| d.sid.clone())
+                        .collect(),
+                    _ => vec![sid.clone()],
+                }
+            }),
+            None => vec![sid.clone()],
+        };
+        let select = !selected.with(|s| s.contains(&sid));
+        selected.update(|s| {
+            for sid in range {
+                if select {
+                    s.insert(sid);
+                } else {
+                    s.remove(&sid);
+                }
+            }
+        });
+        last_clicked.set_value(Some(sid));
+    })
 }

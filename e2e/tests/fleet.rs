@@ -342,3 +342,91 @@ async fn a_scan_of_10000_devices_summarises_correctly_and_exports_csv() {
     }
     session.close().await;
 }
+
+#[tokio::test]
+async fn a_slow_scan_can_be_cancelled_and_json_export_reads_back() {
+    let session = Session::start_with(&["--devices", "3000", "--latency-ms", "600"]).await;
+    session.open("/fleet").await;
+    session.click_button("Scan fleet").await;
+    session.click_button("Cancel scan").await;
+    let status = session
+        .wait_for_text(".scan-status", |t| t.contains("cancelled"))
+        .await;
+    let loaded: usize = status.split(' ').next().unwrap().parse().unwrap();
+    assert!(loaded < 3000, "{status}");
+    session
+        .eval("window.__blobs = []; const make = URL.createObjectURL; URL.createObjectURL = b => { window.__blobs.push(b); return make.call(URL, b); }; return 1;")
+        .await;
+    session.click_button("Export JSON").await;
+    let json = session
+        .client
+        .execute_async(
+            "const done = arguments[0]; window.__blobs[0].text().then(done);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let devices: Vec<serde_json::Value> = serde_json::from_str(json.as_str().unwrap()).unwrap();
+    assert_eq!(devices.len(), loaded, "the export holds what was loaded");
+    assert!(
+        devices
+            .iter()
+            .all(|d| d["sid"].as_str().unwrap().starts_with("UV") && d["app"].is_object())
+    );
+    session.close().await;
+}
+
+#[tokio::test]
+async fn select_a_range_on_a_page_and_change_it() {
+    let session = Session::start(60).await;
+    session.open("/devices?PageSize=25").await;
+    let rows = session.wait_for_rows(25, &[]).await;
+    let on_before = session
+        .eval("return Array.from(document.querySelectorAll('td.col-logging')).filter(td => td.textContent.startsWith('on')).length")
+        .await;
+    let texts = session.eval("return Array.from(document.querySelectorAll('td.col-logging')).map(td => td.textContent)").await;
+    assert!(
+        on_before.as_u64().unwrap() > 0,
+        "the seeded page has devices logging: {texts}"
+    );
+    let boxes = session
+        .client
+        .find_all(Locator::Css("td.select input"))
+        .await
+        .unwrap();
+    boxes[2].click().await.unwrap();
+    session
+        .eval("const b = document.querySelectorAll('td.select input')[9]; b.dispatchEvent(new MouseEvent('click', {bubbles: true, shiftKey: true})); return 1;")
+        .await;
+    session
+        .wait_for_text(".bulk .toolbar span", |t| t == "8 selected")
+        .await;
+    session.click_button("Select page").await;
+    session
+        .wait_for_text(".bulk .toolbar span", |t| t == "25 selected")
+        .await;
+    let select = session
+        .client
+        .find(Locator::Id("bulk-action"))
+        .await
+        .unwrap();
+    select.select_by_value("logging-off").await.unwrap();
+    session.click_button("Review and apply…").await;
+    session
+        .wait_for_text("dialog[open] .dialog-message", |t| {
+            t.starts_with("Disable logging on 25 devices.")
+        })
+        .await;
+    session.click_button("Apply").await;
+    session
+        .wait_for_text(".bulk-status", |t| {
+            t == "25 of 25 finished · 25 done · 0 failed or not sent"
+        })
+        .await;
+    // The rows show the result without a reload.
+    session
+        .wait_for("every row off", "const cells = Array.from(document.querySelectorAll('td.col-logging')); return cells.length === 25 && cells.every(td => td.textContent === 'off')", |v| v.as_bool() == Some(true))
+        .await;
+    assert_eq!(session.row_sids().await, rows);
+    session.close().await;
+}

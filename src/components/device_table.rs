@@ -61,16 +61,18 @@ pub struct HiddenColumns(pub RwSignal<BTreeSet<String>>);
 
 #[component]
 pub fn DeviceTable(
-    devices: Vec<Device>,
+    #[prop(into)] devices: Signal<Vec<Device>>,
     app_names: AppNames,
     now: i64,
     #[prop(optional)] selection: Option<TableSelection>,
     #[prop(optional)] sort: Option<TableSort>,
 ) -> impl IntoView {
-    let rows = devices
-        .into_iter()
-        .map(|device| view! { <DeviceRow device app_names=app_names.clone() now selection/> })
-        .collect_view();
+    // Keyed rows: a change to one device redraws that row only.
+    let rows = view! {
+        <For each=move || devices.get() key=row_key let:device>
+            <DeviceRow device app_names=app_names.clone() now selection/>
+        </For>
+    };
     let header = move |label: &'static str, key: SortKey, class: &'static str| match sort {
         None => view! { <th scope="col" class=class>{label}</th> }.into_any(),
         Some(sort) => {
@@ -115,6 +117,31 @@ pub fn DeviceTable(
     }
 }
 
+/// What identifies a row's content: the device and whatever it shows that can change.
+fn row_key(
+    device: &Device,
+) -> (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+) {
+    let app = device.app.as_ref();
+    (
+        device.sid.clone(),
+        device.unique_name.clone(),
+        device.date_updated.clone(),
+        device
+            .update_status()
+            .map(|s| s.as_wire().to_owned())
+            .unwrap_or_default(),
+        app.and_then(|a| a.reported_sid.clone()),
+        device.logging.as_ref().and_then(|l| l.date_expires.clone()),
+    )
+}
+
 #[component]
 fn DeviceRow(
     device: Device,
@@ -134,9 +161,9 @@ fn DeviceRow(
     let differs = device.reported_differs_from_target();
     let logging = logging_brief(&device, now);
     let logging_class = if logging.starts_with("on") {
-        "logging on"
+        "logging on col-logging"
     } else {
-        "logging"
+        "logging col-logging"
     };
     let updated = relative_time(device.date_updated.as_deref(), now);
     let updated_exact = device.date_updated.clone().unwrap_or_default();

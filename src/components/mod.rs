@@ -1,5 +1,6 @@
 //! Reusable widgets. They take plain data and callbacks; they never fetch.
 
+mod bulk_panel;
 mod confirm_dialog;
 mod copy_button;
 mod device_editor;
@@ -11,6 +12,7 @@ mod keyboard;
 mod pager;
 mod status_badge;
 
+pub use bulk_panel::BulkPanel;
 pub use confirm_dialog::ConfirmDialog;
 pub use copy_button::{CopyButton, CopyCommandPair, CopyCommands};
 pub use device_editor::DeviceEditor;

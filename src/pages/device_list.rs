@@ -6,8 +6,10 @@ use microvisor_api::query::PAGE_SIZE_CHOICES;
 use microvisor_api::{Device, ListPage, PageQuery};
 
 use crate::api::{ApiClient, ApiError};
+use crate::bulk::BulkRun;
 use crate::components::{
-    AppNames, ColumnChooser, DeviceTable, ErrorPanel, Pager, first_api_error, use_row_keys,
+    AppNames, BulkPanel, ColumnChooser, DeviceTable, ErrorPanel, Pager, TableSelection,
+    first_api_error, use_row_keys,
 };
 use crate::pages::{now_seconds, pager_links};
 use crate::prefs;
@@ -76,17 +78,40 @@ pub fn DeviceListPage() -> impl IntoView {
     ) {
         on_cleanup(move || ticker.clear());
     }
+    // The page's devices, for selection and bulk changes; kept current by their results.
+    let page_devices = RwSignal::new(Vec::<Device>::new());
+    // Devices a bulk change returned, shown over the page until the next load.
+    let updated = RwSignal::new(std::collections::HashMap::<String, Device>::new());
+    Effect::new(move || {
+        if let Some(page) = last_good.get() {
+            updated.set(Default::default());
+            page_devices.set(page.items);
+        }
+    });
+    Effect::new(move || {
+        let changed: std::collections::HashMap<String, Device> = page_devices.with(|devices| {
+            devices
+                .iter()
+                .filter_map(|d| Some((d.sid.clone()?, d.clone())))
+                .collect()
+        });
+        updated.set(changed);
+    });
+    let selected = RwSignal::new(std::collections::BTreeSet::<String>::new());
+    let run = BulkRun::new();
+    let on_toggle = crate::bulk::selection_toggle(page_devices.into(), selected);
+    // A new page starts with nothing selected.
+    Effect::new(move || {
+        query.track();
+        selected.set(Default::default());
+    });
+    let app_names_signal = Signal::derive(app_names_of(apps));
     let pending = RwSignal::new(false);
     // Made once here, on the page's owner: a conversion inside the view would be disposed
     // with each page's view while the transition still reads it.
     let busy = Signal::from(pending);
     let retry = Callback::new(move |()| devices.refetch());
-    let app_names = move || {
-        apps.get()
-            .and_then(Result::ok)
-            .map(|apps| AppNames::from_apps(&apps.items))
-            .unwrap_or_default()
-    };
+    let app_names = app_names_of(apps);
     let page_view = {
         let client = client.clone();
         move |page: ListPage<Device>, app_names: AppNames| {
@@ -114,7 +139,11 @@ pub fn DeviceListPage() -> impl IntoView {
                     }
                     .into_any()
                 } else {
-                    view! { <DeviceTable devices=page.items app_names now=now_seconds()/> }.into_any()
+                    view! {
+                        <DeviceTable devices=page_rows(page.items, updated) app_names now=now_seconds()
+                            selection=TableSelection { selected, on_toggle }/>
+                    }
+                    .into_any()
                 }}
                 <Pager links summary busy/>
             }
@@ -138,6 +167,9 @@ pub fn DeviceListPage() -> impl IntoView {
                 <PageSizeSelect current=Signal::derive(move || query.get().page_size_or_default())/>
             </div>
         </div>
+        <Show when=move || !selected.with(|s| s.is_empty()) || !run.items.with(Vec::is_empty)>
+            <BulkPanel shown=page_devices.into() selected run app_names=app_names_signal devices=page_devices select_all_label="Select page"/>
+        </Show>
         <div class="list" class:stale=move || busy.get()>
             <Transition fallback=|| view! { <p class="loading">"Loading devices…"</p> } set_pending=pending>
                 <ErrorBoundary fallback=move |errors| {
@@ -196,4 +228,39 @@ fn PageSizeSelect(current: Signal<u32>) -> impl IntoView {
             </select>
         </label>
     }
+}
+
+/// App names from the apps resource, once it has loaded.
+fn app_names_of(
+    apps: LocalResource<
+        Result<microvisor_api::ListPage<microvisor_api::App>, crate::api::ApiError>,
+    >,
+) -> impl Fn() -> AppNames + Copy + Send + Sync + 'static {
+    move || {
+        apps.get()
+            .and_then(Result::ok)
+            .map(|apps| AppNames::from_apps(&apps.items))
+            .unwrap_or_default()
+    }
+}
+
+/// The page as loaded, with any device a bulk change has since returned.
+fn page_rows(
+    items: Vec<Device>,
+    updated: RwSignal<std::collections::HashMap<String, Device>>,
+) -> Signal<Vec<Device>> {
+    Signal::derive(move || {
+        updated.with(|updated| {
+            items
+                .iter()
+                .map(|d| {
+                    d.sid
+                        .as_ref()
+                        .and_then(|sid| updated.get(sid))
+                        .cloned()
+                        .unwrap_or_else(|| d.clone())
+                })
+                .collect()
+        })
+    })
 }
