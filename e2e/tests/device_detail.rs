@@ -10,8 +10,8 @@ async fn pick_device(session: &Session, pick: &str) -> (String, String) {
     session.wait_for_rows(100, &[]).await;
     let script = format!(
         "const rows = Array.from(document.querySelectorAll('table.devices tbody tr'));
-         const found = rows.find(row => row.querySelector('td:nth-child(2) a .muted') === null && ({pick}));
-         return found ? [found.dataset.sid, found.querySelector('td:nth-child(2) a').textContent] : null;"
+         const found = rows.find(row => row.querySelector('td.col-name a .muted') === null && ({pick}));
+         return found ? [found.dataset.sid, found.querySelector('td.col-name a').textContent] : null;"
     );
     let found = session
         .wait_for("a matching device", &script, |v| v.is_array())
@@ -53,9 +53,8 @@ async fn open_by_unique_name_rename_and_find_it_in_the_list() {
     session.wait_for_rows(50, &[]).await;
     session.open("/devices?PageSize=100").await;
     session.wait_for_rows(100, &[]).await;
-    let script = format!(
-        "return document.querySelector('tr[data-sid=\"{sid}\"] td:nth-child(2)')?.textContent"
-    );
+    let script =
+        format!("return document.querySelector('tr[data-sid=\"{sid}\"] td.col-name')?.textContent");
     let cell = session
         .wait_for("the renamed row", &script, |v| v.is_string())
         .await;
@@ -69,7 +68,7 @@ async fn a_duplicate_name_is_refused_beside_the_field_and_kept() {
     let (_, first) = pick_device(&session, "true").await;
     let (_, second) = pick_device(
         &session,
-        &format!("row.querySelector('td:nth-child(2) a').textContent !== '{first}'"),
+        &format!("row.querySelector('td.col-name a').textContent !== '{first}'"),
     )
     .await;
     session.open(&format!("/devices/{second}")).await;

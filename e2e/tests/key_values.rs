@@ -8,7 +8,7 @@ async fn device_configs_and_secrets_tabs() {
     session.open("/devices").await;
     session.wait_for_rows(30, &[]).await;
     let name = session
-        .eval("return document.querySelector('tbody td:nth-child(2) a').textContent")
+        .eval("return document.querySelector('tbody td.col-name a').textContent")
         .await;
     let name = name.as_str().unwrap().to_owned();
     session.click_link(&name).await;

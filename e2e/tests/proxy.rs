@@ -18,7 +18,7 @@ async fn the_console_lists_pages_and_renames_through_the_proxy() {
     session.wait_for_rows(50, &first).await;
 
     let name = session
-        .eval("return document.querySelector('tbody tr td:nth-child(2) a').textContent")
+        .eval("return document.querySelector('tbody tr td.col-name a').textContent")
         .await;
     session
         .open(&format!("/devices/{}", name.as_str().unwrap()))

@@ -42,7 +42,7 @@ async fn the_demo_lists_pages_and_keeps_a_rename_across_a_reload() {
     session.open(&format!("{PREFIX}/devices")).await;
     session.wait_for_rows(50, &[]).await;
     let name = session
-        .eval("return document.querySelector('tbody td:nth-child(2) a').textContent")
+        .eval("return document.querySelector('tbody td.col-name a').textContent")
         .await;
     let name = name.as_str().unwrap().to_owned();
     session.click_link(&name).await;
@@ -65,7 +65,7 @@ async fn the_demo_lists_pages_and_keeps_a_rename_across_a_reload() {
     session.open(&format!("{PREFIX}/devices")).await;
     session.wait_for_rows(50, &[]).await;
     let cell = session
-        .eval("return document.querySelector('tbody td:nth-child(2) a').textContent")
+        .eval("return document.querySelector('tbody td.col-name a').textContent")
         .await;
     assert_eq!(cell.as_str(), Some("renamed-in-the-demo"));
     session.save_screenshot("static-demo").await;
@@ -79,7 +79,7 @@ async fn the_demo_lists_pages_and_keeps_a_rename_across_a_reload() {
     session.open(&format!("{PREFIX}/devices")).await;
     session.wait_for_rows(50, &[]).await;
     let cell = session
-        .eval("return document.querySelector('tbody td:nth-child(2) a').textContent")
+        .eval("return document.querySelector('tbody td.col-name a').textContent")
         .await;
     assert_eq!(cell.as_str(), Some(name.as_str()));
     session.close().await;
@@ -92,7 +92,7 @@ async fn a_deep_link_loads_on_a_static_host() {
     session.open(&format!("{PREFIX}/devices?PageSize=10")).await;
     session.wait_for_rows(10, &[]).await;
     let name = session
-        .eval("return document.querySelectorAll('tbody td:nth-child(2) a')[3].textContent")
+        .eval("return document.querySelectorAll('tbody td.col-name a')[3].textContent")
         .await;
     let name = name.as_str().unwrap().to_owned();
     // A fresh load straight at the device: the host answers 404.html, the console routes.

@@ -118,28 +118,25 @@ pub fn DeviceTable(
 }
 
 /// What identifies a row's content: the device and whatever it shows that can change.
-fn row_key(
-    device: &Device,
-) -> (
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<String>,
-) {
-    let app = device.app.as_ref();
-    (
-        device.sid.clone(),
-        device.unique_name.clone(),
-        device.date_updated.clone(),
-        device
-            .update_status()
-            .map(|s| s.as_wire().to_owned())
-            .unwrap_or_default(),
-        app.and_then(|a| a.reported_sid.clone()),
-        device.logging.as_ref().and_then(|l| l.date_expires.clone()),
-    )
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct RowKey {
+    sid: Option<String>,
+    unique_name: Option<String>,
+    date_updated: Option<String>,
+    status: Option<String>,
+    reported_sid: Option<String>,
+    logging_expires: Option<String>,
+}
+
+fn row_key(device: &Device) -> RowKey {
+    RowKey {
+        sid: device.sid.clone(),
+        unique_name: device.unique_name.clone(),
+        date_updated: device.date_updated.clone(),
+        status: device.update_status().map(|s| s.as_wire().to_owned()),
+        reported_sid: device.app.as_ref().and_then(|a| a.reported_sid.clone()),
+        logging_expires: device.logging.as_ref().and_then(|l| l.date_expires.clone()),
+    }
 }
 
 #[component]
