@@ -80,26 +80,17 @@ pub fn DeviceListPage() -> impl IntoView {
     }
     // The page's devices, for selection and bulk changes; kept current by their results.
     let page_devices = RwSignal::new(Vec::<Device>::new());
-    // Devices a bulk change returned, shown over the page until the next load.
-    let updated = RwSignal::new(std::collections::HashMap::<String, Device>::new());
     Effect::new(move || {
         if let Some(page) = last_good.get() {
-            updated.set(Default::default());
             page_devices.set(page.items);
         }
     });
-    Effect::new(move || {
-        let changed: std::collections::HashMap<String, Device> = page_devices.with(|devices| {
-            devices
-                .iter()
-                .filter_map(|d| Some((d.sid.clone()?, d.clone())))
-                .collect()
-        });
-        updated.set(changed);
-    });
+    // Converted once here: a conversion inside the view would be disposed with it while a
+    // transition still shows it.
+    let table_rows = Signal::from(page_devices);
     let selected = RwSignal::new(std::collections::BTreeSet::<String>::new());
     let run = BulkRun::new();
-    let on_toggle = crate::bulk::selection_toggle(page_devices.into(), selected);
+    let on_toggle = crate::bulk::selection_toggle(table_rows, selected);
     // A new page starts with nothing selected.
     Effect::new(move || {
         query.track();
@@ -140,7 +131,7 @@ pub fn DeviceListPage() -> impl IntoView {
                     .into_any()
                 } else {
                     view! {
-                        <DeviceTable devices=page_rows(page.items, updated) app_names now=now_seconds()
+                        <DeviceTable devices=table_rows app_names now=now_seconds()
                             selection=TableSelection { selected, on_toggle }/>
                     }
                     .into_any()
@@ -168,7 +159,7 @@ pub fn DeviceListPage() -> impl IntoView {
             </div>
         </div>
         <Show when=move || !selected.with(|s| s.is_empty()) || !run.items.with(Vec::is_empty)>
-            <BulkPanel shown=page_devices.into() selected run app_names=app_names_signal devices=page_devices select_all_label="Select page"/>
+            <BulkPanel shown=table_rows selected run app_names=app_names_signal devices=page_devices select_all_label="Select page"/>
         </Show>
         <div class="list" class:stale=move || busy.get()>
             <Transition fallback=|| view! { <p class="loading">"Loading devices…"</p> } set_pending=pending>
@@ -242,25 +233,4 @@ fn app_names_of(
             .map(|apps| AppNames::from_apps(&apps.items))
             .unwrap_or_default()
     }
-}
-
-/// The page as loaded, with any device a bulk change has since returned.
-fn page_rows(
-    items: Vec<Device>,
-    updated: RwSignal<std::collections::HashMap<String, Device>>,
-) -> Signal<Vec<Device>> {
-    Signal::derive(move || {
-        updated.with(|updated| {
-            items
-                .iter()
-                .map(|d| {
-                    d.sid
-                        .as_ref()
-                        .and_then(|sid| updated.get(sid))
-                        .cloned()
-                        .unwrap_or_else(|| d.clone())
-                })
-                .collect()
-        })
-    })
 }

@@ -150,7 +150,12 @@ pub fn FleetPage() -> impl IntoView {
         matching
     });
 
-    let on_toggle = crate::bulk::selection_toggle(shown.into(), selected);
+    let shown_rows = Signal::from(shown);
+    let on_toggle = crate::bulk::selection_toggle(shown_rows, selected);
+    // Made here, on the page's owner, so re-rendering the table never disposes it.
+    let table_rows = Signal::derive(move || {
+        shown.with(|rows| rows.iter().take(MAX_ROWS).cloned().collect::<Vec<Device>>())
+    });
 
     let download = move |name: &str, mime: &str, text: String| save_file(name, mime, &text);
     let set_filter = move |change: fn(&mut DeviceFilter)| {
@@ -260,7 +265,7 @@ pub fn FleetPage() -> impl IntoView {
                 <button type="button" class="secondary" on:click=move |_| download("devices.csv", "text/csv", export_csv(&shown.get_untracked(), app_names.get_untracked().names()))>"Export CSV"</button>
                 <button type="button" class="secondary" on:click=move |_| download("devices.json", "application/json", export_json(&shown.get_untracked()))>"Export JSON"</button>
             </div>
-            <BulkPanel shown=shown.into() selected run app_names devices select_all_label="Select all matching"/>
+            <BulkPanel shown=shown_rows selected run app_names devices select_all_label="Select all matching"/>
             {move || {
                 let total = shown.with(Vec::len);
                 (total > MAX_ROWS).then(|| view! {
@@ -269,7 +274,7 @@ pub fn FleetPage() -> impl IntoView {
             }}
             {move || view! {
                 <DeviceTable
-                    devices=Signal::derive(move || shown.with(|rows| rows.iter().take(MAX_ROWS).cloned().collect::<Vec<Device>>()))
+                    devices=table_rows
                     app_names=app_names.get() now=now_seconds()
                     selection=TableSelection { selected, on_toggle } sort/>
             }}
