@@ -282,17 +282,9 @@ impl Session {
         }
     }
 
-    /// Replaces the text of the input labelled by `id`.
+    /// Replaces the text of the input with this `id`.
     pub async fn fill(&self, id: &str, text: &str) {
-        let input = self
-            .client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Id(id))
-            .await
-            .unwrap_or_else(|err| panic!("input #{id}: {err}"));
-        input.clear().await.expect("clear");
-        input.send_keys(text).await.expect("type");
+        self.fill_css(&format!("#{id}"), text).await;
     }
 
     /// Replaces the text of the input found by a CSS selector.
