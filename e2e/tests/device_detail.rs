@@ -206,3 +206,33 @@ async fn a_failing_server_shows_an_error_with_retry() {
     session.screenshot_at("list-error", 1280, false).await;
     session.close().await;
 }
+
+#[tokio::test]
+async fn copy_as_curl_and_twilio_cli_give_the_same_write_without_credentials() {
+    let session = Session::start(250).await;
+    let (sid, name) = pick_device(&session, "true").await;
+    session.open(&format!("/devices/{name}")).await;
+    session.wait_for_text("h1", |t| t == name).await;
+    // Catch what the page puts on the clipboard.
+    session
+        .eval("window.__copied = []; navigator.clipboard.writeText = t => { window.__copied.push(t); return Promise.resolve(); }; return 1;")
+        .await;
+    session.fill("unique-name", "pump 'north' 7").await;
+    session.click_button("Copy as curl").await;
+    session.click_button("Copy as twilio-cli").await;
+    let copied: Vec<String> =
+        serde_json::from_value(session.eval("return window.__copied").await).unwrap();
+    assert_eq!(
+        copied[0],
+        format!(
+            "curl -X POST https://microvisor.twilio.com/v1/Devices/{sid} \\\n  --data-urlencode 'UniqueName=pump '\\''north'\\'' 7' \\\n  -u \"$TWILIO_ACCOUNT_SID:$TWILIO_AUTH_TOKEN\""
+        )
+    );
+    assert_eq!(
+        copied[1],
+        format!(
+            "twilio api:microvisor:v1:devices:update --sid {sid} --unique-name 'pump '\\''north'\\'' 7'"
+        )
+    );
+    session.close().await;
+}

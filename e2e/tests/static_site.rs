@@ -119,6 +119,8 @@ async fn settings_switch_to_a_custom_api_url_on_a_running_console_server() {
     let session = Session::browse(host).await;
     session.open(&format!("{PREFIX}/settings")).await;
     session.wait_for_text("h1", |t| t == "Settings").await;
+    session.screenshot_at("settings", 1280, false).await;
+    session.screenshot_at("settings", 390, true).await;
     session
         .client
         .find(fantoccini::Locator::Id("connection-custom-api"))

@@ -204,6 +204,36 @@ pub fn KeyValues(#[prop(into)] device: Option<String>, secrets: bool) -> impl In
             view! { <CopyCommandPair curl cli/> }
         }
     };
+    // The row being edited, as commands; made here so the rows only pass them on.
+    let update_curl = Signal::derive({
+        let collection = collection.clone();
+        move || {
+            editing
+                .get()
+                .map(|key| {
+                    let path = format!("{collection}/{}", encode_segment(&key));
+                    curl_for("POST", &path, &[("Value", &shown_value(edit_value.get()))])
+                })
+                .unwrap_or_default()
+        }
+    });
+    let update_cli = Signal::derive({
+        let device = device.clone();
+        move || {
+            editing
+                .get()
+                .map(|key| {
+                    key_value_cli_command(
+                        device.as_deref(),
+                        secrets,
+                        "update",
+                        &key,
+                        Some(&shown_value(edit_value.get())),
+                    )
+                })
+                .unwrap_or_default()
+        }
+    });
     let retry = Callback::new(move |()| entries.refetch());
     let title = if secrets { "Secrets" } else { "Configs" };
 
@@ -265,6 +295,7 @@ pub fn KeyValues(#[prop(into)] device: Option<String>, secrets: bool) -> impl In
                                                             move |_| update(save_key.clone())
                                                         }>"Save"</button>
                                                         <button type="button" class="secondary" on:click=move |_| editing.set(None)>"Cancel"</button>
+                                                        <CopyCommandPair curl=update_curl cli=update_cli/>
                                                     </Show>
                                                     {row_commands(&key)}
                                                 </td>
