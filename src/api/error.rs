@@ -26,21 +26,12 @@ pub enum ApiError {
 impl ApiError {
     /// Builds the error for a non-2xx response from its status and body text.
     pub fn from_response(status: u16, status_text: &str, body: &str) -> ApiError {
-        match serde_json::from_str::<ApiErrorBody>(body) {
-            Ok(error) if error.message.is_some() || error.code.is_some() => ApiError::Api {
-                status,
-                code: error.code,
-                message: error
-                    .message
-                    .unwrap_or_else(|| format!("HTTP {status} {status_text}")),
-                more_info: error.more_info,
-            },
-            _ => ApiError::Api {
-                status,
-                code: None,
-                message: format!("HTTP {status} {status_text}").trim().to_owned(),
-                more_info: None,
-            },
+        let body = ApiErrorBody::from_failed_response(status, status_text, body);
+        ApiError::Api {
+            status,
+            code: body.code,
+            message: body.message.unwrap_or_default(),
+            more_info: body.more_info,
         }
     }
 
