@@ -46,15 +46,7 @@ async fn scan_filter_select_and_change_many_devices() {
     assert!(berlin > 5 && berlin < 250, "{matching}");
 
     // Click the first box, shift-click the fifth: a range of five.
-    let boxes = session
-        .client
-        .find_all(Locator::Css("td.select input"))
-        .await
-        .unwrap();
-    boxes[0].click().await.unwrap();
-    session
-        .eval("const b = document.querySelectorAll('td.select input')[4]; b.dispatchEvent(new MouseEvent('click', {bubbles: true, shiftKey: true})); return 1;")
-        .await;
+    select_range(&session, 0, 4).await;
     session
         .wait_for_text(".bulk .toolbar span", |t| t == "5 selected")
         .await;
@@ -317,19 +309,7 @@ async fn a_scan_of_10000_devices_summarises_correctly_and_exports_csv() {
         .wait_for_text(".toolbar .muted", |t| t.ends_with("(filtered)"))
         .await;
     let count: usize = matching.split(' ').next().unwrap().parse().unwrap();
-    session
-        .eval("window.__blobs = []; const make = URL.createObjectURL; URL.createObjectURL = b => { window.__blobs.push(b); return make.call(URL, b); }; return 1;")
-        .await;
-    session.click_button("Export CSV").await;
-    let csv = session
-        .client
-        .execute_async(
-            "const done = arguments[0]; window.__blobs[0].text().then(done);",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let csv = csv.as_str().unwrap().to_owned();
+    let csv = exported_text(&session, "Export CSV").await;
     let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
     assert_eq!(lines[0].split(',').next(), Some("sid"));
     assert_eq!(lines.len() - 1, count, "one row per matching device");
@@ -354,19 +334,8 @@ async fn a_slow_scan_can_be_cancelled_and_json_export_reads_back() {
         .await;
     let loaded: usize = status.split(' ').next().unwrap().parse().unwrap();
     assert!(loaded < 3000, "{status}");
-    session
-        .eval("window.__blobs = []; const make = URL.createObjectURL; URL.createObjectURL = b => { window.__blobs.push(b); return make.call(URL, b); }; return 1;")
-        .await;
-    session.click_button("Export JSON").await;
-    let json = session
-        .client
-        .execute_async(
-            "const done = arguments[0]; window.__blobs[0].text().then(done);",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let devices: Vec<serde_json::Value> = serde_json::from_str(json.as_str().unwrap()).unwrap();
+    let json = exported_text(&session, "Export JSON").await;
+    let devices: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
     assert_eq!(devices.len(), loaded, "the export holds what was loaded");
     assert!(
         devices
@@ -389,15 +358,7 @@ async fn select_a_range_on_a_page_and_change_it() {
         on_before.as_u64().unwrap() > 0,
         "the seeded page has devices logging: {texts}"
     );
-    let boxes = session
-        .client
-        .find_all(Locator::Css("td.select input"))
-        .await
-        .unwrap();
-    boxes[2].click().await.unwrap();
-    session
-        .eval("const b = document.querySelectorAll('td.select input')[9]; b.dispatchEvent(new MouseEvent('click', {bubbles: true, shiftKey: true})); return 1;")
-        .await;
+    select_range(&session, 2, 9).await;
     session
         .wait_for_text(".bulk .toolbar span", |t| t == "8 selected")
         .await;
@@ -429,4 +390,37 @@ async fn select_a_range_on_a_page_and_change_it() {
         .await;
     assert_eq!(session.row_sids().await, rows);
     session.close().await;
+}
+
+/// Clicks the first row's checkbox of `first`, then Shift-clicks that of `last`.
+async fn select_range(session: &Session, first: usize, last: usize) {
+    let boxes = session
+        .client
+        .find_all(Locator::Css("td.select input"))
+        .await
+        .unwrap();
+    boxes[first].click().await.unwrap();
+    session
+        .eval(&format!(
+            "const b = document.querySelectorAll('td.select input')[{last}]; \
+             b.dispatchEvent(new MouseEvent('click', {{bubbles: true, shiftKey: true}})); return 1;"
+        ))
+        .await;
+}
+
+/// Clicks an export button and returns the file's text, caught as the page makes it.
+async fn exported_text(session: &Session, button: &str) -> String {
+    session
+        .eval("window.__blobs = []; const make = URL.createObjectURL; URL.createObjectURL = b => { window.__blobs.push(b); return make.call(URL, b); }; return 1;")
+        .await;
+    session.click_button(button).await;
+    let text = session
+        .client
+        .execute_async(
+            "const done = arguments[0]; window.__blobs[0].text().then(done);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    text.as_str().unwrap().to_owned()
 }
