@@ -5,3 +5,11 @@ fn main() {
     }));
     leptos::mount::mount_to_body(microvisor_console::App);
 }
+
+/// The app's wasm memory in bytes, as `window.wasmBindings.wasm_memory_bytes()`: the leak
+/// check of `cargo xtask bench` reads it (the JS heap alone misses Rust allocations).
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn wasm_memory_bytes() -> f64 {
+    (core::arch::wasm32::memory_size(0) * 65_536) as f64
+}

@@ -33,7 +33,7 @@ fn env_path(name: &str, fallback: &str) -> PathBuf {
     std::env::var_os(name).map_or_else(|| PathBuf::from(fallback), PathBuf::from)
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|address| address.port())
@@ -45,7 +45,7 @@ pub async fn start_server(args: &[&str]) -> (Child, String) {
     start_server_with_env(args, &[]).await
 }
 
-async fn start_server_with_env(args: &[&str], env: &[(&str, &str)]) -> (Child, String) {
+pub async fn start_server_with_env(args: &[&str], env: &[(&str, &str)]) -> (Child, String) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let binary = env_path(
         "CONSOLE_SERVER_BIN",
@@ -105,6 +105,25 @@ async fn start_driver() -> (Child, String) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     (driver, format!("http://127.0.0.1:{port}"))
+}
+
+/// chromedriver and a headless Chromium session with these extra flags.
+async fn start_browser(browser_args: &[&str]) -> (Client, Child) {
+    let (driver, driver_url) = start_driver().await;
+    let mut capabilities = chrome_capabilities(1280, 900);
+    if let Some(args) = capabilities
+        .get_mut("goog:chromeOptions")
+        .and_then(|options| options.get_mut("args"))
+        .and_then(Value::as_array_mut)
+    {
+        args.extend(browser_args.iter().map(|arg| Value::from(*arg)));
+    }
+    let client = ClientBuilder::new(HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&driver_url)
+        .await
+        .expect("a WebDriver session in headless Chromium");
+    (client, driver)
 }
 
 fn chrome_capabilities(width: u32, height: u32) -> Capabilities {
@@ -175,12 +194,7 @@ impl Session {
     }
 
     async fn connect(server: Child, base_url: String) -> Session {
-        let (driver, driver_url) = start_driver().await;
-        let client = ClientBuilder::new(HttpConnector::new())
-            .capabilities(chrome_capabilities(1280, 900))
-            .connect(&driver_url)
-            .await
-            .expect("a WebDriver session in headless Chromium");
+        let (client, driver) = start_browser(&[]).await;
         Session {
             client,
             base_url,
@@ -393,12 +407,12 @@ pub async fn start_static_host(
 impl Session {
     /// A browser session on a page served by something other than console-server.
     pub async fn browse(base_url: String) -> Session {
-        let (driver, driver_url) = start_driver().await;
-        let client = ClientBuilder::new(HttpConnector::new())
-            .capabilities(chrome_capabilities(1280, 900))
-            .connect(&driver_url)
-            .await
-            .expect("a WebDriver session in headless Chromium");
+        Session::browse_with_args(base_url, &[]).await
+    }
+
+    /// As `browse`, with extra Chromium flags (benchmarks expose `gc()` and exact heap sizes).
+    pub async fn browse_with_args(base_url: String, browser_args: &[&str]) -> Session {
+        let (client, driver) = start_browser(browser_args).await;
         // Any process stands in for the server slot; the host lives in this test process.
         let placeholder = Command::new("sleep")
             .arg("3600")
@@ -413,4 +427,66 @@ impl Session {
             _upstream: None,
         }
     }
+}
+
+/// The sample config `deploy/nginx-microvisor-console.conf`, filled in: nginx on loopback
+/// `port` serves `dist` and proxies `/v1` to `upstream_url`, adding `basic_auth` (base64).
+pub fn sample_nginx_server_block(
+    port: u16,
+    dist: &std::path::Path,
+    upstream_url: &str,
+    basic_auth: &str,
+) -> String {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let sample = std::fs::read_to_string(root.join("deploy/nginx-microvisor-console.conf"))
+        .expect("deploy/nginx-microvisor-console.conf");
+    let server_block = sample
+        .replace("${LISTEN}", &format!("127.0.0.1:{port}"))
+        .replace("${DIST}", &dist.to_string_lossy())
+        .replace("${UPSTREAM}", upstream_url)
+        // The emulator builds its links from Host: keep the browser's, so they lead back here.
+        .replace("${UPSTREAM_HOST}", "$http_host")
+        .replace("${BASIC_AUTH}", basic_auth);
+    let unfilled = server_block
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .any(|line| line.contains("${"));
+    assert!(!unfilled, "every placeholder is filled");
+    server_block
+}
+
+/// Debian's nginx in the foreground with this `server { ... }` block listening on `port`;
+/// returns once it accepts connections.
+pub async fn start_nginx(server_block: &str, port: u16) -> (Child, String) {
+    let work = std::env::temp_dir().join(format!("console-nginx-{}-{port}", std::process::id()));
+    std::fs::create_dir_all(&work).expect("a work folder for nginx");
+    let w = work.to_string_lossy();
+    let config = format!(
+        "daemon off; worker_processes 1; pid {w}/nginx.pid; error_log {w}/error.log warn; user root;\n\
+         events {{ worker_connections 512; }}\n\
+         http {{ include /etc/nginx/mime.types; access_log off;\n\
+         client_body_temp_path {w}/body; proxy_temp_path {w}/proxy; fastcgi_temp_path {w}/fcgi;\n\
+         uwsgi_temp_path {w}/uwsgi; scgi_temp_path {w}/scgi;\n{server_block}\n}}\n"
+    );
+    let config_path = work.join("nginx.conf");
+    std::fs::write(&config_path, config).expect("nginx.conf written");
+    let nginx = Command::new("/usr/sbin/nginx")
+        .arg("-c")
+        .arg(&config_path)
+        .arg("-p")
+        .arg(&work)
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("Debian's nginx is installed (cargo xtask setup --browser)");
+    let deadline = Instant::now() + PATIENCE;
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        let log = std::fs::read_to_string(work.join("error.log")).unwrap_or_default();
+        assert!(Instant::now() < deadline, "nginx did not start: {log}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    (nginx, format!("http://127.0.0.1:{port}"))
 }

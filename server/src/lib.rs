@@ -240,8 +240,15 @@ pub fn router_with_env(
             (api, config)
         }
     };
-    let console =
-        ServeDir::new(&options.dist).fallback(ServeFile::new(options.dist.join("index.html")));
+    // `.br`/`.gz` beside a file (written by `cargo xtask` builds) go to browsers that accept
+    // them; without them the file is sent as is.
+    let index = ServeFile::new(options.dist.join("index.html"))
+        .precompressed_br()
+        .precompressed_gzip();
+    let console = ServeDir::new(&options.dist)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(index);
     Ok(Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route(

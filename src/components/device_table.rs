@@ -1,6 +1,7 @@
 use std::collections::BTreeSet;
 
 use leptos::prelude::*;
+use leptos::tachys::html::attribute::custom::custom_attribute;
 use microvisor_api::display::{logging_brief, relative_time};
 use microvisor_api::fleet::{self, SortKey};
 use microvisor_api::url::encode_segment;
@@ -186,7 +187,9 @@ fn DeviceRow(
                 <code>{sid.clone()}</code>
                 <CopyButton text=sid.clone() label="Copy SID"/>
             </td>
-            <td class="name col-name" data-label="Unique name">
+            // `elementtiming`: browsers record when each row first paints (`cargo xtask bench`).
+            <td class="name col-name" data-label="Unique name"
+                {..custom_attribute("elementtiming", "device-row")}>
                 <a href=href>
                     {match name {
                         Some(name) => name.into_any(),

@@ -116,7 +116,8 @@ pub fn SettingsPage() -> impl IntoView {
             <fieldset>
                 <legend>"Connect to"</legend>
                 {radio(Mode::Server, "This console's server", "the default where the console is served by console-server")}
-                {radio(Mode::Demo, "Demo in this browser", "an emulated fleet inside this page; changes stay in this browser")}
+                // A build without the emulator (the one console-server serves) offers no demo.
+                {cfg!(feature = "demo").then(|| radio(Mode::Demo, "Demo in this browser", "an emulated fleet inside this page; changes stay in this browser"))}
                 {radio(Mode::Custom, "Custom API", "any server that speaks the Microvisor API, such as your own proxy")}
             </fieldset>
             <Show when=move || mode.get() == Mode::Custom>
@@ -147,7 +148,9 @@ pub fn SettingsPage() -> impl IntoView {
                     {move || if test.pending().get() { "Testing…" } else { "Test connection" }}
                 </button>
                 <button type="button" on:click=save>"Save connection"</button>
-                <button type="button" class="secondary" on:click=reset_demo>"Reset demo"</button>
+                {cfg!(feature = "demo").then(|| view! {
+                    <button type="button" class="secondary" on:click=reset_demo>"Reset demo"</button>
+                })}
             </div>
             <p class="connection-status" role="status">
                 {move || status.get().map(|result| match result {

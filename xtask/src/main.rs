@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: the project's tasks, as plain Rust so they run the same on every
 //! machine. `setup` installs what is missing, `serve` runs the console, `test` runs every layer.
 
+mod compress;
 mod setup;
 mod shell;
 
@@ -33,6 +34,13 @@ enum Command {
     },
     /// Run every test layer: lint, host unit tests, browser component tests, end-to-end tests.
     Test,
+    /// Measure the bundle, browser timings beside a vanilla-JS baseline, memory, the fleet
+    /// scan, the proxy and the emulator; print a table and write BENCHMARKS.md.
+    Bench {
+        /// Extra flags for the benchmark runner (`--runs`, `--clicks`, ...), after `--`.
+        #[arg(last = true)]
+        bench_args: Vec<String>,
+    },
     /// Build the console as a static site (demo mode where no server answers) for a sub-path,
     /// GitHub Pages style, with a 404.html fallback for deep links.
     Dist {
@@ -50,6 +58,7 @@ fn main() -> ExitCode {
         Command::Setup { browser } => setup::all(browser),
         Command::Serve { server_args } => serve(&server_args),
         Command::Test => test(),
+        Command::Bench { bench_args } => bench(&bench_args),
         Command::Dist { public_url, out } => dist(&public_url, &out).map(|_| ()),
     };
     match outcome {
@@ -63,8 +72,10 @@ fn main() -> ExitCode {
 
 fn build_console() -> Result<(), Failure> {
     run(tool_path("trunk")
-        .args(["build", "--release", "--offline"])
-        .current_dir(project_root()))
+        // console-server always answers config.json, so its console needs no in-page demo.
+        .args(["build", "--release", "--offline", "--no-default-features"])
+        .current_dir(project_root()))?;
+    compress::precompress(&project_root().join("dist"))
 }
 
 /// Builds the static site; returns its folder.
@@ -90,6 +101,7 @@ pub fn dist(public_url: &str, out: &std::path::Path) -> Result<std::path::PathBu
     // Static hosts answer unknown paths with 404.html: the console itself, which then routes.
     std::fs::copy(out.join("index.html"), out.join("404.html"))
         .map_err(|err| Failure(format!("cannot write 404.html: {err}")))?;
+    compress::precompress(&out)?;
     println!("\nStatic site for {public_url} in {}", out.display());
     Ok(out)
 }
@@ -106,6 +118,51 @@ fn serve(server_args: &[String]) -> Result<(), Failure> {
         .args(["--dist", "dist"])
         .args(server_args);
     shell::exec(command)
+}
+
+fn bench(bench_args: &[String]) -> Result<(), Failure> {
+    setup::all(true)?;
+    build_console()?;
+    // The console's files with the baseline page beside them, served by one console-server.
+    let site = project_root().join("target/bench-site");
+    let _ = std::fs::remove_dir_all(&site);
+    copy_dir(&project_root().join("dist"), &site)?;
+    copy_dir(&project_root().join("bench/baseline"), &site.join("baseline"))?;
+    run(cargo().args([
+        "build",
+        "--release",
+        "--package",
+        "console-server",
+        "--package",
+        "console-bench",
+    ]))?;
+    let mut command_line = "cargo xtask bench".to_owned();
+    if !bench_args.is_empty() {
+        command_line = format!("{command_line} -- {}", bench_args.join(" "));
+    }
+    run(shell::with_browser_env(
+        &mut std::process::Command::new(project_root().join("target/release/console-bench")),
+    )
+    .current_dir(project_root())
+    .env(
+        "CONSOLE_SERVER_BIN",
+        project_root().join("target/release/console-server"),
+    )
+    .env("CONSOLE_DIST", &site)
+    .args(["--command", &command_line])
+    .args(bench_args))
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> Result<(), Failure> {
+    let fail = |err: std::io::Error| Failure(format!("copying {}: {err}", from.display()));
+    std::fs::create_dir_all(to).map_err(fail)?;
+    for entry in std::fs::read_dir(from).map_err(fail)? {
+        let entry = entry.map_err(fail)?;
+        if entry.file_type().map_err(fail)?.is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).map_err(fail)?;
+        }
+    }
+    Ok(())
 }
 
 fn test() -> Result<(), Failure> {

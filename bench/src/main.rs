@@ -1,0 +1,147 @@
+//! `cargo xtask bench` runs this after building the console, the server and the baseline
+//! page (see xtask). It measures the bundle, browser timings beside a vanilla-JS baseline,
+//! memory over many page turns, the fleet scan, the proxy beside direct and nginx, and the
+//! emulator core; prints a table and writes BENCHMARKS.md. Nothing here is a test: no
+//! timing is asserted.
+
+mod browser;
+mod bundle;
+mod emulator;
+mod load;
+mod report;
+mod stats;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use base64::Engine;
+use clap::Parser;
+use console_e2e::harness::{
+    free_port, sample_nginx_server_block, start_nginx, start_server, start_server_with_env,
+};
+
+use crate::browser::{BASELINE, CONSOLE};
+use crate::report::{Budgets, ProxyRow, Report};
+
+#[derive(Parser)]
+struct Args {
+    /// The built console with the baseline page under `baseline/` (xtask prepares it).
+    #[arg(long, env = "CONSOLE_DIST")]
+    site: PathBuf,
+    /// Where to write the report.
+    #[arg(long, default_value = "BENCHMARKS.md")]
+    out: PathBuf,
+    /// Cold loads per page.
+    #[arg(long, default_value_t = 11)]
+    runs: usize,
+    /// Next-page clicks per page size.
+    #[arg(long, default_value_t = 15)]
+    clicks: usize,
+    /// Page turns for the memory check.
+    #[arg(long, default_value_t = 200)]
+    turns: usize,
+    /// Devices in the emulated fleet for the scan and the emulator's list latency.
+    #[arg(long, default_value_t = 100_000)]
+    fleet: usize,
+    /// Rounds of the three proxy measurements, interleaved.
+    #[arg(long, default_value_t = 3)]
+    proxy_rounds: usize,
+    /// How the run was started, for the report.
+    #[arg(long, default_value = "cargo xtask bench")]
+    command: String,
+}
+
+const ACCOUNT_SID: &str = "ACbe0c0000000000000000000000000000";
+const AUTH_TOKEN: &str = "bench-token";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("bench: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: &Args) -> Result<(), String> {
+    let mut report = Report::new(&args.command);
+
+    println!("bench: bundle");
+    report.bundle = bundle::measure(&args.site)?;
+
+    let fleet = args.fleet.to_string();
+    let (_server, base_url) = start_server(&[
+        "--devices",
+        &fleet,
+        "--update-failure-rate",
+        "0",
+    ])
+    .await;
+    println!("bench: cold loads, {} per page", args.runs);
+    for page in [CONSOLE, BASELINE] {
+        for page_size in [50, 1000] {
+            let load = browser::cold_load(&base_url, page, page_size, args.runs).await;
+            report.add_cold_load(page, page_size, load);
+        }
+    }
+    println!("bench: next page, {} clicks per page size", args.clicks);
+    for page in [CONSOLE, BASELINE] {
+        for page_size in [50, 1000] {
+            let samples = browser::next_page(&base_url, page, page_size, args.clicks).await;
+            report.add_next_page(page, page_size, samples);
+        }
+    }
+    println!("bench: memory over {} page turns", args.turns);
+    for page in [CONSOLE, BASELINE] {
+        let memory = browser::memory(&base_url, page, args.turns).await;
+        report.add_memory(page, memory);
+    }
+    println!("bench: fleet scan of {} devices", args.fleet);
+    report.scan = Some(browser::fleet_scan(&base_url).await);
+
+    println!("bench: proxy, {} rounds", args.proxy_rounds);
+    report.proxy = proxy(args).await?;
+
+    println!("bench: emulator list latency at {} devices", args.fleet);
+    report.emulator = Some(emulator::list_latency(args.fleet, 50));
+
+    let markdown = report.markdown(&Budgets::default(), &args.site);
+    println!("\n{}", report.summary_table(&Budgets::default()));
+    std::fs::write(&args.out, markdown)
+        .map_err(|err| format!("cannot write {}: {err}", args.out.display()))?;
+    println!("bench: wrote {}", args.out.display());
+    Ok(())
+}
+
+/// `GET /v1/Devices?PageSize=50` direct to an emulator, through console-server --upstream,
+/// and through nginx with the sample config, all in front of the same emulator.
+async fn proxy(args: &Args) -> Result<Vec<ProxyRow>, String> {
+    let (_emulator, emulator_url) = start_server(&["--devices", "10000"]).await;
+    let (_proxy, proxy_url) = start_server_with_env(
+        &["--upstream", &emulator_url],
+        &[
+            ("TWILIO_ACCOUNT_SID", ACCOUNT_SID),
+            ("TWILIO_AUTH_TOKEN", AUTH_TOKEN),
+        ],
+    )
+    .await;
+    let port = free_port();
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{ACCOUNT_SID}:{AUTH_TOKEN}"));
+    let block = sample_nginx_server_block(port, &args.site, &emulator_url, &basic);
+    let (_nginx, nginx_url) = start_nginx(&block, port).await;
+    let mut rows = vec![
+        ProxyRow::new("direct to the emulator", &emulator_url),
+        ProxyRow::new("console-server --upstream", &proxy_url),
+        ProxyRow::new("nginx (deploy/ sample config)", &nginx_url),
+    ];
+    for _ in 0..args.proxy_rounds {
+        for row in &mut rows {
+            let url = format!("{}/v1/Devices?PageSize=50", row.base_url);
+            row.rounds.push(load::measure(&url).await?);
+        }
+    }
+    Ok(rows)
+}

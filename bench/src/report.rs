@@ -1,0 +1,449 @@
+//! The budgets, and the report: a summary table on stdout, BENCHMARKS.md in full.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+
+use crate::browser::{ColdLoad, Memory, Page, Scan};
+use crate::bundle::BundleFile;
+use crate::emulator::ListLatency;
+use crate::load::{CONCURRENCY, Load, SEQUENTIAL_REQUESTS, THROUGHPUT_SECONDS};
+use crate::stats::Samples;
+
+/// The budgets of issue 8.
+pub struct Budgets {
+    pub brotli_bytes: u64,
+    pub timing_ratio: f64,
+    pub memory_growth_percent: f64,
+    pub proxy_added_p50_ms: f64,
+    pub proxy_throughput_share: f64,
+    pub scan_devices_per_second: f64,
+}
+
+impl Default for Budgets {
+    fn default() -> Self {
+        Budgets {
+            brotli_bytes: 250_000,
+            timing_ratio: 1.5,
+            memory_growth_percent: 10.0,
+            proxy_added_p50_ms: 1.0,
+            proxy_throughput_share: 0.8,
+            scan_devices_per_second: 20_000.0,
+        }
+    }
+}
+
+/// One browser timing, on the console and on the baseline.
+pub struct Timing {
+    pub label: String,
+    pub console: Samples,
+    pub baseline: Samples,
+}
+
+impl Timing {
+    pub fn ratio(&self) -> f64 {
+        self.console.median() / self.baseline.median()
+    }
+}
+
+pub struct ProxyRow {
+    pub name: &'static str,
+    pub base_url: String,
+    pub rounds: Vec<Load>,
+}
+
+impl ProxyRow {
+    pub fn new(name: &'static str, base_url: &str) -> ProxyRow {
+        ProxyRow {
+            name,
+            base_url: base_url.to_owned(),
+            rounds: Vec::new(),
+        }
+    }
+
+    /// The median over rounds of each round's figure.
+    fn median_of(&self, figure: impl Fn(&Load) -> f64) -> f64 {
+        Samples(self.rounds.iter().map(figure).collect()).median()
+    }
+
+    pub fn p50(&self) -> f64 {
+        self.median_of(|load| load.latency.median())
+    }
+
+    pub fn p99(&self) -> f64 {
+        self.median_of(|load| load.latency.percentile(99.0))
+    }
+
+    pub fn requests_per_second(&self) -> f64 {
+        self.median_of(|load| load.requests_per_second)
+    }
+}
+
+#[derive(Default)]
+pub struct Report {
+    command: String,
+    pub bundle: Vec<BundleFile>,
+    timings: Vec<Timing>,
+    /// (page name, bytes of files, bytes of API calls) of a cold load at PageSize 50.
+    transfers: Vec<(&'static str, u64, u64)>,
+    memory: Vec<(&'static str, Memory)>,
+    pub scan: Option<Scan>,
+    pub proxy: Vec<ProxyRow>,
+    pub emulator: Option<ListLatency>,
+}
+
+impl Report {
+    pub fn new(command: &str) -> Report {
+        Report {
+            command: command.to_owned(),
+            ..Report::default()
+        }
+    }
+
+    fn timing(&mut self, label: String) -> &mut Timing {
+        if let Some(index) = self.timings.iter().position(|t| t.label == label) {
+            return &mut self.timings[index];
+        }
+        self.timings.push(Timing {
+            label,
+            console: Samples::default(),
+            baseline: Samples::default(),
+        });
+        self.timings.last_mut().expect("just pushed")
+    }
+
+    fn record(&mut self, label: String, page: Page, samples: Samples) {
+        let timing = self.timing(label);
+        if page.name == crate::browser::CONSOLE.name {
+            timing.console = samples;
+        } else {
+            timing.baseline = samples;
+        }
+    }
+
+    pub fn add_cold_load(&mut self, page: Page, page_size: u32, load: ColdLoad) {
+        if page_size == 50 {
+            self.transfers
+                .push((page.name, load.assets_bytes, load.api_bytes));
+        }
+        let label = format!("Cold load → first row painted, PageSize={page_size}");
+        self.record(label, page, load.first_row);
+    }
+
+    pub fn add_next_page(&mut self, page: Page, page_size: u32, samples: Samples) {
+        let label = format!("Next clicked → new rows painted, {page_size} rows");
+        self.record(label, page, samples);
+    }
+
+    pub fn add_memory(&mut self, page: Page, memory: Memory) {
+        self.memory.push((page.name, memory));
+    }
+
+    fn brotli_total(&self) -> u64 {
+        self.bundle.iter().map(|file| file.brotli).sum()
+    }
+
+    fn proxy_row(&self, prefix: &str) -> Option<&ProxyRow> {
+        self.proxy.iter().find(|row| row.name.starts_with(prefix))
+    }
+
+    /// (budget, measured, verdict) for every budget.
+    fn verdicts(&self, budgets: &Budgets) -> Vec<(String, String, bool)> {
+        let mut rows = Vec::new();
+        let brotli = self.brotli_total();
+        rows.push((
+            format!("Cold-load transfer, brotli ≤ {} KB", budgets.brotli_bytes / 1000),
+            format!("{:.1} KB", brotli as f64 / 1000.0),
+            brotli <= budgets.brotli_bytes,
+        ));
+        for timing in &self.timings {
+            rows.push((
+                format!("{} ≤ {} × baseline", timing.label, budgets.timing_ratio),
+                format!(
+                    "{:.2} × ({:.1} ms vs {:.1} ms)",
+                    timing.ratio(),
+                    timing.console.median(),
+                    timing.baseline.median()
+                ),
+                timing.ratio() <= budgets.timing_ratio,
+            ));
+        }
+        for (name, memory) in &self.memory {
+            if *name == crate::browser::CONSOLE.name {
+                rows.push((
+                    format!(
+                        "Memory growth over {} page turns ≤ {} %",
+                        memory.turns, budgets.memory_growth_percent
+                    ),
+                    format!("{:+.1} %", memory.growth_percent()),
+                    memory.growth_percent() <= budgets.memory_growth_percent,
+                ));
+            }
+        }
+        if let (Some(direct), Some(proxy), Some(nginx)) = (
+            self.proxy_row("direct"),
+            self.proxy_row("console-server"),
+            self.proxy_row("nginx"),
+        ) {
+            let added = proxy.p50() - direct.p50();
+            rows.push((
+                format!("Proxy adds ≤ {} ms at p50", budgets.proxy_added_p50_ms),
+                format!("{added:+.3} ms"),
+                added <= budgets.proxy_added_p50_ms,
+            ));
+            let share = proxy.requests_per_second() / direct.requests_per_second();
+            rows.push((
+                format!(
+                    "Proxy keeps ≥ {:.0} % of direct throughput",
+                    budgets.proxy_throughput_share * 100.0
+                ),
+                format!("{:.0} %", share * 100.0),
+                share >= budgets.proxy_throughput_share,
+            ));
+            rows.push((
+                "Proxy no slower than nginx (p50 and throughput)".to_owned(),
+                format!(
+                    "p50 {:.3} vs {:.3} ms; {:.0} vs {:.0} req/s",
+                    proxy.p50(),
+                    nginx.p50(),
+                    proxy.requests_per_second(),
+                    nginx.requests_per_second()
+                ),
+                proxy.p50() <= nginx.p50()
+                    && proxy.requests_per_second() >= nginx.requests_per_second(),
+            ));
+        }
+        if let Some(scan) = &self.scan {
+            let rate = scan.devices as f64 / scan.seconds;
+            rows.push((
+                format!(
+                    "Fleet scan ≥ {:.0} devices/s",
+                    budgets.scan_devices_per_second
+                ),
+                format!("{rate:.0} devices/s"),
+                rate >= budgets.scan_devices_per_second,
+            ));
+        }
+        rows
+    }
+
+    pub fn summary_table(&self, budgets: &Budgets) -> String {
+        let mut out = String::new();
+        for (budget, measured, met) in self.verdicts(budgets) {
+            let verdict = if met { "met" } else { "MISSED" };
+            let _ = writeln!(out, "{verdict:7} {measured:>40}  {budget}");
+        }
+        out
+    }
+
+    pub fn markdown(&self, budgets: &Budgets, site: &Path) -> String {
+        let mut md = String::new();
+        let _ = writeln!(md, "# Benchmarks\n");
+        let _ = writeln!(
+            md,
+            "Written by `{}` on {}. Every figure below comes from that one run; the \
+             baseline and the console were measured side by side in it. Re-run the command \
+             to refresh this file.\n",
+            self.command,
+            command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"])
+        );
+        let _ = writeln!(md, "## Machine\n\n{}\n", machine());
+        let _ = writeln!(md, "## Budgets\n");
+        let _ = writeln!(md, "| Budget | Measured | Verdict |\n|---|---|---|");
+        for (budget, measured, met) in self.verdicts(budgets) {
+            let verdict = if met { "met" } else { "**missed**" };
+            let _ = writeln!(md, "| {budget} | {measured} | {verdict} |");
+        }
+        let _ = writeln!(md, "\n## Bundle\n");
+        let _ = writeln!(
+            md,
+            "Files of `{}` that a first visit loads. gzip and brotli are the `.gz`/`.br` \
+             copies the build writes (gzip -9, brotli quality 11), which console-server sends \
+             to browsers that accept them.\n",
+            site.display()
+        );
+        let _ = writeln!(md, "| File | Raw | gzip | brotli |\n|---|---:|---:|---:|");
+        for file in &self.bundle {
+            let _ = writeln!(
+                md,
+                "| `{}` | {} | {} | {} |",
+                file.name,
+                bytes(file.raw),
+                bytes(file.gzip),
+                bytes(file.brotli)
+            );
+        }
+        let total = |figure: fn(&BundleFile) -> u64| self.bundle.iter().map(figure).sum::<u64>();
+        let _ = writeln!(
+            md,
+            "| **total** | {} | {} | **{}** |\n",
+            bytes(total(|f| f.raw)),
+            bytes(total(|f| f.gzip)),
+            bytes(total(|f| f.brotli))
+        );
+        for (name, assets, api) in &self.transfers {
+            let _ = writeln!(
+                md,
+                "Measured in Chromium ({name}, PageSize=50): {} of the page's files and {} of \
+                 API responses over plain-HTTP loopback.",
+                bytes(*assets),
+                bytes(*api)
+            );
+        }
+        let _ = writeln!(md, "\n## Browser timings\n");
+        let _ = writeln!(
+            md,
+            "Headless Chromium, 1280×900, against console-server's emulator on loopback. \
+             Both pages mark each row's name cell with `elementtiming`; a timing ends at the \
+             `renderTime` of the first such cell painted. Cold loads start a new browser each \
+             run (empty cache) and count from navigation start. Median (min–max, runs).\n"
+        );
+        let _ = writeln!(md, "| Timing | Console | Baseline | Ratio |\n|---|---|---|---:|");
+        for timing in &self.timings {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {:.2} |",
+                timing.label,
+                timing.console.describe_ms(),
+                timing.baseline.describe_ms(),
+                timing.ratio()
+            );
+        }
+        let _ = writeln!(md, "\n## Memory\n");
+        let _ = writeln!(
+            md,
+            "JS heap (`performance.memory.usedJSHeapSize` with `--enable-precise-memory-info`, \
+             after `gc()`) plus the console's wasm memory, after one page turn of 50 rows and \
+             after all of them.\n"
+        );
+        let _ = writeln!(
+            md,
+            "| Page | After 1 turn (JS + wasm) | After all turns (JS + wasm) | Growth |\n|---|---|---|---:|"
+        );
+        for (name, memory) in &self.memory {
+            let _ = writeln!(
+                md,
+                "| {name} | {} + {} | {} + {} ({} turns) | {:+.1} % |",
+                bytes(memory.after_one.0 as u64),
+                bytes(memory.after_one.1 as u64),
+                bytes(memory.after_all.0 as u64),
+                bytes(memory.after_all.1 as u64),
+                memory.turns,
+                memory.growth_percent()
+            );
+        }
+        if let Some(scan) = &self.scan {
+            let _ = writeln!(md, "\n## Fleet scan\n");
+            let _ = writeln!(
+                md,
+                "The console's fleet view, \"Scan fleet\" to \"complete\", PageSize 1000 over \
+                 loopback: {} devices in {:.2} s = **{:.0} devices/s**.",
+                scan.devices,
+                scan.seconds,
+                scan.devices as f64 / scan.seconds
+            );
+        }
+        if !self.proxy.is_empty() {
+            let _ = writeln!(md, "\n## Proxy\n");
+            let _ = writeln!(
+                md,
+                "`GET /v1/Devices?PageSize=50` against one emulator of 10,000 devices. Latency: \
+                 {SEQUENTIAL_REQUESTS} requests one at a time on a kept-alive connection. \
+                 Throughput: {CONCURRENCY} in flight for {THROUGHPUT_SECONDS} s. The three \
+                 ways are measured in turn, {} rounds; each figure is the median of the rounds. \
+                 The load generator shares the machine's cores with the servers.\n",
+                self.proxy.first().map_or(0, |row| row.rounds.len())
+            );
+            let _ = writeln!(md, "| Way | p50 | p99 | Requests/s |\n|---|---:|---:|---:|");
+            for row in &self.proxy {
+                let _ = writeln!(
+                    md,
+                    "| {} | {:.3} ms | {:.3} ms | {:.0} |",
+                    row.name,
+                    row.p50(),
+                    row.p99(),
+                    row.requests_per_second()
+                );
+            }
+        }
+        if let Some(list) = &self.emulator {
+            let _ = writeln!(md, "\n## Emulator\n");
+            let _ = writeln!(
+                md,
+                "The emulator core in-process (no HTTP), {} devices, a walk of every page at \
+                 PageSize {} ({} requests): p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms.",
+                list.devices,
+                list.page_size,
+                list.latency.0.len(),
+                list.latency.median(),
+                list.latency.percentile(99.0),
+                list.latency.max()
+            );
+        }
+        let notes = Path::new(env!("CARGO_MANIFEST_DIR")).join("NOTES.md");
+        if let Ok(text) = std::fs::read_to_string(notes) {
+            let _ = writeln!(md, "\n{}", text.trim_end());
+        }
+        md
+    }
+}
+
+fn bytes(n: u64) -> String {
+    if n >= 10_000 {
+        format!("{:.1} KB", n as f64 / 1000.0)
+    } else {
+        format!("{n} B")
+    }
+}
+
+fn command_output(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        // Some tools (nginx -v) print their version on stderr.
+        .map(|out| {
+            let text = if out.stdout.is_empty() { out.stderr } else { out.stdout };
+            String::from_utf8_lossy(&text).trim().to_owned()
+        })
+        .filter(|text| !text.is_empty())
+        .unwrap_or_else(|| format!("({program} not available)"))
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|line| line.starts_with("model name"))
+                .and_then(|line| line.split_once(':'))
+                .map(|(_, model)| model.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|line| line.starts_with("MemTotal"))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or_else(|| "?".to_owned(), |kb| format!("{:.0} GiB", kb / 1_048_576.0));
+    let os = std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|release| {
+            release
+                .lines()
+                .find_map(|line| line.strip_prefix("PRETTY_NAME="))
+                .map(|name| name.trim_matches('"').to_owned())
+        })
+        .unwrap_or_else(|| "unknown OS".to_owned());
+    format!(
+        "- {cpu}, {cores} cores, {memory} RAM; {os}, kernel {}\n- {}; {}; {}",
+        command_output("uname", &["-r"]),
+        command_output("/usr/bin/chromium", &["--version"]),
+        command_output("rustc", &["--version"]),
+        command_output("/usr/sbin/nginx", &["-v"]),
+    )
+}
