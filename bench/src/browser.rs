@@ -67,7 +67,9 @@ return [sum(entries.filter((e) => !api(e))), sum(entries.filter(api))];
 "#;
 
 /// JS heap after a full collection, plus the console's wasm memory (0 for the baseline).
+/// The browser's own timing buffers are emptied first: they grow with every request.
 const MEMORY: &str = r#"
+performance.clearResourceTimings(); performance.clearMarks(); performance.clearMeasures();
 gc(); gc();
 const wasm = window.wasmBindings && window.wasmBindings.wasm_memory_bytes ? window.wasmBindings.wasm_memory_bytes() : 0;
 return [performance.memory.usedJSHeapSize, wasm];
@@ -184,7 +186,9 @@ pub async fn fleet_scan(base_url: &str) -> Scan {
     session.click_button("Scan fleet").await;
     let status = loop {
         let status = session
-            .eval("const s = document.querySelector('.scan-status'); return s ? s.textContent : '';")
+            .eval(
+                "const s = document.querySelector('.scan-status'); return s ? s.textContent : '';",
+            )
             .await;
         let status = status.as_str().unwrap_or_default().to_owned();
         if status.contains("complete") {

@@ -26,9 +26,14 @@ pub fn measure(dist: &Path) -> Result<Vec<BundleFile>, String> {
         let size = |suffix: &str| -> Result<u64, String> {
             let mut file = path.as_os_str().to_owned();
             file.push(suffix);
-            std::fs::metadata(&file).map(|meta| meta.len()).map_err(|err| {
-                format!("{}{suffix}: {err} (build with `cargo xtask bench`, which compresses)", path.display())
-            })
+            std::fs::metadata(&file)
+                .map(|meta| meta.len())
+                .map_err(|err| {
+                    format!(
+                        "{}{suffix}: {err} (build with `cargo xtask bench`, which compresses)",
+                        path.display()
+                    )
+                })
         };
         files.push(BundleFile {
             raw: size("")?,

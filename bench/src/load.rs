@@ -18,7 +18,11 @@ pub const CONCURRENCY: usize = 16;
 pub const THROUGHPUT_SECONDS: u64 = 3;
 
 async fn fetch(client: &reqwest::Client, url: &str) -> Result<(), String> {
-    let response = client.get(url).send().await.map_err(|err| err.to_string())?;
+    let response = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|err| err.to_string())?;
     let status = response.status();
     response.bytes().await.map_err(|err| err.to_string())?;
     if status.is_success() {

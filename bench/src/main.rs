@@ -73,13 +73,8 @@ async fn run(args: &Args) -> Result<(), String> {
     report.bundle = bundle::measure(&args.site)?;
 
     let fleet = args.fleet.to_string();
-    let (_server, base_url) = start_server(&[
-        "--devices",
-        &fleet,
-        "--update-failure-rate",
-        "0",
-    ])
-    .await;
+    let (_server, base_url) =
+        start_server(&["--devices", &fleet, "--update-failure-rate", "0"]).await;
     println!("bench: cold loads, {} per page", args.runs);
     for page in [CONSOLE, BASELINE] {
         for page_size in [50, 1000] {
@@ -129,7 +124,8 @@ async fn proxy(args: &Args) -> Result<Vec<ProxyRow>, String> {
     )
     .await;
     let port = free_port();
-    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{ACCOUNT_SID}:{AUTH_TOKEN}"));
+    let basic =
+        base64::engine::general_purpose::STANDARD.encode(format!("{ACCOUNT_SID}:{AUTH_TOKEN}"));
     let block = sample_nginx_server_block(port, &args.site, &emulator_url, &basic);
     let (_nginx, nginx_url) = start_nginx(&block, port).await;
     let mut rows = vec![

@@ -152,7 +152,10 @@ impl Report {
         let mut rows = Vec::new();
         let brotli = self.brotli_total();
         rows.push((
-            format!("Cold-load transfer, brotli ≤ {} KB", budgets.brotli_bytes / 1000),
+            format!(
+                "Cold-load transfer, brotli ≤ {} KB",
+                budgets.brotli_bytes / 1000
+            ),
             format!("{:.1} KB", brotli as f64 / 1000.0),
             brotli <= budgets.brotli_bytes,
         ));
@@ -298,7 +301,10 @@ impl Report {
              `renderTime` of the first such cell painted. Cold loads start a new browser each \
              run (empty cache) and count from navigation start. Median (min–max, runs).\n"
         );
-        let _ = writeln!(md, "| Timing | Console | Baseline | Ratio |\n|---|---|---|---:|");
+        let _ = writeln!(
+            md,
+            "| Timing | Console | Baseline | Ratio |\n|---|---|---|---:|"
+        );
         for timing in &self.timings {
             let _ = writeln!(
                 md,
@@ -403,7 +409,11 @@ fn command_output(program: &str, args: &[&str]) -> String {
         .ok()
         // Some tools (nginx -v) print their version on stderr.
         .map(|out| {
-            let text = if out.stdout.is_empty() { out.stderr } else { out.stdout };
+            let text = if out.stdout.is_empty() {
+                out.stderr
+            } else {
+                out.stdout
+            };
             String::from_utf8_lossy(&text).trim().to_owned()
         })
         .filter(|text| !text.is_empty())
@@ -429,7 +439,10 @@ fn machine() -> String {
                 .and_then(|line| line.split_whitespace().nth(1))
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
-        .map_or_else(|| "?".to_owned(), |kb| format!("{:.0} GiB", kb / 1_048_576.0));
+        .map_or_else(
+            || "?".to_owned(),
+            |kb| format!("{:.0} GiB", kb / 1_048_576.0),
+        );
     let os = std::fs::read_to_string("/etc/os-release")
         .ok()
         .and_then(|release| {

@@ -33,6 +33,22 @@ pub fn CopyButton(
     }
 }
 
+/// Copies a plain button's `data-copy` text; the button says so for a moment. For tables,
+/// where one listener serves every row's button.
+pub fn copy_from_button(button: &web_sys::Element) {
+    let (Some(text), Some(window)) = (button.get_attribute("data-copy"), web_sys::window()) else {
+        return;
+    };
+    let _ = window.navigator().clipboard().write_text(&text);
+    let caption = button.text_content();
+    button.set_text_content(Some("Copied"));
+    let button = send_wrapper::SendWrapper::new(button.clone());
+    set_timeout(
+        move || button.set_text_content(caption.as_deref()),
+        std::time::Duration::from_millis(1500),
+    );
+}
+
 /// "Copy as curl" and "Copy as twilio-cli": the same write from a terminal, with
 /// credentials as environment variables, never values.
 #[component]

@@ -7,7 +7,9 @@ use microvisor_api::fleet::{self, SortKey};
 use microvisor_api::url::encode_segment;
 use microvisor_api::{App, Device};
 
-use super::{CopyButton, StatusBadge};
+use wasm_bindgen::JsCast;
+
+use super::{StatusBadge, copy_from_button};
 
 /// App SIDs to unique names, so tables can show names people recognise.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -56,6 +58,10 @@ pub const COLUMNS: [(&str, SortKey, &str); 7] = [
     ("Updated", SortKey::Updated, "col-updated"),
 ];
 
+/// Rows drawn at once for a new page; the rest follow, ROWS_PER_FRAME a frame.
+const FIRST_ROWS: usize = 100;
+const ROWS_PER_FRAME: usize = 300;
+
 /// Columns the user hid, by class; kept in preferences.
 #[derive(Clone, Copy)]
 pub struct HiddenColumns(pub RwSignal<BTreeSet<String>>);
@@ -64,15 +70,61 @@ pub struct HiddenColumns(pub RwSignal<BTreeSet<String>>);
 pub fn DeviceTable(
     #[prop(into)] devices: Signal<Vec<Device>>,
     app_names: AppNames,
-    now: i64,
+    /// The time rows are relative to; when each row is drawn unless given.
+    #[prop(optional)]
+    now: Option<i64>,
     #[prop(optional)] selection: Option<TableSelection>,
     #[prop(optional)] sort: Option<TableSort>,
 ) -> impl IntoView {
+    // A new set of rows (another page, another order) is drawn FIRST_ROWS at once and the
+    // rest a batch per frame, so the first screen paints without waiting for 1,000 rows.
+    let drawn = RwSignal::new(0usize);
+    let first_drawn = StoredValue::new(None::<String>);
+    let each = move || {
+        let devices = devices.get();
+        let first = devices.first().and_then(|device| device.sid.clone());
+        let fresh = first_drawn.with_value(|drawn_first| *drawn_first != first);
+        if fresh {
+            first_drawn.set_value(first);
+        }
+        let so_far = drawn.get();
+        let limit = if fresh {
+            FIRST_ROWS
+        } else {
+            so_far.max(FIRST_ROWS)
+        }
+        .min(devices.len());
+        if limit < devices.len() {
+            request_animation_frame(move || drawn.set(limit + ROWS_PER_FRAME));
+        }
+        let mut devices = devices;
+        devices.truncate(limit);
+        devices
+    };
     // Keyed rows: a change to one device redraws that row only.
     let rows = view! {
-        <For each=move || devices.get() key=row_key let:device>
-            <DeviceRow device app_names=app_names.clone() now selection/>
+        <For each key=row_key let:device>
+            // The table outlives page turns, so "now" is read as each row is drawn.
+            <DeviceRow device app_names=app_names.clone() now=now.unwrap_or_else(crate::pages::now_seconds) selection/>
         </For>
+    };
+    // One listener for every row's copy button and checkbox: at 1,000 rows, a component or
+    // a closure per row costs more than the whole rest of the row.
+    let on_body_click = move |ev: leptos::ev::MouseEvent| {
+        let Some(target) = ev
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+        else {
+            return;
+        };
+        if let Ok(Some(button)) = target.closest("button[data-copy]") {
+            copy_from_button(&button);
+        } else if let (Some(selection), Ok(Some(checkbox))) =
+            (selection, target.closest("input[data-select]"))
+            && let Some(sid) = checkbox.get_attribute("data-select")
+        {
+            selection.on_toggle.run((sid, ev.shift_key()));
+        }
     };
     let header = move |label: &'static str, key: SortKey, class: &'static str| match sort {
         None => view! { <th scope="col" class=class>{label}</th> }.into_any(),
@@ -112,7 +164,7 @@ pub fn DeviceTable(
                         {COLUMNS.into_iter().map(|(label, key, class)| header(label, key, class)).collect_view()}
                     </tr>
                 </thead>
-                <tbody>{rows}</tbody>
+                <tbody on:click=on_body_click>{rows}</tbody>
             </table>
         </div>
     }
@@ -169,23 +221,23 @@ fn DeviceRow(
     view! {
         <tr data-sid=row_sid>
             {selection.map(|selection| {
-                let sid = sid.clone();
                 let checked_sid = sid.clone();
                 let label = format!("Select {}", device.display_name());
                 view! {
                     <td class="select">
+                        // Clicks are handled by the table body.
                         <input
                             type="checkbox"
                             aria-label=label
+                            data-select=sid.clone()
                             prop:checked=move || selection.selected.with(|selected| selected.contains(&checked_sid))
-                            on:click=move |ev| selection.on_toggle.run((sid.clone(), ev.shift_key()))
                         />
                     </td>
                 }
             })}
             <td class="sid col-sid" data-label="SID">
                 <code>{sid.clone()}</code>
-                <CopyButton text=sid.clone() label="Copy SID"/>
+                <button type="button" class="copy" aria-label="Copy SID" data-copy=sid.clone()>"Copy"</button>
             </td>
             // `elementtiming`: browsers record when each row first paints (`cargo xtask bench`).
             <td class="name col-name" data-label="Unique name"

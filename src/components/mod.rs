@@ -14,7 +14,7 @@ mod status_badge;
 
 pub use bulk_panel::BulkPanel;
 pub use confirm_dialog::ConfirmDialog;
-pub use copy_button::{CopyButton, CopyCommandPair, CopyCommands};
+pub use copy_button::{CopyButton, CopyCommandPair, CopyCommands, copy_from_button};
 pub use device_editor::DeviceEditor;
 pub use device_properties::DeviceProperties;
 pub use device_table::{

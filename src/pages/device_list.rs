@@ -102,10 +102,11 @@ pub fn DeviceListPage() -> impl IntoView {
     // with each page's view while the transition still reads it.
     let busy = Signal::from(pending);
     let retry = Callback::new(move |()| devices.refetch());
-    let app_names = app_names_of(apps);
-    let page_view = {
+    // The pagers and the "no devices" note come from the page that loaded; the table sits
+    // outside the transition and diffs its keyed rows, so a page turn builds each row once.
+    let pagers = {
         let client = client.clone();
-        move |page: ListPage<Device>, app_names: AppNames| {
+        move |page: &ListPage<Device>| {
             let query = query.get_untracked();
             let links = pager_links(&client, &page.meta, "/devices");
             let summary = page_summary(
@@ -118,29 +119,35 @@ pub fn DeviceListPage() -> impl IntoView {
                 page.items.len(),
                 "devices",
             );
-            let empty = page.items.is_empty();
+            (links, summary)
+        }
+    };
+    let top_pager = {
+        let pagers = pagers.clone();
+        move |page: ListPage<Device>| {
+            let (links, summary) = pagers(&page);
             view! {
-                <Pager links=links.clone() summary=summary.clone() busy/>
-                {if empty {
-                    view! {
-                        <section class="panel empty">
-                            <h2>"No devices here"</h2>
-                            <p>"This page of the account has no devices. Devices appear once they are claimed."</p>
-                        </section>
-                    }
-                    .into_any()
-                } else {
-                    view! {
-                        <DeviceTable devices=table_rows app_names now=now_seconds()
-                            selection=TableSelection { selected, on_toggle }/>
-                    }
-                    .into_any()
-                }}
                 <Pager links summary busy/>
+                {page.items.is_empty().then(|| view! {
+                    <section class="panel empty">
+                        <h2>"No devices here"</h2>
+                        <p>"This page of the account has no devices. Devices appear once they are claimed."</p>
+                    </section>
+                })}
             }
         }
     };
-    let fallback_view = page_view.clone();
+    let bottom_pager = move || {
+        last_good.with(|page| {
+            page.as_ref()
+                .filter(|page| !page.items.is_empty())
+                .map(|page| {
+                    let (links, summary) = pagers(page);
+                    view! { <Pager links summary busy/> }
+                })
+        })
+    };
+    let failed = move || devices.with(|result| matches!(result, Some(Err(_))));
 
     view! {
         <div class="page-head">
@@ -161,30 +168,31 @@ pub fn DeviceListPage() -> impl IntoView {
         <Show when=move || !selected.with(|s| s.is_empty()) || !run.items.with(Vec::is_empty)>
             <BulkPanel shown=table_rows selected run app_names=app_names_signal devices=page_devices select_all_label="Select page"/>
         </Show>
-        <div class="list" class:stale=move || busy.get()>
-            <Transition fallback=|| view! { <p class="loading">"Loading devices…"</p> } set_pending=pending>
-                <ErrorBoundary fallback=move |errors| {
-                    let fallback_view = fallback_view.clone();
-                    view! {
-                        <ErrorPanel error=first_api_error(&errors.read()) on_retry=retry/>
-                        {move || last_good.get().map(|page| {
-                            view! { <div class="stale">{fallback_view(page, app_names())}</div> }
-                        })}
+        <Transition fallback=|| view! { <p class="loading">"Loading devices…"</p> } set_pending=pending>
+            <ErrorBoundary fallback=move |errors| view! {
+                <ErrorPanel error=first_api_error(&errors.read()) on_retry=retry/>
+            }>
+                {
+                    let top_pager = top_pager.clone();
+                    move || {
+                        let top_pager = top_pager.clone();
+                        Suspend::new(async move {
+                            let page = devices.await?;
+                            Ok::<_, ApiError>(top_pager(page))
+                        })
                     }
-                }>
-                    {
-                        let page_view = page_view.clone();
-                        move || {
-                            let page_view = page_view.clone();
-                            Suspend::new(async move {
-                                let page = devices.await?;
-                                let names = apps.await.map(|apps| AppNames::from_apps(&apps.items)).unwrap_or_default();
-                                Ok::<_, ApiError>(page_view(page, names))
-                            })
-                        }
-                    }
-                </ErrorBoundary>
-            </Transition>
+                }
+            </ErrorBoundary>
+        </Transition>
+        <div class="list" class:stale=move || busy.get() || failed()>
+            <Show when=move || !table_rows.with(Vec::is_empty)>
+                // Built once app names are known (they load beside the first page).
+                {move || apps.get().map(|_| view! {
+                    <DeviceTable devices=table_rows app_names=app_names_signal.get_untracked()
+                        selection=TableSelection { selected, on_toggle }/>
+                })}
+            </Show>
+            {bottom_pager}
         </div>
     }
 }

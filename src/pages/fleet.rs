@@ -275,7 +275,7 @@ pub fn FleetPage() -> impl IntoView {
             {move || view! {
                 <DeviceTable
                     devices=table_rows
-                    app_names=app_names.get() now=now_seconds()
+                    app_names=app_names.get()
                     selection=TableSelection { selected, on_toggle } sort/>
             }}
         </Show>

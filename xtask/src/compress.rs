@@ -22,7 +22,8 @@ pub fn precompress(dir: &Path) -> Result<(), Failure> {
         if !compressible || !path.is_file() {
             continue;
         }
-        let data = std::fs::read(&path).map_err(|err| Failure(format!("{}: {err}", path.display())))?;
+        let data =
+            std::fs::read(&path).map_err(|err| Failure(format!("{}: {err}", path.display())))?;
         let write = |suffix: &str, bytes: Vec<u8>| {
             let mut name = path.as_os_str().to_owned();
             name.push(suffix);

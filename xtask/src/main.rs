@@ -127,7 +127,10 @@ fn bench(bench_args: &[String]) -> Result<(), Failure> {
     let site = project_root().join("target/bench-site");
     let _ = std::fs::remove_dir_all(&site);
     copy_dir(&project_root().join("dist"), &site)?;
-    copy_dir(&project_root().join("bench/baseline"), &site.join("baseline"))?;
+    copy_dir(
+        &project_root().join("bench/baseline"),
+        &site.join("baseline"),
+    )?;
     run(cargo().args([
         "build",
         "--release",
@@ -140,9 +143,9 @@ fn bench(bench_args: &[String]) -> Result<(), Failure> {
     if !bench_args.is_empty() {
         command_line = format!("{command_line} -- {}", bench_args.join(" "));
     }
-    run(shell::with_browser_env(
-        &mut std::process::Command::new(project_root().join("target/release/console-bench")),
-    )
+    run(shell::with_browser_env(&mut std::process::Command::new(
+        project_root().join("target/release/console-bench"),
+    ))
     .current_dir(project_root())
     .env(
         "CONSOLE_SERVER_BIN",
