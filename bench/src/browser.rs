@@ -44,18 +44,27 @@ setTimeout(() => { observer.disconnect(); done(null); }, 20000);
 "#;
 
 /// Resolves with the milliseconds from the click on the next-page control to the first
-/// paint of a new row.
+/// paint of a row of the new page. It starts once the current page is fully drawn (the
+/// console draws long pages over a few frames), and ignores paints of the current rows.
 const NEXT_PAGE_PAINT: &str = r#"
-const [label, done] = [arguments[0], arguments[arguments.length - 1]];
-const before = performance.now();
-const observer = new PerformanceObserver((list) => {
-  const entry = list.getEntries().find((e) => e.identifier === 'device-row' && e.renderTime >= before);
-  if (entry) { observer.disconnect(); done(entry.renderTime - before); }
-});
-observer.observe({ type: 'element' });
-const control = [...document.querySelectorAll('a, button')].find((el) => el.textContent.trim() === label);
-if (!control) { observer.disconnect(); done(null); } else { control.click(); }
-setTimeout(() => { observer.disconnect(); done(null); }, 20000);
+const [label, rows, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+const cells = () => [...document.querySelectorAll('[elementtiming=device-row]')];
+const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+(async () => {
+  const settled = performance.now() + 20000;
+  while (cells().length < rows && performance.now() < settled) await frame();
+  await frame(); await frame();
+  const old = new Set(cells());
+  const before = performance.now();
+  const observer = new PerformanceObserver((list) => {
+    const entry = list.getEntries().find((e) => e.identifier === 'device-row' && e.renderTime >= before && !old.has(e.element));
+    if (entry) { observer.disconnect(); done(entry.renderTime - before); }
+  });
+  observer.observe({ type: 'element' });
+  const control = [...document.querySelectorAll('a, button')].find((el) => el.textContent.trim() === label);
+  if (!control) { observer.disconnect(); done(null); } else { control.click(); }
+  setTimeout(() => { observer.disconnect(); done(null); }, 20000);
+})();
 "#;
 
 /// Bytes the browser fetched over the network for the page's own files, and for API calls.
@@ -112,16 +121,21 @@ pub async fn next_page(base_url: &str, page: Page, page_size: u32, clicks: usize
     first_row_paint(&session).await;
     let mut samples = Samples::default();
     for _ in 0..clicks {
-        samples.0.push(next_page_paint(&session, page).await);
+        samples
+            .0
+            .push(next_page_paint(&session, page, page_size).await);
     }
     session.close().await;
     samples
 }
 
-async fn next_page_paint(session: &Session, page: Page) -> f64 {
+async fn next_page_paint(session: &Session, page: Page, rows: u32) -> f64 {
     let value = session
         .client
-        .execute_async(NEXT_PAGE_PAINT, vec![Value::from(page.next_label)])
+        .execute_async(
+            NEXT_PAGE_PAINT,
+            vec![Value::from(page.next_label), Value::from(rows)],
+        )
         .await
         .expect("the next-page script ran");
     value
@@ -133,6 +147,9 @@ pub struct Memory {
     pub after_one: (f64, f64),
     pub after_all: (f64, f64),
     pub turns: usize,
+    /// (turns so far, JS heap + wasm bytes), to tell a leak (steady growth) from a
+    /// high-water mark (growth that stops).
+    pub checkpoints: Vec<(usize, f64)>,
 }
 
 impl Memory {
@@ -156,17 +173,23 @@ pub async fn memory(base_url: &str, page: Page, turns: usize) -> Memory {
         .open(&format!("{}?PageSize=50", page.list_path))
         .await;
     first_row_paint(&session).await;
-    next_page_paint(&session, page).await;
+    next_page_paint(&session, page, 50).await;
     let after_one = pair(&session.eval(MEMORY).await);
-    for _ in 1..turns {
-        next_page_paint(&session, page).await;
+    let mut checkpoints = vec![(1, Memory::total(after_one))];
+    for turn in 2..=turns {
+        next_page_paint(&session, page, 50).await;
+        if turn % 25 == 0 && turn < turns {
+            checkpoints.push((turn, Memory::total(pair(&session.eval(MEMORY).await))));
+        }
     }
     let after_all = pair(&session.eval(MEMORY).await);
+    checkpoints.push((turns, Memory::total(after_all)));
     session.close().await;
     Memory {
         after_one,
         after_all,
         turns,
+        checkpoints,
     }
 }
 

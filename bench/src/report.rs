@@ -338,6 +338,14 @@ impl Report {
                 memory.growth_percent()
             );
         }
+        for (name, memory) in &self.memory {
+            let series: Vec<String> = memory
+                .checkpoints
+                .iter()
+                .map(|(turn, total)| format!("{turn}: {}", bytes(*total as u64)))
+                .collect();
+            let _ = writeln!(md, "\n{name}, total after N turns: {}.", series.join(" · "));
+        }
         if let Some(scan) = &self.scan {
             let _ = writeln!(md, "\n## Fleet scan\n");
             let _ = writeln!(

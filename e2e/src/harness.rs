@@ -378,6 +378,122 @@ impl Session {
         assert!(fatal.is_null(), "the console panicked: {fatal}");
     }
 
+    /// Scans until a scan completes: with injected faults a page load may fail, and the console
+    /// then says so and stops; the operator scans again.
+    pub async fn scan(&self, devices: usize) {
+        for _ in 0..8 {
+            self.click_button("Scan fleet").await;
+            let status = self
+                .wait_for_text(".scan-status", |t| {
+                    t.contains("complete") || t.contains("stopped")
+                })
+                .await;
+            if status.contains("complete") {
+                assert!(
+                    status.starts_with(&format!("{devices} devices")),
+                    "{status}"
+                );
+                return;
+            }
+        }
+        panic!("no scan completed in 8 tries");
+    }
+
+    /// GET through the faulty server until it answers 200.
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        let script = format!(
+            "const done = arguments[0];
+             (async () => {{
+               for (let i = 0; i < 50; i++) {{
+                 try {{ const r = await fetch('{path}'); if (r.status === 200) {{ done(await r.json()); return; }} }} catch (e) {{}}
+               }}
+               done(null);
+             }})();"
+        );
+        self.client
+            .execute_async(&script, vec![])
+            .await
+            .expect("a fetch in the page")
+    }
+
+    /// Clicks an export button and returns the file's text, caught as the page makes it.
+    pub async fn exported_text(&self, button: &str) -> String {
+        self
+            .eval("window.__blobs = []; const make = URL.createObjectURL; URL.createObjectURL = b => { window.__blobs.push(b); return make.call(URL, b); }; return 1;")
+            .await;
+        self.click_button(button).await;
+        let text = self
+            .client
+            .execute_async(
+                "const done = arguments[0]; window.__blobs[0].text().then(done);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        text.as_str().unwrap().to_owned()
+    }
+
+    /// Types `keys` into whatever has focus, as a keyboard would.
+    pub async fn press(&self, keys: &str) {
+        self.client
+            .active_element()
+            .await
+            .expect("a focused element")
+            .send_keys(keys)
+            .await
+            .expect("keys sent");
+    }
+
+    /// Presses Tab until `focused` (a script expression over `el`, the focused element) is
+    /// true; fails after 80 presses.
+    pub async fn tab_to(&self, focused: &str) {
+        let check = format!("const el = document.activeElement; return Boolean({focused});");
+        for _ in 0..80 {
+            if self.eval(&check).await.as_bool() == Some(true) {
+                return;
+            }
+            self.press(&fantoccini::key::Key::Tab.to_string()).await;
+        }
+        panic!("Tab never reached {focused}");
+    }
+
+    /// axe-core's serious and critical violations on the page as it is now, one line each.
+    pub async fn accessibility_violations(&self) -> Vec<String> {
+        let script = std::env::var_os("AXE_CORE_JS").map_or_else(
+            || {
+                PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                    .join(".cache/microvisor-console/tools/axe-core-4.14.1/node_modules/axe-core/axe.min.js")
+            },
+            PathBuf::from,
+        );
+        let source = std::fs::read_to_string(&script).unwrap_or_else(|err| {
+            panic!(
+                "axe-core at {} (cargo xtask setup --browser): {err}",
+                script.display()
+            )
+        });
+        self.client
+            .execute(&format!("{source}\nreturn typeof axe;"), Vec::new())
+            .await
+            .expect("axe-core loads in the page");
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] }).then(
+                   (result) => done(result.violations
+                     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+                     .map((v) => `${v.id} (${v.impact}): ` + v.nodes.slice(0, 4)
+                       .map((n) => n.target.join(' ') + ' — ' + n.failureSummary.replace(/\\s+/g, ' '))
+                       .join(' | '))),
+                   (error) => done([`axe failed: ${error}`]));",
+                Vec::new(),
+            )
+            .await
+            .expect("axe-core ran");
+        serde_json::from_value(found).unwrap_or_default()
+    }
+
     /// Checks that the console did not panic, then ends the browser session.
     pub async fn close(self) {
         self.assert_no_panic().await;

@@ -102,45 +102,6 @@ async fn scan_filter_select_and_change_many_devices() {
     session.close().await;
 }
 
-/// Scans until a scan completes: with injected faults a page load may fail, and the console
-/// then says so and stops; the operator scans again.
-async fn scan(session: &Session, devices: usize) {
-    for _ in 0..8 {
-        session.click_button("Scan fleet").await;
-        let status = session
-            .wait_for_text(".scan-status", |t| {
-                t.contains("complete") || t.contains("stopped")
-            })
-            .await;
-        if status.contains("complete") {
-            assert!(
-                status.starts_with(&format!("{devices} devices")),
-                "{status}"
-            );
-            return;
-        }
-    }
-    panic!("no scan completed in 8 tries");
-}
-
-/// GET through the faulty server until it answers 200.
-async fn get_json(session: &Session, path: &str) -> serde_json::Value {
-    let script = format!(
-        "const done = arguments[0];
-         (async () => {{
-           for (let i = 0; i < 50; i++) {{
-             try {{ const r = await fetch('{path}'); if (r.status === 200) {{ done(await r.json()); return; }} }} catch (e) {{}}
-           }}
-           done(null);
-         }})();"
-    );
-    session
-        .client
-        .execute_async(&script, vec![])
-        .await
-        .expect("a fetch in the page")
-}
-
 #[tokio::test]
 async fn a_bulk_deploy_to_200_devices_under_faults_reports_every_device_truthfully() {
     let session = Session::start_with(&[
@@ -153,14 +114,14 @@ async fn a_bulk_deploy_to_200_devices_under_faults_reports_every_device_truthful
     ])
     .await;
     session.open("/fleet").await;
-    scan(&session, 200).await;
-    let apps = get_json(&session, "/v1/Apps?PageSize=100").await;
+    session.scan(200).await;
+    let apps = session.get_json("/v1/Apps?PageSize=100").await;
     let app = apps["apps"][2].clone();
     let (app_sid, app_name) = (
         app["sid"].as_str().unwrap().to_owned(),
         app["unique_name"].as_str().unwrap().to_owned(),
     );
-    let before = get_json(&session, "/v1/Devices?PageSize=1000").await;
+    let before = session.get_json("/v1/Devices?PageSize=1000").await;
 
     session.click_button("Select all matching").await;
     session
@@ -200,7 +161,7 @@ async fn a_bulk_deploy_to_200_devices_under_faults_reports_every_device_truthful
     }
 
     // The emulator's state matches the report: done means targeted, failed means untouched.
-    let all = get_json(&session, "/v1/Devices?PageSize=1000").await;
+    let all = session.get_json("/v1/Devices?PageSize=1000").await;
     let target_in = |list: &serde_json::Value, sid: &str| -> String {
         list["devices"]
             .as_array()
@@ -258,7 +219,7 @@ async fn a_bulk_deploy_to_200_devices_under_faults_reports_every_device_truthful
 async fn a_scan_of_10000_devices_summarises_correctly_and_exports_csv() {
     let session = Session::start_with(&["--devices", "10000"]).await;
     session.open("/fleet").await;
-    scan(&session, 10_000).await;
+    session.scan(10_000).await;
     session
         .wait_for_text(".scan-status", |t| {
             t.starts_with("10000 devices · 10 pages")
@@ -309,7 +270,7 @@ async fn a_scan_of_10000_devices_summarises_correctly_and_exports_csv() {
         .wait_for_text(".toolbar .muted", |t| t.ends_with("(filtered)"))
         .await;
     let count: usize = matching.split(' ').next().unwrap().parse().unwrap();
-    let csv = exported_text(&session, "Export CSV").await;
+    let csv = session.exported_text("Export CSV").await;
     let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
     assert_eq!(lines[0].split(',').next(), Some("sid"));
     assert_eq!(lines.len() - 1, count, "one row per matching device");
@@ -334,7 +295,7 @@ async fn a_slow_scan_can_be_cancelled_and_json_export_reads_back() {
         .await;
     let loaded: usize = status.split(' ').next().unwrap().parse().unwrap();
     assert!(loaded < 3000, "{status}");
-    let json = exported_text(&session, "Export JSON").await;
+    let json = session.exported_text("Export JSON").await;
     let devices: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
     assert_eq!(devices.len(), loaded, "the export holds what was loaded");
     assert!(
@@ -406,21 +367,4 @@ async fn select_range(session: &Session, first: usize, last: usize) {
              b.dispatchEvent(new MouseEvent('click', {{bubbles: true, shiftKey: true}})); return 1;"
         ))
         .await;
-}
-
-/// Clicks an export button and returns the file's text, caught as the page makes it.
-async fn exported_text(session: &Session, button: &str) -> String {
-    session
-        .eval("window.__blobs = []; const make = URL.createObjectURL; URL.createObjectURL = b => { window.__blobs.push(b); return make.call(URL, b); }; return 1;")
-        .await;
-    session.click_button(button).await;
-    let text = session
-        .client
-        .execute_async(
-            "const done = arguments[0]; window.__blobs[0].text().then(done);",
-            vec![],
-        )
-        .await
-        .unwrap();
-    text.as_str().unwrap().to_owned()
 }

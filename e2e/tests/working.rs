@@ -5,17 +5,6 @@ use fantoccini::Locator;
 use fantoccini::key::Key;
 
 /// Types `key` into whatever has focus, as a person at the keyboard does.
-async fn press(session: &Session, key: &str) {
-    session
-        .client
-        .active_element()
-        .await
-        .unwrap()
-        .send_keys(key)
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn keyboard_moves_between_rows_and_opens_one() {
     let session = Session::start(60).await;
@@ -23,13 +12,13 @@ async fn keyboard_moves_between_rows_and_opens_one() {
     session.wait_for_rows(50, &[]).await;
     let focused = "return document.activeElement?.closest('tr')?.dataset.sid ?? null";
     let rows = session.row_sids().await;
-    press(&session, "j").await;
+    session.press("j").await;
     assert_eq!(session.eval(focused).await.as_str(), Some(rows[0].as_str()));
-    press(&session, "j").await;
-    press(&session, "j").await;
-    press(&session, "k").await;
+    session.press("j").await;
+    session.press("j").await;
+    session.press("k").await;
     assert_eq!(session.eval(focused).await.as_str(), Some(rows[1].as_str()));
-    press(&session, &Key::Enter.to_string()).await;
+    session.press(&Key::Enter.to_string()).await;
     session
         .wait_for(
             "the device page",
@@ -46,7 +35,7 @@ async fn keyboard_moves_between_rows_and_opens_one() {
     session
         .eval("document.activeElement.blur(); return 1;")
         .await;
-    press(&session, "/").await;
+    session.press("/").await;
     let id = session.eval("return document.activeElement.id").await;
     assert_eq!(id.as_str(), Some("fleet-search"));
     session.close().await;

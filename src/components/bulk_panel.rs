@@ -51,7 +51,7 @@ pub fn BulkPanel(
             .take(3)
             .map(|d| {
                 let (before, after) = action.before_after(d, names.names(), now);
-                format!("{}: {before} → {after}", d.display_name())
+                format!("{}: {before} → {after}", d.shown_name())
             })
             .collect();
         let more = devices.len().saturating_sub(3);
@@ -94,7 +94,7 @@ pub fn BulkPanel(
         Callback::new(move |()| {
             let targets = chosen()
                 .iter()
-                .filter_map(|d| Some((d.sid.clone()?, d.display_name().to_owned())))
+                .filter_map(|d| Some((d.sid.clone()?, d.shown_name().into_owned())))
                 .collect();
             start(targets);
         })

@@ -138,7 +138,7 @@ fn DeployForm(
         let after = apps.with(|apps| app_label(apps, target.get().trim()));
         format!(
             "Target app of {}: {before} → {after}. The device downloads and installs it.",
-            device.with(|d| d.display_name().to_owned())
+            device.with(|d| d.shown_name().into_owned())
         )
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -239,7 +239,7 @@ fn RestartControl(device: Signal<Device>, action: UpdateAction) -> impl IntoView
     let message = Signal::derive(move || {
         format!(
             "Restart the app running on {}? It stops and starts afresh.",
-            device.with(|d| d.display_name().to_owned())
+            device.with(|d| d.shown_name().into_owned())
         )
     });
     let on_confirm = Callback::new(move |()| {

@@ -91,7 +91,8 @@ pub fn DeviceProperties(
         </div>
         <section class="panel">
             <h2>"Raw JSON " <CopyButton text=Signal::derive(raw) label="Copy raw JSON"/></h2>
-            <pre class="raw">{raw}</pre>
+            // Focusable, so keyboard users can scroll it.
+            <pre class="raw" tabindex="0" aria-label="Raw JSON of the device">{raw}</pre>
         </section>
     }
 }

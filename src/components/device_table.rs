@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use leptos::tachys::html::attribute::custom::custom_attribute;
-use microvisor_api::display::{logging_brief, relative_time};
+use microvisor_api::display::{logging_brief, relative_time, reveal_hidden};
 use microvisor_api::fleet::{self, SortKey};
 use microvisor_api::url::encode_segment;
 use microvisor_api::{App, Device};
@@ -30,7 +30,9 @@ impl AppNames {
 
     /// The app's unique name when known, else its SID.
     pub fn label(&self, sid: &str) -> String {
-        self.0.get(sid).cloned().unwrap_or_else(|| sid.to_owned())
+        self.0
+            .get(sid)
+            .map_or_else(|| sid.to_owned(), |name| reveal_hidden(name).into_owned())
     }
 }
 
@@ -222,7 +224,7 @@ fn DeviceRow(
         <tr data-sid=row_sid>
             {selection.map(|selection| {
                 let checked_sid = sid.clone();
-                let label = format!("Select {}", device.display_name());
+                let label = format!("Select {}", device.shown_name());
                 view! {
                     <td class="select">
                         // Clicks are handled by the table body.
@@ -244,7 +246,7 @@ fn DeviceRow(
                 {..custom_attribute("elementtiming", "device-row")}>
                 <a href=href>
                     {match name {
-                        Some(name) => name.into_any(),
+                        Some(name) => reveal_hidden(&name).into_owned().into_any(),
                         None => view! { <span class="muted">"(no name)"</span> }.into_any(),
                     }}
                 </a>

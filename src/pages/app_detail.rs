@@ -65,7 +65,7 @@ fn AppView(app: App, hash: Option<String>, size: Option<usize>) -> impl IntoView
                     .filter(|d| {
                         d.app.as_ref().and_then(|a| a.target_sid.as_deref()) == Some(sid.as_str())
                     })
-                    .map(|d| d.display_name().to_owned())
+                    .map(|d| d.shown_name().into_owned())
                     .collect::<Vec<_>>()
             })
         }

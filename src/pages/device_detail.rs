@@ -116,7 +116,7 @@ pub fn DeviceDetailPage() -> impl IntoView {
                 let device = Signal::derive(move || current.get().unwrap_or_default());
                 view! {
                     <div class="page-head">
-                        <h1>{move || device.with(|d| d.display_name().to_owned())}</h1>
+                        <h1>{move || device.with(|d| d.shown_name().into_owned())}</h1>
                         <div class="refresh">
                             <span class="muted" aria-live="polite">
                                 {move || format!("Refreshed {}", relative(refreshed_at.get(), now.get()))}

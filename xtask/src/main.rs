@@ -120,6 +120,30 @@ fn serve(server_args: &[String]) -> Result<(), Failure> {
     shell::exec(command)
 }
 
+/// How long each `cargo xtask test` spends fuzzing; the corpus it grows is kept between runs
+/// in fuzz/corpus (not committed), so coverage builds up on a developer's machine.
+const FUZZ_SECONDS: u32 = 30;
+
+/// libFuzzer over the decoders, counted as one test. cargo-fuzz needs nightly flags (the
+/// sanitizer); RUSTC_BOOTSTRAP lets the one stable toolchain our machines have accept them.
+fn fuzz_decoders(tally: &mut Tally) -> Result<(), Failure> {
+    let corpus = project_root().join("fuzz/corpus/decoders");
+    std::fs::create_dir_all(&corpus)
+        .map_err(|err| Failure(format!("cannot create {}: {err}", corpus.display())))?;
+    let result = run(cargo()
+        .env("RUSTC_BOOTSTRAP", "1")
+        .args(["fuzz", "run", "decoders"])
+        .arg(&corpus)
+        .arg(project_root().join("fuzz/seeds/decoders"))
+        .args(["--", &format!("-max_total_time={FUZZ_SECONDS}")]));
+    if result.is_ok() {
+        tally.passed += 1;
+    } else {
+        tally.failed += 1;
+    }
+    result
+}
+
 fn bench(bench_args: &[String]) -> Result<(), Failure> {
     setup::all(true)?;
     build_console()?;
@@ -253,6 +277,7 @@ fn test() -> Result<(), Failure> {
             &mut tally,
         ),
     );
+    check("fuzzing (decoders)", fuzz_decoders(&mut tally));
     let static_site = project_root().join("target/site");
     let built = build_console()
         .and_then(|()| dist("/microvisor-console/", &static_site).map(|_| ()))
@@ -275,6 +300,7 @@ fn test() -> Result<(), Failure> {
                     project_root().join("target/debug/console-server"),
                 )
                 .env("CONSOLE_DIST", project_root().join("dist"))
+                .env("AXE_CORE_JS", shell::axe_core_script())
                 .env("CONSOLE_STATIC_SITE", &static_site),
                 &mut tally,
             ),

@@ -11,6 +11,8 @@ use crate::shell::{
 
 pub const TRUNK_VERSION: &str = "0.21.14";
 pub const BINARYEN_VERSION: &str = "132";
+pub const CARGO_FUZZ_VERSION: &str = "0.13.2";
+pub const AXE_CORE_VERSION: &str = "4.14.1";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 pub fn all(browser: bool) -> Result<(), Failure> {
@@ -21,6 +23,8 @@ pub fn all(browser: bool) -> Result<(), Failure> {
     if browser {
         chromium()?;
         nginx()?;
+        axe_core()?;
+        cargo_fuzz()?;
     }
     println!("setup: everything is in place");
     Ok(())
@@ -106,6 +110,54 @@ fn wasm_bindgen() -> Result<(), Failure> {
     })
 }
 
+/// cargo-fuzz drives libFuzzer over the wire model's decoders.
+fn cargo_fuzz() -> Result<(), Failure> {
+    let wanted = format!("cargo-fuzz {CARGO_FUZZ_VERSION}");
+    if output(cargo().args(["fuzz", "--version"])).is_some_and(|text| text.trim() == wanted) {
+        println!("setup: {wanted} present");
+        return Ok(());
+    }
+    println!("setup: installing {wanted} (about a minute)");
+    run(cargo().args([
+        "install",
+        "cargo-fuzz",
+        "--version",
+        CARGO_FUZZ_VERSION,
+        "--locked",
+    ]))
+}
+
+/// axe-core, the accessibility checker the end-to-end tests run in each page.
+fn axe_core() -> Result<(), Failure> {
+    let script = crate::shell::axe_core_script();
+    if script.is_file() {
+        println!("setup: axe-core {AXE_CORE_VERSION} present");
+        return Ok(());
+    }
+    npm_install(
+        &format!("axe-core-{AXE_CORE_VERSION}"),
+        &format!("axe-core@{AXE_CORE_VERSION}"),
+    )
+}
+
+/// Installs an npm package into its own folder of the tools directory.
+fn npm_install(folder: &str, package: &str) -> Result<(), Failure> {
+    if output(Command::new("npm").arg("--version")).is_none() {
+        return Err(Failure(format!(
+            "npm is needed to install {package}. Install Node.js and npm \
+             (Debian: apt-get install nodejs npm), then run this again."
+        )));
+    }
+    let prefix = tools_dir().join(folder);
+    std::fs::create_dir_all(&prefix)
+        .map_err(|err| Failure(format!("cannot create {}: {err}", prefix.display())))?;
+    println!("setup: installing {package} from npm");
+    run(Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&prefix)
+        .arg(package))
+}
+
 fn wasm_opt() -> Result<(), Failure> {
     let wasm_opt = binaryen_bin_dir().join("wasm-opt");
     let present = output(Command::new(&wasm_opt).arg("--version"))
@@ -114,21 +166,10 @@ fn wasm_opt() -> Result<(), Failure> {
         println!("setup: wasm-opt (binaryen {BINARYEN_VERSION}) present");
         return Ok(());
     }
-    if output(Command::new("npm").arg("--version")).is_none() {
-        return Err(Failure(
-            "npm is needed to install wasm-opt (npm package binaryen). Install Node.js and npm \
-             (Debian: apt-get install nodejs npm), then run this again."
-                .to_owned(),
-        ));
-    }
-    let prefix = tools_dir().join(format!("binaryen-{BINARYEN_VERSION}"));
-    std::fs::create_dir_all(&prefix)
-        .map_err(|err| Failure(format!("cannot create {}: {err}", prefix.display())))?;
-    println!("setup: installing wasm-opt from npm binaryen@{BINARYEN_VERSION}");
-    run(Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--prefix"])
-        .arg(&prefix)
-        .arg(format!("binaryen@{BINARYEN_VERSION}")))
+    npm_install(
+        &format!("binaryen-{BINARYEN_VERSION}"),
+        &format!("binaryen@{BINARYEN_VERSION}"),
+    )
 }
 
 fn major(version_text: &str) -> Option<String> {

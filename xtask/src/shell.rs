@@ -41,6 +41,13 @@ pub fn binaryen_bin_dir() -> PathBuf {
         .join("node_modules/.bin")
 }
 
+/// axe-core's browser script, installed by setup.
+pub fn axe_core_script() -> PathBuf {
+    tools_dir()
+        .join(format!("axe-core-{}", crate::setup::AXE_CORE_VERSION))
+        .join("node_modules/axe-core/axe.min.js")
+}
+
 /// PATH with the project's tools first, so trunk finds our wasm-bindgen and wasm-opt.
 pub fn tool_search_path() -> std::ffi::OsString {
     let mut dirs = vec![binaryen_bin_dir(), cargo_bin_dir()];

@@ -32,6 +32,11 @@ impl Device {
             .unwrap_or("")
     }
 
+    /// The name as the console shows it, with hidden and reordering characters written out.
+    pub fn shown_name(&self) -> std::borrow::Cow<'_, str> {
+        crate::display::reveal_hidden(self.display_name())
+    }
+
     pub fn update_status(&self) -> Option<&UpdateStatus> {
         self.app.as_ref()?.update_status.as_ref()
     }

@@ -121,3 +121,42 @@ mod tests {
         assert_eq!(page_summary(0, 50, 0, "devices"), "Page 1 · no devices");
     }
 }
+
+/// Characters that reorder or hide text: bidi embeddings, overrides and isolates, and
+/// zero-width marks. In a name they let one device pose as another.
+fn is_hidden_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// Text as the console shows names: each hidden or reordering character is written out as
+/// `⟨U+202E⟩`, so what is shown is what is there.
+pub fn reveal_hidden(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_hidden_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_hidden_control(c) {
+            shown.push_str(&format!("⟨U+{:04X}⟩", c as u32));
+        } else {
+            shown.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(shown)
+}
+
+#[cfg(test)]
+mod reveal_tests {
+    use super::reveal_hidden;
+
+    #[test]
+    fn reordering_and_invisible_characters_are_written_out() {
+        assert_eq!(reveal_hidden("pump-1"), "pump-1");
+        assert_eq!(
+            reveal_hidden("\u{202E}lave\u{202C}-gateway"),
+            "⟨U+202E⟩lave⟨U+202C⟩-gateway"
+        );
+        assert_eq!(reveal_hidden("a\u{200B}b\u{2066}c"), "a⟨U+200B⟩b⟨U+2066⟩c");
+        assert_eq!(reveal_hidden("ünïcödé 名前"), "ünïcödé 名前");
+    }
+}

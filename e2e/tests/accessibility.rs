@@ -1,0 +1,160 @@
+//! Accessibility: axe-core finds no serious or critical violation on any view the operators
+//! use (list, detail, edit and confirmation dialogs, configs, bulk dialog, settings, apps,
+//! fleet), in the light and the dark theme; and a device is renamed and deployed with the
+//! keyboard alone.
+
+use console_e2e::harness::Session;
+use fantoccini::key::Key;
+
+/// Scans the page in both themes; adds "view, theme: violation" lines to `found`.
+async fn scan(session: &Session, view: &str, found: &mut Vec<String>) {
+    for theme in ["light", "dark"] {
+        session
+            .eval(&format!(
+                "document.documentElement.dataset.theme = '{theme}'; return 1;"
+            ))
+            .await;
+        for violation in session.accessibility_violations().await {
+            found.push(format!("{view}, {theme}: {violation}"));
+        }
+    }
+    session
+        .eval("delete document.documentElement.dataset.theme; return 1;")
+        .await;
+    session.assert_no_panic().await;
+}
+
+#[tokio::test]
+async fn axe_finds_no_serious_violation_in_either_theme() {
+    let session = Session::start(60).await;
+    let mut found = Vec::new();
+
+    session.open("/devices").await;
+    let rows = session.wait_for_rows(50, &[]).await;
+    scan(&session, "device list", &mut found).await;
+
+    session
+        .eval("document.querySelector('td.select input').click(); return 1;")
+        .await;
+    session.click_button("Review and apply…").await;
+    session
+        .wait_for_text("dialog[open] h2", |t| t == "Apply to many devices")
+        .await;
+    scan(&session, "bulk dialog", &mut found).await;
+    session.click_button("Cancel").await;
+
+    session.open(&format!("/devices/{}", rows[0])).await;
+    session.wait_for_text("h1", |t| !t.is_empty()).await;
+    scan(&session, "device detail", &mut found).await;
+    session
+        .fill("unique-name", "UV0123456789abcdef0123456789abcdef")
+        .await;
+    session.click_button("Save name").await;
+    session
+        .wait_for_text("#unique-name-error", |t| !t.is_empty())
+        .await;
+    scan(&session, "rename with an error", &mut found).await;
+    session.fill("target-app", "gateway-core").await;
+    session.click_button("Deploy…").await;
+    session
+        .wait_for_text("dialog[open] .dialog-message", |t| t.contains('→'))
+        .await;
+    scan(&session, "deploy dialog", &mut found).await;
+    session.click_button("Cancel").await;
+    session.click_button("Restart app").await;
+    session
+        .wait_for_text("dialog[open] h2", |t| t == "Restart app")
+        .await;
+    scan(&session, "restart dialog", &mut found).await;
+    session.click_button("Cancel").await;
+    session.click_button("Configs").await;
+    session
+        .wait_for_text("main", |t| t.contains("Add config"))
+        .await;
+    scan(&session, "device configs", &mut found).await;
+
+    for (path, ready) in [
+        ("/configs", "Add config"),
+        ("/secrets", "Add secret"),
+        ("/apps", "Apps"),
+        ("/settings", "Test connection"),
+    ] {
+        session.open(path).await;
+        session.wait_for_text("main", |t| t.contains(ready)).await;
+        scan(&session, path, &mut found).await;
+    }
+    let app = session.get_json("/v1/Apps?PageSize=1").await;
+    session
+        .open(&format!(
+            "/apps/{}",
+            app["apps"][0]["sid"].as_str().unwrap()
+        ))
+        .await;
+    session.wait_for_text("h1", |t| !t.is_empty()).await;
+    scan(&session, "app detail", &mut found).await;
+    session.open("/fleet").await;
+    session.scan(60).await;
+    scan(&session, "fleet", &mut found).await;
+
+    session.close().await;
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+#[tokio::test]
+async fn a_device_is_renamed_and_deployed_with_the_keyboard_alone() {
+    let session = Session::start(30).await;
+    session.open("/devices").await;
+    let rows = session.wait_for_rows(30, &[]).await;
+    let apps = session.get_json("/v1/Apps?PageSize=100").await;
+    let (app_sid, app_name) = (
+        apps["apps"][2]["sid"].as_str().unwrap().to_owned(),
+        apps["apps"][2]["unique_name"].as_str().unwrap().to_owned(),
+    );
+
+    // j to the third row, Enter to open it.
+    for _ in 0..3 {
+        session.press("j").await;
+    }
+    session.press(&Key::Enter.to_string()).await;
+    session.wait_for_text("h1", |t| !t.is_empty()).await;
+    assert!(
+        session.path_and_query().await.starts_with("/devices/"),
+        "Enter opened the device"
+    );
+
+    // Tab to the name, replace it, Enter to save.
+    session.tab_to("el.id === 'unique-name'").await;
+    session
+        .press(&format!("{}a{}", Key::Control, Key::Null))
+        .await;
+    session.press("keyboard-renamed").await;
+    session.press(&Key::Enter.to_string()).await;
+    session
+        .wait_for_text("h1", |t| t == "keyboard-renamed")
+        .await;
+
+    // Tab to the target app, type it, Enter for the confirmation, Tab to Deploy, Enter.
+    session.tab_to("el.id === 'target-app'").await;
+    session.press(&app_name).await;
+    session.press(&Key::Enter.to_string()).await;
+    session
+        .wait_for_text("dialog[open] .dialog-message", |t| t.contains('→'))
+        .await;
+    session
+        .tab_to("el.closest('dialog[open]') && el.textContent.trim() === 'Deploy'")
+        .await;
+    session.press(&Key::Enter.to_string()).await;
+    session
+        .wait_for_text("#deploy-status", |t| t == "Deploy requested.")
+        .await;
+
+    let device = session.get_json(&format!("/v1/Devices/{}", rows[2])).await;
+    assert_eq!(device["unique_name"], "keyboard-renamed");
+    assert_eq!(device["app"]["target_sid"], app_sid.as_str());
+    // The focus stayed visible all along: the focused element draws an outline.
+    let outline = session
+        .eval("return getComputedStyle(document.activeElement).outlineStyle;")
+        .await;
+    assert_ne!(outline, "none", "the focused control shows where focus is");
+    session.close().await;
+}
