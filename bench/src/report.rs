@@ -297,9 +297,11 @@ impl Report {
         let _ = writeln!(
             md,
             "Headless Chromium, 1280×900, against console-server's emulator on loopback. \
-             Both pages mark each row's name cell with `elementtiming`; a timing ends at the \
-             `renderTime` of the first such cell painted. Cold loads start a new browser each \
-             run (empty cache) and count from navigation start. Median (min–max, runs).\n"
+             Both pages mark each row's name cell with `elementtiming`. A cold load ends at the \
+             `renderTime` of the first such cell painted, counted from navigation start, each run \
+             in a new browser (empty cache). A page turn ends when the frame that first shows \
+             the new first row has rendered (the console rewrites rows in place, and Element \
+             Timing reports an element's first paint only). Median (min–max, runs).\n"
         );
         let _ = writeln!(
             md,
