@@ -24,6 +24,18 @@ async fn the_sample_nginx_config_serves_the_console_and_injects_credentials() {
     let session = Session::attach(nginx, base_url).await;
     session.open("/devices").await;
     let first = session.wait_for_rows(50, &[]).await;
+    // These are the emulator's devices, reached through nginx, not an in-page demo.
+    session
+        .wait_for_text(".backend", |t| t.contains("Microvisor API via this server"))
+        .await;
+    let through_nginx = session.get_json("/v1/Devices?PageSize=50").await;
+    let sids: Vec<&str> = through_nginx["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|device| device["sid"].as_str().unwrap())
+        .collect();
+    assert_eq!(first, sids, "the list is the emulator's first page");
     session.click_link("Next").await;
     session.wait_for_rows(50, &first).await;
     // A deep link is answered with the console, and the API with the emulator's JSON.
