@@ -1,6 +1,6 @@
 // The practical floor for `cargo xtask bench`: the same API calls and the same table as the
 // console's device list, by hand, with no framework. Timings are read the same way on both
-// pages, from the Element Timing entries of each row's name cell.
+// pages, from the Element Timing entries of each row's name link.
 
 const rows = document.getElementById("rows");
 const pager = document.querySelector(".pager");
@@ -35,8 +35,8 @@ function render(page) {
     const tr = document.createElement("tr");
     cell(tr, device.sid);
     const name = document.createElement("td");
-    name.setAttribute("elementtiming", "device-row");
     const link = document.createElement("a");
+    link.setAttribute("elementtiming", "device-row");
     link.href = `/devices/${encodeURIComponent(device.unique_name || device.sid)}`;
     link.textContent = device.unique_name || "(no name)";
     name.appendChild(link);

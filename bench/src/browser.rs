@@ -1,6 +1,6 @@
 //! Timings in headless Chromium, read the same way on the console and on the vanilla-JS
-//! baseline: both mark each row's name cell with `elementtiming="device-row"`, and the
-//! browser's Element Timing entries say when such a cell first painted.
+//! baseline: both mark each row's name link with `elementtiming="device-row"`, and the
+//! browser's Element Timing entries say when such a link first painted.
 
 use std::time::{Duration, Instant};
 

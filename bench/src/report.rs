@@ -297,7 +297,7 @@ impl Report {
         let _ = writeln!(
             md,
             "Headless Chromium, 1280×900, against console-server's emulator on loopback. \
-             Both pages mark each row's name cell with `elementtiming`. A cold load ends at the \
+             Both pages mark each row's name link with `elementtiming`. A cold load ends at the \
              `renderTime` of the first such cell painted, counted from navigation start, each run \
              in a new browser (empty cache). A page turn ends when the frame that first shows \
              the new first row has rendered (the console rewrites rows in place, and Element \

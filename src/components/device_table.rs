@@ -106,10 +106,14 @@ pub fn DeviceTable(
     // Rows by position, not keyed: a new page rewrites the rows on screen in place. (A keyed
     // `For` kept about 100 bytes of wasm memory for every row it ever removed, measured by
     // `cargo xtask bench` over 200 page turns; this does not grow.)
+    // Redrawn only when the rows to show differ: a fleet scan that loads more devices, or an
+    // auto-refresh that finds nothing new, leaves the table alone.
+    let visible = Memo::new(move |_| each());
     let rows = move || {
         let app_names = app_names.clone();
         let now = now.unwrap_or_else(crate::pages::now_seconds);
-        each()
+        visible
+            .get()
             .into_iter()
             .map(|device| view! { <DeviceRow device app_names=app_names.clone() now selection/> })
             .collect_view()
@@ -247,10 +251,9 @@ fn DeviceRow(
                 <code>{sid.clone()}</code>
                 <button type="button" class="copy" aria-label="Copy SID" data-copy=sid.clone()>"Copy"</button>
             </td>
-            // `elementtiming`: browsers record when each row first paints (`cargo xtask bench`).
-            <td class="name col-name" data-label="Unique name"
-                {..custom_attribute("elementtiming", "device-row")}>
-                <a href=href>
+            <td class="name col-name" data-label="Unique name">
+                // `elementtiming`: browsers record when each name first paints (`cargo xtask bench`).
+                <a href={href} {..custom_attribute("elementtiming", "device-row")}>
                     {match name {
                         Some(name) => reveal_hidden(&name).into_owned().into_any(),
                         None => view! { <span class="muted">"(no name)"</span> }.into_any(),
