@@ -38,6 +38,9 @@ impl ScanProgress {
     }
 }
 
+/// How often a scan shows what it has loaded so far.
+const PUBLISH_EVERY_MS: f64 = 500.0;
+
 /// `/fleet`: every device loaded, summarised, filtered, exported and changed in bulk.
 #[component]
 pub fn FleetPage() -> impl IntoView {
@@ -86,6 +89,15 @@ pub fn FleetPage() -> impl IntoView {
             let client = client.clone();
             spawn_local(async move {
                 let mut query = Some(PageQuery::first(1000));
+                // Loaded pages reach the summary, filters and table at most twice a second:
+                // each publication recounts everything loaded so far.
+                let mut unpublished: Vec<Device> = Vec::new();
+                let mut published_ms = started;
+                let publish = move |batch: &mut Vec<Device>| {
+                    if !batch.is_empty() {
+                        devices.update(|all| all.append(batch));
+                    }
+                };
                 while let Some(current) = query.take() {
                     if flag.get() {
                         break;
@@ -93,7 +105,11 @@ pub fn FleetPage() -> impl IntoView {
                     match client.list_devices(&current).await {
                         Ok(page) => {
                             let count = page.items.len();
-                            devices.update(|all| all.extend(page.items));
+                            unpublished.extend(page.items);
+                            if js_sys::Date::now() - published_ms >= PUBLISH_EVERY_MS {
+                                publish(&mut unpublished);
+                                published_ms = js_sys::Date::now();
+                            }
                             progress.update(|p| {
                                 if let Some(p) = p {
                                     p.devices += count;
@@ -117,6 +133,7 @@ pub fn FleetPage() -> impl IntoView {
                         }
                     }
                 }
+                publish(&mut unpublished);
                 progress.update(|p| {
                     if let Some(p) = p {
                         p.cancelled = flag.get();
