@@ -433,6 +433,30 @@ impl Session {
         text.as_str().unwrap().to_owned()
     }
 
+    /// In the bulk panel: chooses `action` (the select's value; for "target", `target_app`
+    /// is typed into its field) and opens the confirmation.
+    pub async fn review_bulk(&self, action: &str, target_app: Option<&str>) {
+        self.client
+            .find(Locator::Id("bulk-action"))
+            .await
+            .expect("the bulk panel's action")
+            .select_by_value(action)
+            .await
+            .expect("a bulk action");
+        if let Some(app) = target_app {
+            self.fill("bulk-target", app).await;
+        }
+        self.click_button("Review and apply…").await;
+    }
+
+    /// The bulk results table: (device SID, result) per row.
+    pub async fn bulk_results(&self) -> Vec<(String, String)> {
+        let rows = self
+            .eval("return [...document.querySelectorAll('table.results tbody tr')].map((r) => [r.dataset.sid, r.cells[1].textContent]);")
+            .await;
+        serde_json::from_value(rows).expect("rows of SID and result")
+    }
+
     /// Types `keys` into whatever has focus, as a keyboard would.
     pub async fn press(&self, keys: &str) {
         self.client

@@ -4,7 +4,6 @@
 //! nothing panics; the emulator's final state is what the console reported.
 
 use console_e2e::harness::Session;
-use fantoccini::Locator;
 use serde_json::Value;
 
 const FLAKY: &[&str] = &[
@@ -148,22 +147,12 @@ async fn every_operation_completes_or_offers_retry_under_faults_and_latency() {
     session
         .wait_for_text(".bulk .toolbar span", |t| t == "25 selected")
         .await;
-    let select = session
-        .client
-        .find(Locator::Id("bulk-action"))
-        .await
-        .unwrap();
-    select.select_by_value("target").await.unwrap();
-    session.fill("bulk-target", &app_name).await;
-    session.click_button("Review and apply…").await;
+    session.review_bulk("target", Some(&app_name)).await;
     session.click_button("Apply").await;
     session
         .wait_for_text(".bulk-status", |t| t.starts_with("25 of 25 finished"))
         .await;
-    let results = session
-        .eval("return [...document.querySelectorAll('table.results tbody tr')].map((r) => [r.dataset.sid, r.cells[1].textContent]);")
-        .await;
-    let results: Vec<(String, String)> = serde_json::from_value(results).unwrap();
+    let results = session.bulk_results().await;
     assert_eq!(results.len(), 25, "one result per device");
     let after = session.get_json("/v1/Devices?PageSize=100").await;
     for (sid, result) in &results {

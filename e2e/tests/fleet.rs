@@ -127,14 +127,7 @@ async fn a_bulk_deploy_to_200_devices_under_faults_reports_every_device_truthful
     session
         .wait_for_text(".bulk .toolbar span", |t| t == "200 selected")
         .await;
-    let select = session
-        .client
-        .find(Locator::Id("bulk-action"))
-        .await
-        .unwrap();
-    select.select_by_value("target").await.unwrap();
-    session.fill("bulk-target", &app_name).await;
-    session.click_button("Review and apply…").await;
+    session.review_bulk("target", Some(&app_name)).await;
     let message = session
         .wait_for_text("dialog[open] .dialog-message", |t| !t.is_empty())
         .await;
@@ -147,10 +140,7 @@ async fn a_bulk_deploy_to_200_devices_under_faults_reports_every_device_truthful
         .wait_for_text(".bulk-status", |t| t.starts_with("200 of 200 finished"))
         .await;
 
-    let results = session
-        .eval("return Array.from(document.querySelectorAll('table.results tbody tr')).map(r => [r.dataset.sid, r.cells[1].textContent])")
-        .await;
-    let results: Vec<(String, String)> = serde_json::from_value(results).unwrap();
+    let results = session.bulk_results().await;
     assert_eq!(results.len(), 200, "a result for every device");
     let failed = results.iter().filter(|(_, r)| r != "done").count();
     for (_, result) in &results {
@@ -327,13 +317,7 @@ async fn select_a_range_on_a_page_and_change_it() {
     session
         .wait_for_text(".bulk .toolbar span", |t| t == "25 selected")
         .await;
-    let select = session
-        .client
-        .find(Locator::Id("bulk-action"))
-        .await
-        .unwrap();
-    select.select_by_value("logging-off").await.unwrap();
-    session.click_button("Review and apply…").await;
+    session.review_bulk("logging-off", None).await;
     session
         .wait_for_text("dialog[open] .dialog-message", |t| {
             t.starts_with("Disable logging on 25 devices.")

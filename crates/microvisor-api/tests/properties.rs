@@ -1,6 +1,7 @@
 //! Properties that must hold for any input, checked with proptest: the decoders of every
 //! resource and of the list envelope, the query parser, the URL mapper and the form encoders
-//! never panic; what they encode decodes back; CSV fields are never formulas.
+//! never panic; what they encode decodes back; CSV fields are never formulas. Host only.
+#![cfg(not(target_arch = "wasm32"))]
 
 use microvisor_api::display::{logging_brief, logging_summary, relative_time};
 use microvisor_api::fleet::{self, AppNames, DeviceFilter, FleetSummary, SortKey};
