@@ -110,7 +110,7 @@ fn serve(server_args: &[String]) -> Result<(), Failure> {
     setup::all(false)?;
     build_console()?;
     run(cargo().args(["build", "--release", "--package", "console-server"]))?;
-    let server = project_root().join("target/release/console-server");
+    let server = shell::target_dir().join("release/console-server");
     println!("\nStarting the console with the emulator. Stop it with Ctrl-C.");
     let mut command = std::process::Command::new(server);
     command
@@ -148,7 +148,7 @@ fn bench(bench_args: &[String]) -> Result<(), Failure> {
     setup::all(true)?;
     build_console()?;
     // The console's files with the baseline page beside them, served by one console-server.
-    let site = project_root().join("target/bench-site");
+    let site = shell::target_dir().join("bench-site");
     let _ = std::fs::remove_dir_all(&site);
     copy_dir(&project_root().join("dist"), &site)?;
     copy_dir(
@@ -168,12 +168,12 @@ fn bench(bench_args: &[String]) -> Result<(), Failure> {
         command_line = format!("{command_line} -- {}", bench_args.join(" "));
     }
     run(shell::with_browser_env(&mut std::process::Command::new(
-        project_root().join("target/release/console-bench"),
+        shell::target_dir().join("release/console-bench"),
     ))
     .current_dir(project_root())
     .env(
         "CONSOLE_SERVER_BIN",
-        project_root().join("target/release/console-server"),
+        shell::target_dir().join("release/console-server"),
     )
     .env("CONSOLE_DIST", &site)
     .args(["--command", &command_line])
@@ -278,7 +278,7 @@ fn test() -> Result<(), Failure> {
         ),
     );
     check("fuzzing (decoders)", fuzz_decoders(&mut tally));
-    let static_site = project_root().join("target/site");
+    let static_site = shell::target_dir().join("site");
     let built = build_console()
         .and_then(|()| dist("/microvisor-console/", &static_site).map(|_| ()))
         .and_then(|()| run(cargo().args(["build", "--package", "console-server"])));
@@ -297,7 +297,7 @@ fn test() -> Result<(), Failure> {
                 ]))
                 .env(
                     "CONSOLE_SERVER_BIN",
-                    project_root().join("target/debug/console-server"),
+                    shell::target_dir().join("debug/console-server"),
                 )
                 .env("CONSOLE_DIST", project_root().join("dist"))
                 .env("AXE_CORE_JS", shell::axe_core_script())

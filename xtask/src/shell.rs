@@ -20,6 +20,16 @@ pub fn project_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Cargo's build folder: `CARGO_TARGET_DIR` when set (relative to the project), else `target/`.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map_or_else(
+            || project_root().join("target"),
+            |dir| project_root().join(dir),
+        )
+}
+
 /// Where setup keeps tools that are not cargo binaries (wasm-opt), shared by every clone.
 pub fn tools_dir() -> PathBuf {
     let home =
