@@ -457,6 +457,17 @@ impl Session {
         serde_json::from_value(rows).expect("rows of SID and result")
     }
 
+    /// Clicks the element `selector` (CSS) finds.
+    pub async fn click_css(&self, selector: &str) {
+        self.client
+            .find(Locator::Css(selector))
+            .await
+            .unwrap_or_else(|err| panic!("no {selector}: {err}"))
+            .click()
+            .await
+            .unwrap_or_else(|err| panic!("cannot click {selector}: {err}"));
+    }
+
     /// Types `keys` into whatever has focus, as a keyboard would.
     pub async fn press(&self, keys: &str) {
         self.client
@@ -483,13 +494,8 @@ impl Session {
 
     /// axe-core's serious and critical violations on the page as it is now, one line each.
     pub async fn accessibility_violations(&self) -> Vec<String> {
-        let script = std::env::var_os("AXE_CORE_JS").map_or_else(
-            || {
-                PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                    .join(".cache/microvisor-console/tools/axe-core-4.14.1/node_modules/axe-core/axe.min.js")
-            },
-            PathBuf::from,
-        );
+        // `cargo xtask test` says where setup put it; by hand, any installed version.
+        let script = std::env::var_os("AXE_CORE_JS").map_or_else(installed_axe_core, PathBuf::from);
         let source = std::fs::read_to_string(&script).unwrap_or_else(|err| {
             panic!(
                 "axe-core at {} (cargo xtask setup --browser): {err}",
@@ -567,6 +573,19 @@ impl Session {
             _upstream: None,
         }
     }
+}
+
+/// axe-core's script in the tools folder of `cargo xtask setup --browser`, whatever its version.
+fn installed_axe_core() -> PathBuf {
+    let tools = PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+        .join(".cache/microvisor-console/tools");
+    std::fs::read_dir(&tools)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .find(|entry| entry.file_name().to_string_lossy().starts_with("axe-core-"))
+        .map_or(tools.clone(), |entry| entry.path())
+        .join("node_modules/axe-core/axe.min.js")
 }
 
 /// The sample config `deploy/nginx-microvisor-console.conf`, filled in: nginx on loopback

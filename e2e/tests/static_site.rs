@@ -121,14 +121,7 @@ async fn settings_switch_to_a_custom_api_url_on_a_running_console_server() {
     session.wait_for_text("h1", |t| t == "Settings").await;
     session.screenshot_at("settings", 1280, false).await;
     session.screenshot_at("settings", 390, true).await;
-    session
-        .client
-        .find(fantoccini::Locator::Id("connection-custom-api"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    session.click_css("#connection-custom-api").await;
     session.fill("api-url", &format!("{server_url}/v1")).await;
     session.click_button("Test connection").await;
     session

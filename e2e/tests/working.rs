@@ -1,7 +1,6 @@
 //! Working over devices: keyboard, the column chooser, auto-refresh.
 
 use console_e2e::harness::Session;
-use fantoccini::Locator;
 use fantoccini::key::Key;
 
 /// Types `key` into whatever has focus, as a person at the keyboard does.
@@ -49,22 +48,8 @@ async fn hidden_columns_stay_hidden_after_a_reload() {
     let shown =
         "return getComputedStyle(document.querySelector('tbody td.col-target')).display !== 'none'";
     assert_eq!(session.eval(shown).await.as_bool(), Some(true));
-    session
-        .client
-        .find(Locator::Css("details.column-chooser summary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    session
-        .client
-        .find(Locator::Id("show-target"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    session.click_css("details.column-chooser summary").await;
+    session.click_css("#show-target").await;
     session
         .wait_for("the column to hide", shown, |v| v.as_bool() == Some(false))
         .await;
@@ -79,14 +64,7 @@ async fn auto_refresh_shows_changes_made_elsewhere() {
     let session = Session::start(20).await;
     session.open("/devices").await;
     let rows = session.wait_for_rows(20, &[]).await;
-    session
-        .client
-        .find(Locator::Id("auto-refresh"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    session.click_css("#auto-refresh").await;
     // Someone else renames the first device.
     session
         .client
