@@ -1,13 +1,14 @@
 //! Runs one update on many devices with bounded concurrency, progress, cancel, and a result
-//! for every device: nothing is skipped silently.
+//! for every device: nothing is skipped silently. The run's tasks belong to the view that
+//! made the run, so they stop when it goes away.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use microvisor_api::DeviceUpdate;
+use leptos::task::spawn_local_scoped_with_cancellation;
+use microvisor_api::{Device, DeviceUpdate};
 
 use crate::api::ApiClient;
 
@@ -36,6 +37,8 @@ pub struct BulkRun {
     pub items: RwSignal<Vec<BulkItem>>,
     pub running: RwSignal<bool>,
     cancelled: StoredValue<Rc<Cell<bool>>, LocalStorage>,
+    /// The owner of the view that made the run: its tasks end with it.
+    owner: StoredValue<Option<Owner>, LocalStorage>,
 }
 
 impl BulkRun {
@@ -44,6 +47,7 @@ impl BulkRun {
             items: RwSignal::new(Vec::new()),
             running: RwSignal::new(false),
             cancelled: StoredValue::new_local(Rc::new(Cell::new(false))),
+            owner: StoredValue::new_local(Owner::current()),
         }
     }
 
@@ -78,7 +82,7 @@ impl BulkRun {
         client: ApiClient,
         targets: Vec<(String, String)>,
         update: DeviceUpdate,
-        on_finished: Callback<Vec<microvisor_api::Device>>,
+        on_finished: Callback<Vec<Device>>,
     ) {
         let flag = Rc::new(Cell::new(false));
         self.cancelled.set_value(Rc::clone(&flag));
@@ -99,6 +103,7 @@ impl BulkRun {
         let workers_left = Rc::new(Cell::new(CONCURRENCY));
         let updated = Rc::new(RefCell::new(Vec::new()));
         let run = *self;
+        let owner = self.owner.get_value().unwrap_or_default();
         for _ in 0..CONCURRENCY {
             let (queue, flag, workers_left, client, update, updated) = (
                 Rc::clone(&queue),
@@ -108,7 +113,7 @@ impl BulkRun {
                 update.clone(),
                 Rc::clone(&updated),
             );
-            spawn_local(async move {
+            let worker = async move {
                 loop {
                     let next = queue.borrow_mut().pop_front();
                     let Some((index, (sid, _))) = next else { break };
@@ -131,7 +136,8 @@ impl BulkRun {
                     on_finished.run(devices);
                     run.running.set(false);
                 }
-            });
+            };
+            owner.with(|| spawn_local_scoped_with_cancellation(worker));
         }
     }
 }
@@ -145,36 +151,27 @@ impl Default for BulkRun {
 /// What a row checkbox does: toggles its device, or with Shift the whole range from the last
 /// row clicked, in the order `rows` shows them.
 pub fn selection_toggle(
-    rows: Signal<Vec<microvisor_api::Device>>,
-    selected: RwSignal<std::collections::BTreeSet<String>>,
+    rows: Signal<Vec<Device>>,
+    selected: RwSignal<BTreeSet<String>>,
 ) -> Callback<(String, bool)> {
-    let last_clicked = StoredValue::new(None::<String>);
+    let anchor = StoredValue::new(None::<String>);
     Callback::new(move |(sid, shift): (String, bool)| {
-        let anchor = last_clicked.get_value().filter(|_| shift);
-        let range: Vec<String> = match anchor {
-            Some(anchor) => rows.with(|rows| {
-                let position =
-                    |wanted: &str| rows.iter().position(|d| d.sid.as_deref() == Some(wanted));
-                match (position(&anchor), position(&sid)) {
-                    (Some(a), Some(b)) => rows[a.min(b)..=a.max(b)]
-                        .iter()
-                        .filter_map(|d| d.sid.clone())
-                        .collect(),
-                    _ => vec![sid.clone()],
-                }
-            }),
-            None => vec![sid.clone()],
-        };
-        let select = !selected.with(|s| s.contains(&sid));
-        selected.update(|s| {
-            for sid in range {
-                if select {
-                    s.insert(sid);
-                } else {
-                    s.remove(&sid);
-                }
-            }
+        let next_anchor = rows.with(|rows| {
+            let order: Vec<&str> = rows.iter().filter_map(|d| d.sid.as_deref()).collect();
+            anchor.with_value(|anchor| {
+                let mut next = None;
+                selected.update(|selected| {
+                    next = Some(console_core::selection::toggle(
+                        selected,
+                        &order,
+                        anchor.as_deref(),
+                        &sid,
+                        shift,
+                    ));
+                });
+                next
+            })
         });
-        last_clicked.set_value(Some(sid));
+        anchor.set_value(next_anchor);
     })
 }

@@ -1,13 +1,17 @@
 //! The Microvisor fleet console: a client-side Leptos app. `App` sets up the API client and
-//! the routes; pages live in `pages/`, reusable widgets in `components/`, and the fetch layer
-//! in `api/`.
+//! the routes; pages live in `pages/`, reusable widgets in `components/`, the fetch layer in
+//! `api/`, and the browser beneath them all in `web`. Layers import downwards only: pages →
+//! components → (bulk, scan, routes, prefs, owned) → api → web.
 
 pub mod api;
 pub mod bulk;
 pub mod components;
+pub mod owned;
 pub mod pages;
 pub mod prefs;
 pub mod routes;
+pub mod scan;
+pub mod web;
 
 #[cfg(test)]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
@@ -19,8 +23,9 @@ use leptos_router::path;
 use crate::api::{Backend, Startup, start};
 use crate::pages::{
     AccountConfigsPage, AccountSecretsPage, AppDetailPage, AppListPage, DeviceDetailPage,
-    DeviceListPage, FleetPage, LoadedDevices, NotFoundPage, SettingsPage, SignInPage,
+    DeviceListPage, FleetPage, NotFoundPage, SettingsPage, SignInPage,
 };
+use crate::scan::FleetScan;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -70,7 +75,7 @@ fn AppRoutes(backend: Backend) -> impl IntoView {
         Ok(client) => {
             provide_context(client);
             provide_context(backend);
-            provide_context(LoadedDevices(RwSignal::new(Vec::new())));
+            provide_context(FleetScan::new());
             provide_context(components::HiddenColumns(RwSignal::new(
                 prefs::hidden_columns(),
             )));

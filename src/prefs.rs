@@ -3,24 +3,27 @@
 
 use microvisor_api::query::{DEFAULT_PAGE_SIZE, parse_page_size_choice};
 
+use crate::web::{local_storage, store, stored};
+
 const PAGE_SIZE_KEY: &str = "microvisor-console.page-size";
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
+fn read(key: &str) -> Option<String> {
+    stored(local_storage(), key)
+}
+
+fn write(key: &str, text: &str) {
+    store(local_storage(), key, text);
 }
 
 /// The page size the user chose last, or the API's default.
 pub fn page_size() -> u32 {
-    storage()
-        .and_then(|storage| storage.get_item(PAGE_SIZE_KEY).ok()?)
+    read(PAGE_SIZE_KEY)
         .and_then(|text| parse_page_size_choice(&text))
         .unwrap_or(DEFAULT_PAGE_SIZE)
 }
 
 pub fn set_page_size(size: u32) {
-    if let Some(storage) = storage() {
-        let _ = storage.set_item(PAGE_SIZE_KEY, &size.to_string());
-    }
+    write(PAGE_SIZE_KEY, &size.to_string());
 }
 
 const THEME_KEY: &str = "microvisor-console.theme";
@@ -61,15 +64,11 @@ impl Theme {
 }
 
 pub fn theme() -> Theme {
-    storage()
-        .and_then(|storage| storage.get_item(THEME_KEY).ok()?)
-        .map_or(Theme::System, |text| Theme::parse(&text))
+    read(THEME_KEY).map_or(Theme::System, |text| Theme::parse(&text))
 }
 
 pub fn set_theme(theme: Theme) {
-    if let Some(storage) = storage() {
-        let _ = storage.set_item(THEME_KEY, theme.as_str());
-    }
+    write(THEME_KEY, theme.as_str());
     apply_theme(theme);
 }
 
@@ -91,8 +90,7 @@ const HIDDEN_COLUMNS_KEY: &str = "microvisor-console.hidden-columns";
 
 /// Table columns the user hid (by name: "sid", "target", …).
 pub fn hidden_columns() -> std::collections::BTreeSet<String> {
-    storage()
-        .and_then(|storage| storage.get_item(HIDDEN_COLUMNS_KEY).ok()?)
+    read(HIDDEN_COLUMNS_KEY)
         .map(|text| {
             text.split(',')
                 .filter(|c| !c.is_empty())
@@ -103,8 +101,6 @@ pub fn hidden_columns() -> std::collections::BTreeSet<String> {
 }
 
 pub fn set_hidden_columns(columns: &std::collections::BTreeSet<String>) {
-    if let Some(storage) = storage() {
-        let text: Vec<&str> = columns.iter().map(String::as_str).collect();
-        let _ = storage.set_item(HIDDEN_COLUMNS_KEY, &text.join(","));
-    }
+    let text: Vec<&str> = columns.iter().map(String::as_str).collect();
+    write(HIDDEN_COLUMNS_KEY, &text.join(","));
 }

@@ -1,10 +1,11 @@
 //! Component tests in headless Chromium (wasm-bindgen-test).
 #![cfg(target_arch = "wasm32")]
 
+use console_core::AppNames;
 use leptos::prelude::*;
 use leptos::task::tick;
 use microvisor_api::{App, Device, DeviceApp, DeviceLogging, UpdateStatus};
-use microvisor_console::components::{AppNames, DeviceTable, Pager, PagerLinks, StatusBadge};
+use microvisor_console::components::{DeviceTable, Pager, PagerLinks, StatusBadge};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 

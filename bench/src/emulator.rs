@@ -30,6 +30,7 @@ pub fn list_latency(devices: usize, page_size: u32) -> ListLatency {
             origin: "http://127.0.0.1",
             path: "/v1/Devices",
             query: &query,
+            authorization: None,
             content_type: None,
             body: &[],
             now_ms,

@@ -4,6 +4,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
+use console_e2e::harness::given_path;
+
 use crate::browser::{ColdLoad, Memory, Page, Scan};
 use crate::bundle::BundleFile;
 use crate::emulator::ListLatency;
@@ -465,8 +467,8 @@ fn machine() -> String {
     format!(
         "- {cpu}, {cores} cores, {memory} RAM; {os}, kernel {}\n- {}; {}; {}",
         command_output("uname", &["-r"]),
-        command_output("/usr/bin/chromium", &["--version"]),
+        command_output(&given_path("CHROMIUM").to_string_lossy(), &["--version"]),
         command_output("rustc", &["--version"]),
-        command_output("/usr/sbin/nginx", &["-v"]),
+        command_output(&given_path("NGINX").to_string_lossy(), &["-v"]),
     )
 }

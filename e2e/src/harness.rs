@@ -29,8 +29,17 @@ pub struct Session {
 pub const PROXY_ACCOUNT_SID: &str = "ACe2e0000000000000000000000000e2e0";
 const PROXY_TOKEN: &str = "e2e-auth-token";
 
-fn env_path(name: &str, fallback: &str) -> PathBuf {
-    std::env::var_os(name).map_or_else(|| PathBuf::from(fallback), PathBuf::from)
+/// A path `cargo xtask` passes in the environment: the built binaries and sites, and where
+/// setup put each tool. The harness keeps no second idea of where things are.
+pub fn given_path(name: &str) -> PathBuf {
+    std::env::var_os(name)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            panic!(
+                "{name} is not set: run the end-to-end tests with `cargo xtask e2e [FILTER]` \
+             (or `cargo xtask test`), which builds what they need and says where every tool is"
+            )
+        })
 }
 
 pub fn free_port() -> u16 {
@@ -46,12 +55,8 @@ pub async fn start_server(args: &[&str]) -> (Child, String) {
 }
 
 pub async fn start_server_with_env(args: &[&str], env: &[(&str, &str)]) -> (Child, String) {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let binary = env_path(
-        "CONSOLE_SERVER_BIN",
-        &root.join("target/debug/console-server").to_string_lossy(),
-    );
-    let dist = env_path("CONSOLE_DIST", &root.join("dist").to_string_lossy());
+    let binary = given_path("CONSOLE_SERVER_BIN");
+    let dist = given_path("CONSOLE_DIST");
     assert!(
         dist.join("index.html").is_file(),
         "build the console first: {} has no index.html",
@@ -85,7 +90,7 @@ pub async fn start_server_with_env(args: &[&str], env: &[(&str, &str)]) -> (Chil
 
 async fn start_driver() -> (Child, String) {
     let port = free_port();
-    let binary = env_path("CHROMEDRIVER", "/usr/bin/chromedriver");
+    let binary = given_path("CHROMEDRIVER");
     let driver = Command::new(&binary)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
@@ -133,7 +138,7 @@ fn chrome_capabilities(width: u32, height: u32) -> Capabilities {
         free_port()
     ));
     let options = json!({
-        "binary": "/usr/bin/chromium",
+        "binary": given_path("CHROMIUM"),
         "args": [
             "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -246,7 +251,8 @@ impl Session {
         let value = self
             .eval("return Array.from(document.querySelectorAll('table.devices tbody tr')).map(r => r.dataset.sid);")
             .await;
-        serde_json::from_value(value).unwrap_or_default()
+        serde_json::from_value(value.clone())
+            .unwrap_or_else(|err| panic!("rows without a data-sid ({err}): {value}"))
     }
 
     /// Waits for a full table of `count` rows that differs from `previous`.
@@ -494,8 +500,7 @@ impl Session {
 
     /// axe-core's serious and critical violations on the page as it is now, one line each.
     pub async fn accessibility_violations(&self) -> Vec<String> {
-        // `cargo xtask test` says where setup put it; by hand, any installed version.
-        let script = std::env::var_os("AXE_CORE_JS").map_or_else(installed_axe_core, PathBuf::from);
+        let script = given_path("AXE_CORE_JS");
         let source = std::fs::read_to_string(&script).unwrap_or_else(|err| {
             panic!(
                 "axe-core at {} (cargo xtask setup --browser): {err}",
@@ -521,7 +526,10 @@ impl Session {
             )
             .await
             .expect("axe-core ran");
-        serde_json::from_value(found).unwrap_or_default()
+        // A result of another shape (a new axe-core, a broken script) is a failure, never
+        // "no violations".
+        serde_json::from_value(found.clone())
+            .unwrap_or_else(|err| panic!("axe-core answered something unexpected ({err}): {found}"))
     }
 
     /// Checks that the console did not panic, then ends the browser session.
@@ -575,19 +583,6 @@ impl Session {
     }
 }
 
-/// axe-core's script in the tools folder of `cargo xtask setup --browser`, whatever its version.
-fn installed_axe_core() -> PathBuf {
-    let tools = PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-        .join(".cache/microvisor-console/tools");
-    std::fs::read_dir(&tools)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .find(|entry| entry.file_name().to_string_lossy().starts_with("axe-core-"))
-        .map_or(tools.clone(), |entry| entry.path())
-        .join("node_modules/axe-core/axe.min.js")
-}
-
 /// The sample config `deploy/nginx-microvisor-console.conf`, filled in: nginx on loopback
 /// `port` serves `dist` and proxies `/v1` to `upstream_url`, adding `basic_auth` (base64).
 pub fn sample_nginx_server_block(
@@ -629,7 +624,7 @@ pub async fn start_nginx(server_block: &str, port: u16) -> (Child, String) {
     );
     let config_path = work.join("nginx.conf");
     std::fs::write(&config_path, config).expect("nginx.conf written");
-    let nginx = Command::new("/usr/sbin/nginx")
+    let nginx = Command::new(given_path("NGINX"))
         .arg("-c")
         .arg(&config_path)
         .arg("-p")

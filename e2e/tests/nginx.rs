@@ -2,17 +2,14 @@
 //! it serves the console and proxies /v1 to an emulator that checks credentials, adding them
 //! itself.
 
-use std::path::PathBuf;
-
 use base64::Engine;
 use console_e2e::harness::{
-    Session, free_port, sample_nginx_server_block, start_nginx, start_server,
+    Session, free_port, given_path, sample_nginx_server_block, start_nginx, start_server,
 };
 
 #[tokio::test]
 async fn the_sample_nginx_config_serves_the_console_and_injects_credentials() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let dist = std::env::var_os("CONSOLE_DIST").map_or_else(|| root.join("dist"), PathBuf::from);
+    let dist = given_path("CONSOLE_DIST");
     let dist = dist.canonicalize().expect("the console is built");
     let auth = "ACnginx00000000000000000000000000aa:nginx-token";
     let (_upstream, upstream_url) = start_server(&["--devices", "120", "--auth", auth]).await;

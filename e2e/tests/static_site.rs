@@ -3,15 +3,12 @@
 
 use std::path::PathBuf;
 
-use console_e2e::harness::{Session, start_server, start_static_host};
+use console_e2e::harness::{Session, given_path, start_server, start_static_host};
 
 const PREFIX: &str = "/microvisor-console";
 
 fn site() -> PathBuf {
-    let site = std::env::var_os("CONSOLE_STATIC_SITE").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site"),
-        PathBuf::from,
-    );
+    let site = given_path("CONSOLE_STATIC_SITE");
     assert!(
         site.join("404.html").is_file(),
         "build the static site first: cargo xtask dist --public-url {PREFIX}/ (looked in {})",

@@ -4,8 +4,9 @@
 //! never panic.
 
 use libfuzzer_sys::fuzz_target;
-use microvisor_api::display::{logging_brief, relative_time};
-use microvisor_api::fleet::{AppNames, FleetSummary, export_csv};
+use console_core::display::{logging_brief, relative_time};
+use console_core::export::export_csv;
+use console_core::{AppNames, FleetSummary};
 use microvisor_api::{ApiErrorBody, App, Config, Device, ListPage, PageQuery, Secret};
 
 fuzz_target!(|data: &[u8]| {
@@ -22,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = relative_time(device.date_updated.as_deref(), 1_790_000_000);
     }
     let _ = FleetSummary::of(&devices, 1_790_000_000, 24);
-    let _ = export_csv(&devices, &AppNames::new());
+    let _ = export_csv(&devices, &AppNames::default());
     let _ = serde_json::from_str::<App>(&text);
     let _ = serde_json::from_str::<ListPage<App>>(&text);
     let _ = serde_json::from_str::<Config>(&text);

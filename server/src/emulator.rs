@@ -1,5 +1,4 @@
-//! `/v1/*` answered by the in-memory emulator, with optional credentials, faults and
-//! persistence around it.
+//! `/v1/*` answered by the emulator core, with faults and persistence around it.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -8,12 +7,11 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method as HttpMethod, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use microvisor_api::error::codes;
 use microvisor_sim::{Emulator, Method, SimRequest};
 
 use crate::AppState;
-use crate::faults::error;
+use crate::http::{error, request_origin};
 use crate::store::Store;
 
 /// Writes to this API are a few short form fields.
@@ -32,38 +30,6 @@ pub struct Backend {
     pub store: Option<Store>,
 }
 
-/// The origin to put in absolute URLs: the Host the client used, if it is a plain host name
-/// or address, else the listen address.
-fn origin(headers: &HeaderMap, state: &AppState) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|value| value.to_str().ok())
-        .filter(|host| {
-            !host.is_empty()
-                && host
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
-        });
-    match host {
-        Some(host) => format!("http://{host}"),
-        None => format!("http://{}", state.listen),
-    }
-}
-
-/// True when the request carries the HTTP Basic credentials the server was started with.
-fn authorized(headers: &HeaderMap, expected: &str) -> bool {
-    let Some(encoded) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Basic "))
-    else {
-        return false;
-    };
-    base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .is_ok_and(|decoded| decoded == expected.as_bytes())
-}
-
 pub async fn handle(
     State(state): State<Arc<AppState>>,
     method: HttpMethod,
@@ -71,21 +37,12 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(credentials) = &state.auth
-        && !authorized(&headers, credentials)
-    {
-        return error(
-            401,
-            codes::AUTHENTICATE,
-            "Authentication Error - No credentials provided or they are invalid",
-        );
-    }
     if state.faults.is_active()
         && let Some(fault) = state.faults.before_request().await
     {
         return fault;
     }
-    let origin = origin(&headers, &state);
+    let origin = request_origin(&headers).unwrap_or_else(|| format!("http://{}", state.listen));
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok());
@@ -94,6 +51,9 @@ pub async fn handle(
         origin: &origin,
         path: uri.path(),
         query: uri.query().unwrap_or(""),
+        authorization: headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok()),
         content_type,
         body: &body,
         now_ms: unix_now_ms(),

@@ -5,11 +5,12 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use microvisor_api::ApiErrorBody;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
 use microvisor_api::error::codes;
 use microvisor_sim::rng::Rng;
+
+use crate::http::error;
 
 #[derive(Debug)]
 pub struct Faults {
@@ -89,17 +90,4 @@ impl Faults {
             }
         })
     }
-}
-
-pub fn error(status: u16, code: i64, message: &str) -> Response {
-    let status_code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (
-        status_code,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        ApiErrorBody::new(status, code, message).to_json(),
-    )
-        .into_response()
 }

@@ -1,8 +1,10 @@
-//! `console-server`: the built console and the Microvisor API on one origin. The API comes
-//! from the built-in emulator.
+//! `console-server`: the built console and the Microvisor API on one origin. `/v1` is answered
+//! by the built-in emulator, or forwarded to the real API (proxy mode) with credentials that
+//! stay on the server.
 
 mod emulator;
 mod faults;
+mod http;
 mod proxy;
 mod security;
 mod store;
@@ -14,8 +16,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::{any, get};
 use clap::Parser;
-use microvisor_sim::{Emulator, Lifecycle, SimConfig};
-use serde::Serialize;
+use console_protocol::{API_BASE, ConsoleConfig, Mode};
+use microvisor_sim::{Auth, Emulator, Lifecycle, SimConfig};
 use tokio::sync::Mutex;
 use tower_http::services::{ServeDir, ServeFile};
 
@@ -98,19 +100,9 @@ impl Options {
     }
 }
 
-/// What `/config.json` tells the console. Never a credential.
-#[derive(Debug, Clone, Serialize)]
-pub struct ConsoleConfig {
-    pub mode: &'static str,
-    pub api_base: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub account_sid: Option<String>,
-}
-
 pub struct AppState {
     pub backend: Mutex<Backend>,
     pub faults: Faults,
-    pub auth: Option<String>,
     /// Used in absolute URLs when a request carries no usable Host header.
     pub listen: SocketAddr,
 }
@@ -134,16 +126,25 @@ fn open_backend(options: &Options) -> Result<Backend, String> {
             update_failure_rate: options.update_failure_rate,
         },
     };
+    let auth = match &options.auth {
+        Some(pair) => Some(
+            Auth::basic_from_pair(pair)
+                .ok_or_else(|| "--auth takes SID:TOKEN with a non-empty SID".to_owned())?,
+        ),
+        None => None,
+    };
     let Some(path) = &options.state else {
+        let mut emulator = Emulator::new(&config, unix_now_ms());
+        emulator.set_auth(auth);
         return Ok(Backend {
-            emulator: Emulator::new(&config, unix_now_ms()),
+            emulator,
             store: None,
         });
     };
     let cannot = |err: rusqlite::Error| format!("state file {}: {err}", path.display());
     let mut store = Store::open(path).map_err(cannot)?;
     let records = store.load().map_err(cannot)?;
-    let emulator = if records.is_empty() {
+    let mut emulator = if records.is_empty() {
         let emulator = Emulator::new(&config, unix_now_ms());
         store.write(&emulator.export()).map_err(cannot)?;
         tracing::info!(path = %path.display(), "seeded a new state file");
@@ -156,6 +157,7 @@ fn open_backend(options: &Options) -> Result<Backend, String> {
         );
         Emulator::import(config.lifecycle, &records)?
     };
+    emulator.set_auth(auth);
     Ok(Backend {
         emulator,
         store: Some(store),
@@ -200,8 +202,8 @@ pub fn router_with_env(
         Some(url) => {
             let credentials = Credentials::from_env(env)?;
             let config = ConsoleConfig {
-                mode: "proxy",
-                api_base: "/v1",
+                mode: Mode::Proxy,
+                api_base: API_BASE.to_owned(),
                 account_sid: credentials.account_sid.clone(),
             };
             let upstream = Upstream::new(
@@ -225,16 +227,21 @@ pub fn router_with_env(
                     options.latency_ms,
                     options.seed ^ unix_now_ms() as u64,
                 ),
-                auth: options.auth.clone(),
                 listen: options.listen,
             });
             let api = Router::new()
                 .route("/v1", any(emulator::handle))
                 .route("/v1/{*rest}", any(emulator::handle))
                 .with_state(state);
+            tracing::info!(
+                devices = options.devices,
+                seed = options.seed,
+                auth = options.auth.is_some(),
+                "emulator mode"
+            );
             let config = ConsoleConfig {
-                mode: "emulator",
-                api_base: "/v1",
+                mode: Mode::Emulator,
+                api_base: API_BASE.to_owned(),
                 account_sid: None,
             };
             (api, config)
@@ -287,14 +294,6 @@ pub async fn serve(options: Options) -> std::io::Result<()> {
     .map_err(std::io::Error::other)?;
     // The first line on stdout is the URL: scripts and tests read it.
     println!("console-server listening on http://{address}");
-    tracing::info!(
-        devices = options.devices,
-        seed = options.seed,
-        "emulator ready"
-    );
-    if options.auth.is_some() {
-        tracing::info!("the API requires HTTP Basic credentials (--auth)");
-    }
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;

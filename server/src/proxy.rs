@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use microvisor_api::error::codes;
 use microvisor_api::url::split_origin;
 
-use crate::faults::error;
+use crate::http::{error, request_origin};
 
 /// Credentials for the upstream, from the environment. `Debug` shows no secret.
 #[derive(Clone)]
@@ -204,15 +204,8 @@ pub async fn forward(
             );
         }
     };
-    let own_origin = match headers
-        .get(header::HOST)
-        .and_then(|host| host.to_str().ok())
-    {
-        Some(host) => format!("http://{host}"),
-        None => String::new(),
-    };
-    let body = match std::str::from_utf8(&bytes) {
-        Ok(text) if !own_origin.is_empty() => {
+    let body = match (std::str::from_utf8(&bytes), request_origin(&headers)) {
+        (Ok(text), Some(own_origin)) => {
             Bytes::from(rewrite_links(text, &upstream.origin, &own_origin))
         }
         _ => bytes,

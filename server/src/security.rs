@@ -11,13 +11,11 @@ use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
+use console_protocol::ACCESS_TOKEN_HEADER;
 use microvisor_api::error::codes;
 use sha2::{Digest, Sha256};
 
-use crate::faults::error;
-
-/// Header that carries the access token from the console.
-pub const ACCESS_TOKEN_HEADER: &str = "x-console-access-token";
+use crate::http::{error, request_origin};
 
 #[derive(Debug)]
 pub struct Policy {
@@ -102,14 +100,11 @@ impl Policy {
         }
         match headers.get(header::ORIGIN).map(|value| value.to_str()) {
             None => true,
-            Some(Ok(origin)) => {
-                let host = headers
-                    .get(header::HOST)
-                    .and_then(|value| value.to_str().ok())
-                    .unwrap_or("");
-                origin.eq_ignore_ascii_case(&format!("http://{host}"))
-                    || origin.eq_ignore_ascii_case(&format!("https://{host}"))
-            }
+            // Behind a TLS proxy the page's origin is https:// on the same Host.
+            Some(Ok(origin)) => request_origin(headers).is_some_and(|own| {
+                origin.eq_ignore_ascii_case(&own)
+                    || origin.eq_ignore_ascii_case(&own.replacen("http://", "https://", 1))
+            }),
             Some(Err(_)) => false,
         }
     }

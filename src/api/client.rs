@@ -4,9 +4,13 @@ use microvisor_api::{
     App, AppManifest, Config, Device, DeviceUpdate, KeyValueForm, ListPage, PageQuery, Secret,
 };
 
-use super::http::send_json;
+use console_protocol::{API_BASE, ConsoleConfig};
+use leptos::prelude::RwSignal;
+
+use super::ApiError;
+use super::call::{Retrying, send_and_decode};
 use super::transport::{Call, HttpMethod, Transport};
-use super::{ApiError, ConsoleConfig};
+use crate::web::page_origin;
 
 /// The console's one way to the API. Every URL it requests is built from, or mapped onto, the
 /// configured base, so no response can send it to another origin.
@@ -19,12 +23,8 @@ pub struct ApiClient {
     authorization: Option<String>,
     /// This console's own access token, when its server asks for one.
     access_token: Option<String>,
-}
-
-fn page_origin() -> String {
-    web_sys::window()
-        .and_then(|window| window.location().origin().ok())
-        .unwrap_or_default()
+    /// Where a page hears that a request is being tried again.
+    retrying: Option<RwSignal<Option<Retrying>>>,
 }
 
 impl ApiClient {
@@ -34,6 +34,15 @@ impl ApiClient {
             transport: Transport::Http,
             authorization: None,
             access_token: None,
+            retrying: None,
+        }
+    }
+
+    /// This client, telling `retrying` while a request of its is tried again.
+    pub fn reporting_retries(&self, retrying: RwSignal<Option<Retrying>>) -> ApiClient {
+        ApiClient {
+            retrying: Some(retrying),
+            ..self.clone()
         }
     }
 
@@ -46,8 +55,8 @@ impl ApiClient {
 
     /// The emulator inside this page. URLs keep the page's origin, as a server's would.
     pub fn in_page() -> ApiClient {
-        let base = ApiBase::new("/v1", &page_origin())
-            .or_else(|_| ApiBase::new("/v1", "http://localhost"))
+        let base = ApiBase::new(API_BASE, &page_origin())
+            .or_else(|_| ApiBase::new(API_BASE, "http://localhost"))
             .expect("a fixed base is valid");
         ApiClient {
             transport: Transport::InPage,
@@ -82,7 +91,7 @@ impl ApiClient {
         form: Option<&str>,
     ) -> Result<T, ApiError> {
         let url = self.base.url_for(api_path)?;
-        send_json(
+        send_and_decode(
             self.transport,
             Call {
                 method,
@@ -91,6 +100,7 @@ impl ApiClient {
                 authorization: self.authorization.as_deref(),
                 access_token: self.access_token.as_deref(),
             },
+            self.retrying,
         )
         .await
     }

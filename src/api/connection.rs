@@ -1,10 +1,12 @@
 //! Which backend the console talks to: its own server (the default when `config.json`
 //! answers), the emulator in the page (demo), or a custom API URL the user gave.
 
+use console_protocol::ConsoleConfig;
 use serde::{Deserialize, Serialize};
 
 use super::config::{ServerAnswer, load_config};
-use super::{ApiClient, ApiError, ConsoleConfig};
+use super::{ApiClient, ApiError};
+use crate::web;
 
 /// What the user chose in Settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,61 +25,41 @@ pub enum ConnectionChoice {
 
 const CHOICE_KEY: &str = "microvisor-console.connection";
 
-fn storages() -> (Option<web_sys::Storage>, Option<web_sys::Storage>) {
-    let window = web_sys::window();
-    let session = window
-        .as_ref()
-        .and_then(|w| w.session_storage().ok().flatten());
-    let local = window
-        .as_ref()
-        .and_then(|w| w.local_storage().ok().flatten());
-    (session, local)
-}
-
 fn read(storage: Option<web_sys::Storage>) -> Option<ConnectionChoice> {
-    let text = storage?.get_item(CHOICE_KEY).ok()??;
-    serde_json::from_str(&text).ok()
+    serde_json::from_str(&web::stored(storage, CHOICE_KEY)?).ok()
 }
 
 /// The saved choice: this tab's first, then one remembered on this device.
 pub fn saved_choice() -> Option<ConnectionChoice> {
-    let (session, local) = storages();
-    read(session).or_else(|| read(local))
+    read(web::session_storage()).or_else(|| read(web::local_storage()))
 }
 
 /// Whether the saved choice is remembered on this device (not only for this tab).
 pub fn is_remembered() -> bool {
-    read(storages().1).is_some()
+    read(web::local_storage()).is_some()
 }
 
 /// Saves the choice for this tab, or on this device when `remember` is set. The other place
 /// is cleared, so a secret is never left behind where the user did not ask for it.
 pub fn save_choice(choice: &ConnectionChoice, remember: bool) {
-    let (session, local) = storages();
     let Ok(text) = serde_json::to_string(choice) else {
         return;
     };
     let (keep, clear) = if remember {
-        (local, session)
+        (web::local_storage(), web::session_storage())
     } else {
-        (session, local)
+        (web::session_storage(), web::local_storage())
     };
-    if let Some(storage) = clear {
-        let _ = storage.remove_item(CHOICE_KEY);
-    }
-    if let Some(storage) = keep {
-        let _ = storage.set_item(CHOICE_KEY, &text);
-    }
+    web::forget(clear, CHOICE_KEY);
+    web::store(keep, CHOICE_KEY, &text);
 }
 
 /// The backend in use.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Backend {
     Server(ConsoleConfig),
-    /// `chosen` is false when demo mode was entered because no server answered.
-    Demo {
-        chosen: bool,
-    },
+    /// The emulator in this page: chosen in Settings, or because no server answered.
+    Demo,
     Custom {
         url: String,
         key: String,
@@ -89,19 +71,19 @@ impl Backend {
     pub fn describe(&self) -> String {
         match self {
             Backend::Server(config) => config.describe(),
-            Backend::Demo { .. } => "Backend: demo in this browser".to_owned(),
+            Backend::Demo => "Backend: demo in this browser".to_owned(),
             Backend::Custom { url, .. } => format!("Backend: custom API {url}"),
         }
     }
 
     pub fn is_demo(&self) -> bool {
-        matches!(self, Backend::Demo { .. })
+        matches!(self, Backend::Demo)
     }
 
     pub fn client(&self) -> Result<ApiClient, ApiError> {
         match self {
             Backend::Server(config) => ApiClient::server(config),
-            Backend::Demo { .. } => Ok(ApiClient::in_page()),
+            Backend::Demo => Ok(ApiClient::in_page()),
             Backend::Custom { url, key, secret } => ApiClient::custom(url, key, secret),
         }
     }
@@ -118,7 +100,7 @@ pub enum Startup {
 /// in-page demo.
 pub async fn start() -> Startup {
     match saved_choice() {
-        Some(ConnectionChoice::Demo) => return Startup::Ready(Backend::Demo { chosen: true }),
+        Some(ConnectionChoice::Demo) => return Startup::Ready(Backend::Demo),
         Some(ConnectionChoice::Custom { url, key, secret }) => {
             return Startup::Ready(Backend::Custom { url, key, secret });
         }
@@ -127,6 +109,6 @@ pub async fn start() -> Startup {
     match load_config().await {
         ServerAnswer::Config(config) => Startup::Ready(Backend::Server(config)),
         ServerAnswer::NeedsSignIn { rejected } => Startup::NeedsSignIn { rejected },
-        ServerAnswer::Absent => Startup::Ready(Backend::Demo { chosen: false }),
+        ServerAnswer::Absent => Startup::Ready(Backend::Demo),
     }
 }

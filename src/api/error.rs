@@ -8,8 +8,8 @@ pub enum ApiError {
     Network(String),
     #[error("The request was cancelled.")]
     Aborted,
-    #[error("The API did not answer within 20 seconds.")]
-    Timeout,
+    #[error("The API did not answer within {seconds} seconds.")]
+    Timeout { seconds: u64 },
     #[error("The API answered HTTP {status} with something the console cannot read: {detail}")]
     Decode { status: u16, detail: String },
     #[error("{message}")]
@@ -55,7 +55,7 @@ impl ApiError {
             Some(500..) => "The API had a problem. Retry in a moment.",
             _ => match self {
                 ApiError::Network(_) => "Check that the console's server is running, then retry.",
-                ApiError::Timeout => "The API or the network is slow. Retry in a moment.",
+                ApiError::Timeout { .. } => "The API or the network is slow. Retry in a moment.",
                 ApiError::Link(_) => "The response pointed somewhere the console will not go.",
                 _ => "Retry, and report it if it keeps happening.",
             },

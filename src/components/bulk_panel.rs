@@ -1,35 +1,42 @@
 use std::collections::BTreeSet;
 
+use console_core::commands::{bulk_curl_command, bulk_twilio_cli_command};
+use console_core::display::shown_name;
+use console_core::{AppNames, BulkAction};
 use leptos::prelude::*;
 use microvisor_api::Device;
-use microvisor_api::fleet::{BulkAction, bulk_curl_command, bulk_twilio_cli_command};
 
-use super::{AppNames, ConfirmDialog, CopyCommandPair};
+use super::{ConfirmDialog, CopyCommandPair};
 use crate::api::ApiClient;
 use crate::bulk::{BulkRun, Outcome};
-use crate::pages::now_seconds;
+use crate::web::now_seconds;
 
-/// Selection, the action, its confirmation, progress and per-device results.
+/// Selection, the action, its confirmation, progress and per-device results. Always on the
+/// page above its table, so choosing rows never moves the table under the pointer.
 #[component]
 pub fn BulkPanel(
+    /// The rows on show, in order: what "select all" takes.
     shown: Signal<Vec<Device>>,
     selected: RwSignal<BTreeSet<String>>,
     run: BulkRun,
     app_names: Signal<AppNames>,
-    devices: RwSignal<Vec<Device>>,
+    /// Every device the selection may name, as last known.
+    devices: Signal<Vec<Device>>,
+    /// Receives every device as the API returned it after a run.
+    on_updated: Callback<Vec<Device>>,
     /// "Select all matching", "Select page": what selecting everything shown means here.
     select_all_label: &'static str,
 ) -> impl IntoView {
     let client = expect_context::<ApiClient>();
-    let action_kind = RwSignal::new("logging-on".to_owned());
+    let action = RwSignal::new(BulkAction::EnableLogging);
+    // Kept apart from the action, so switching actions never loses what was typed.
     let target = RwSignal::new(String::new());
-    let confirm_open = RwSignal::new(false);
-    let action = move || match action_kind.get().as_str() {
-        "target" => BulkAction::SetTargetApp(target.get().trim().to_owned()),
-        "logging-off" => BulkAction::DisableLogging,
-        "restart" => BulkAction::RestartApp,
-        _ => BulkAction::EnableLogging,
+    let chosen_action = move || {
+        action
+            .with(|action| BulkAction::from_key(action.key(), &target.get()))
+            .unwrap_or(BulkAction::EnableLogging)
     };
+    let confirm_open = RwSignal::new(false);
     let chosen = move || -> Vec<Device> {
         selected.with(|s| {
             devices.with(|all| {
@@ -42,100 +49,76 @@ pub fn BulkPanel(
     };
     let chosen_sids = move || selected.with(|s| s.iter().cloned().collect::<Vec<String>>());
     let message = Signal::derive(move || {
-        let devices = chosen();
-        let names = app_names.get();
-        let action = action();
-        let now = now_seconds();
-        let examples: Vec<String> = devices
-            .iter()
-            .take(3)
-            .map(|d| {
-                let (before, after) = action.before_after(d, names.names(), now);
-                format!("{}: {before} → {after}", d.shown_name())
-            })
-            .collect();
-        let more = devices.len().saturating_sub(3);
-        format!(
-            "{} on {} device{}. {}{}",
-            action.describe(names.names()),
-            devices.len(),
-            if devices.len() == 1 { "" } else { "s" },
-            examples.join("; "),
-            if more > 0 {
-                format!("; and {more} more.")
-            } else {
-                ".".to_owned()
-            }
-        )
-    });
-    let on_finished = Callback::new(move |updated: Vec<Device>| {
-        let by_sid: std::collections::HashMap<Option<String>, Device> =
-            updated.into_iter().map(|d| (d.sid.clone(), d)).collect();
-        devices.update(|all| {
-            for slot in all.iter_mut() {
-                if let Some(device) = by_sid.get(&slot.sid) {
-                    *slot = device.clone();
-                }
-            }
-        })
+        app_names.with(|names| chosen_action().confirmation(&chosen(), names, now_seconds()))
     });
     let start = {
         let client = client.clone();
         move |targets: Vec<(String, String)>| {
-            run.start(client.clone(), targets, action().update(), on_finished)
+            run.start(
+                client.clone(),
+                targets,
+                chosen_action().update(),
+                on_updated,
+            )
         }
     };
     let retry_failed = {
         let start = start.clone();
         Callback::new(move |()| start(run.failed()))
     };
-    let on_confirm = {
-        let start = start.clone();
-        Callback::new(move |()| {
-            let targets = chosen()
-                .iter()
-                .filter_map(|d| Some((d.sid.clone()?, d.shown_name().into_owned())))
-                .collect();
-            start(targets);
-        })
-    };
+    let on_confirm = Callback::new(move |()| {
+        let targets = chosen()
+            .iter()
+            .filter_map(|d| Some((d.sid.clone()?, shown_name(d).into_owned())))
+            .collect();
+        start(targets);
+    });
     let done = move || {
         run.items
             .with(|items| items.iter().filter(|i| i.outcome == Outcome::Done).count())
+    };
+    let nothing_selected = move || selected.with(BTreeSet::is_empty);
+    let select_all = move |_| {
+        let sids: Vec<String> =
+            shown.with(|rows| rows.iter().filter_map(|d| d.sid.clone()).collect());
+        selected.update(|s| s.extend(sids));
     };
     view! {
         <section class="panel bulk" aria-labelledby="bulk-heading">
             <h2 id="bulk-heading">"Change many devices"</h2>
             <div class="toolbar">
-                <span aria-live="polite">{move || format!("{} selected", selected.with(BTreeSet::len))}</span>
-                <button type="button" class="secondary" on:click=move |_| selected.update(|s| s.extend(shown.with(|rows| rows.iter().filter_map(|d| d.sid.clone()).collect::<Vec<_>>()))) >{select_all_label}</button>
-                <button type="button" class="secondary" on:click=move |_| selected.set(BTreeSet::new())>"Clear selection"</button>
+                <span class="selected-count" aria-live="polite">{move || format!("{} selected", selected.with(BTreeSet::len))}</span>
+                <button type="button" class="secondary" on:click=select_all>{select_all_label}</button>
+                <button type="button" class="secondary" disabled=nothing_selected on:click=move |_| selected.set(BTreeSet::new())>"Clear selection"</button>
             </div>
             <div class="edit-row">
                 <label for="bulk-action">"Action"</label>
-                <select id="bulk-action" on:change=move |ev| action_kind.set(event_target_value(&ev))>
-                    <option value="logging-on">"Enable or extend logging (24 h)"</option>
-                    <option value="logging-off">"Disable logging"</option>
-                    <option value="restart">"Restart app"</option>
-                    <option value="target">"Set target app"</option>
+                <select id="bulk-action" prop:value=move || action.with(BulkAction::key)
+                    on:change=move |ev| {
+                        if let Some(chosen) = BulkAction::from_key(&event_target_value(&ev), "") {
+                            action.set(chosen);
+                        }
+                    }>
+                    {BulkAction::CHOICES.into_iter().map(|(key, label)| view! { <option value=key>{label}</option> }).collect_view()}
                 </select>
-                <Show when=move || action_kind.get() == "target">
+                <Show when=move || matches!(action.get(), BulkAction::SetTargetApp(_))>
                     <label for="bulk-target" class="visually-hidden">"Target app for the selection"</label>
                     <input id="bulk-target" type="text" list="bulk-app-options" placeholder="unique name or KA… SID"
                         prop:value=move || target.get() on:input=move |ev| target.set(event_target_value(&ev))/>
                     <datalist id="bulk-app-options">
-                        {move || app_names.get().names().values().map(|name| view! { <option value=name.clone()></option> }).collect_view()}
+                        {move || app_names.with(|names| names.names().map(|name| view! { <option value=name.to_owned()></option> }).collect_view())}
                     </datalist>
                 </Show>
                 <button type="button"
-                    disabled=move || run.running.get() || selected.with(BTreeSet::is_empty) || (action_kind.get() == "target" && target.get().trim().is_empty())
+                    disabled=move || run.running.get() || nothing_selected() || !chosen_action().is_complete()
                     on:click=move |_| confirm_open.set(true)>
                     "Review and apply…"
                 </button>
             </div>
             <CopyCommandPair
-                curl=Signal::derive(move || bulk_curl_command(&chosen_sids(), &action().update()))
-                cli=Signal::derive(move || bulk_twilio_cli_command(&chosen_sids(), &action().update()))
+                curl=Signal::derive(move || bulk_curl_command(&chosen_sids(), &chosen_action().update()))
+                cli=Signal::derive(move || bulk_twilio_cli_command(&chosen_sids(), &chosen_action().update()))
+                disabled=Signal::derive(nothing_selected)
             />
             <ConfirmDialog open=confirm_open title="Apply to many devices" message confirm_label="Apply" on_confirm/>
             <Show when=move || !run.items.with(Vec::is_empty)>

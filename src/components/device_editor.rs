@@ -1,3 +1,4 @@
+use console_core::display::shown_name;
 use leptos::prelude::*;
 use microvisor_api::{App, Device, DeviceUpdate, validate_unique_name};
 
@@ -138,7 +139,7 @@ fn DeployForm(
         let after = apps.with(|apps| app_label(apps, target.get().trim()));
         format!(
             "Target app of {}: {before} → {after}. The device downloads and installs it.",
-            device.with(|d| d.shown_name().into_owned())
+            device.with(|d| shown_name(d).into_owned())
         )
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -239,7 +240,7 @@ fn RestartControl(device: Signal<Device>, action: UpdateAction) -> impl IntoView
     let message = Signal::derive(move || {
         format!(
             "Restart the app running on {}? It stops and starts afresh.",
-            device.with(|d| d.shown_name().into_owned())
+            device.with(|d| shown_name(d).into_owned())
         )
     });
     let on_confirm = Callback::new(move |()| {

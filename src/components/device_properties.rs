@@ -1,8 +1,9 @@
+use console_core::AppNames;
+use console_core::display::{logging_summary, relative_time};
 use leptos::prelude::*;
 use microvisor_api::Device;
-use microvisor_api::display::{logging_summary, relative_time};
 
-use super::{AppNames, CopyButton, StatusBadge};
+use super::{CopyButton, StatusBadge};
 
 /// Every property of a device, grouped, plus the raw JSON. Reads `device` and `now`
 /// reactively, so refreshes and the logging countdown update in place.

@@ -1,40 +1,16 @@
 use std::collections::BTreeSet;
 
+use console_core::AppNames;
+use console_core::SortKey;
+use console_core::display::{logging_brief, relative_time, reveal_hidden, shown_name};
+use console_core::selection::header_state;
 use leptos::prelude::*;
 use leptos::tachys::html::attribute::custom::custom_attribute;
-use microvisor_api::display::{logging_brief, relative_time, reveal_hidden};
-use microvisor_api::fleet::{self, SortKey};
-use microvisor_api::url::encode_segment;
-use microvisor_api::{App, Device};
-
+use microvisor_api::Device;
 use wasm_bindgen::JsCast;
 
 use super::{StatusBadge, copy_from_button};
-
-/// App SIDs to unique names, so tables can show names people recognise.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AppNames(fleet::AppNames);
-
-impl AppNames {
-    pub fn from_apps(apps: &[App]) -> AppNames {
-        AppNames(
-            apps.iter()
-                .filter_map(|app| Some((app.sid.clone()?, app.unique_name.clone()?)))
-                .collect(),
-        )
-    }
-
-    pub fn names(&self) -> &fleet::AppNames {
-        &self.0
-    }
-
-    /// The app's unique name when known, else its SID.
-    pub fn label(&self, sid: &str) -> String {
-        self.0
-            .get(sid)
-            .map_or_else(|| sid.to_owned(), |name| reveal_hidden(name).into_owned())
-    }
-}
+use crate::routes::device_href;
 
 /// Row checkboxes: which SIDs are selected, and what a click (with Shift or not) does.
 #[derive(Clone, Copy)]
@@ -60,7 +36,7 @@ pub const COLUMNS: [(&str, SortKey, &str); 7] = [
     ("Updated", SortKey::Updated, "col-updated"),
 ];
 
-/// Rows drawn at once for a new page; the rest follow, ROWS_PER_FRAME a frame.
+/// Rows drawn at once for a new set of rows; the rest follow, ROWS_PER_FRAME a frame.
 const FIRST_ROWS: usize = 100;
 const ROWS_PER_FRAME: usize = 300;
 
@@ -68,55 +44,65 @@ const ROWS_PER_FRAME: usize = 300;
 #[derive(Clone, Copy)]
 pub struct HiddenColumns(pub RwSignal<BTreeSet<String>>);
 
+/// What identifies a set of rows: a new page or order starts drawing over.
+fn rows_key(devices: &[Device]) -> (Option<String>, usize) {
+    (
+        devices.first().and_then(|device| device.sid.clone()),
+        devices.len(),
+    )
+}
+
 #[component]
 pub fn DeviceTable(
     #[prop(into)] devices: Signal<Vec<Device>>,
-    app_names: AppNames,
+    #[prop(into)] app_names: Signal<AppNames>,
     /// The time rows are relative to; when each row is drawn unless given.
     #[prop(optional)]
     now: Option<i64>,
     #[prop(optional)] selection: Option<TableSelection>,
     #[prop(optional)] sort: Option<TableSort>,
 ) -> impl IntoView {
-    // A new set of rows (another page, another order) is drawn FIRST_ROWS at once and the
-    // rest a batch per frame, so the first screen paints without waiting for 1,000 rows.
-    let drawn = RwSignal::new(0usize);
-    let first_drawn = StoredValue::new(None::<String>);
-    let each = move || {
-        let devices = devices.get();
-        let first = devices.first().and_then(|device| device.sid.clone());
-        let fresh = first_drawn.with_value(|drawn_first| *drawn_first != first);
-        if fresh {
-            first_drawn.set_value(first);
+    let hidden = use_context::<HiddenColumns>();
+    // A new set of rows is drawn FIRST_ROWS at once and the rest a batch per frame, so the
+    // first screen paints without waiting for 1,000 rows.
+    let key = Memo::new(move |_| devices.with(|d| rows_key(d)));
+    let drawn = RwSignal::new((key.get_untracked(), FIRST_ROWS));
+    let visible = Memo::new(move |_| {
+        let key = key.get();
+        let limit = drawn.with(|(drawn_key, count)| {
+            if *drawn_key == key {
+                *count
+            } else {
+                FIRST_ROWS
+            }
+        });
+        devices.with(|all| all[..limit.min(all.len())].to_vec())
+    });
+    // The frame loop: while rows are left to draw, the next frame draws more. A frame not yet
+    // run when the rows change, or when the table goes away, is cancelled.
+    Effect::new(move || {
+        let key = key.get();
+        let shown = visible.with(Vec::len);
+        if shown < key.1
+            && let Ok(frame) = request_animation_frame_with_handle(move || {
+                drawn.set((key, shown + ROWS_PER_FRAME));
+            })
+        {
+            on_cleanup(move || frame.cancel());
         }
-        let so_far = drawn.get();
-        let limit = if fresh {
-            FIRST_ROWS
-        } else {
-            so_far.max(FIRST_ROWS)
-        }
-        .min(devices.len());
-        if limit < devices.len() {
-            request_animation_frame(move || drawn.set(limit + ROWS_PER_FRAME));
-        }
-        let mut devices = devices;
-        devices.truncate(limit);
-        devices
-    };
+    });
     // Rows by position, not keyed: a new page rewrites the rows on screen in place. (A keyed
     // `For` kept about 100 bytes of wasm memory for every row it ever removed, measured by
     // `cargo xtask bench` over 200 page turns; this does not grow.)
-    // Redrawn only when the rows to show differ: a fleet scan that loads more devices, or an
-    // auto-refresh that finds nothing new, leaves the table alone.
-    let visible = Memo::new(move |_| each());
     let rows = move || {
-        let app_names = app_names.clone();
-        let now = now.unwrap_or_else(crate::pages::now_seconds);
-        visible
-            .get()
-            .into_iter()
-            .map(|device| view! { <DeviceRow device app_names=app_names.clone() now selection/> })
-            .collect_view()
+        let now = now.unwrap_or_else(crate::web::now_seconds);
+        app_names.with(|app_names| {
+            visible
+                .get()
+                .into_iter()
+                .map(|device| device_row(device, app_names, now, selection))
+                .collect_view()
+        })
     };
     // One listener for every row's copy button and checkbox: at 1,000 rows, a component or
     // a closure per row costs more than the whole rest of the row.
@@ -143,6 +129,7 @@ pub fn DeviceTable(
         let (Some(selection), Some(body)) = (selection, body.get()) else {
             return;
         };
+        visible.track();
         selection.selected.with(|selected| {
             let Ok(boxes) = body.query_selector_all("input[data-select]") else {
                 return;
@@ -183,16 +170,19 @@ pub fn DeviceTable(
             .into_any()
         }
     };
+    let table_class = move || {
+        let hidden = hidden.map(|h| h.0.get()).unwrap_or_default();
+        hidden.iter().fold("devices".to_owned(), |classes, column| {
+            format!("{classes} hide-{column}")
+        })
+    };
     view! {
         <div class="table-wrap">
-            <table class=move || {
-                let hidden = use_context::<HiddenColumns>().map(|h| h.0.get()).unwrap_or_default();
-                hidden.iter().fold("devices".to_owned(), |classes, column| format!("{classes} hide-{column}"))
-            }>
+            <table class=table_class>
                 <caption class="visually-hidden">"Devices"</caption>
                 <thead>
                     <tr>
-                        {selection.map(|_| view! { <th scope="col"><span class="visually-hidden">"Selected"</span></th> })}
+                        {selection.map(|selection| view! { <SelectAllBox devices selection/> })}
                         {COLUMNS.into_iter().map(|(label, key, class)| header(label, key, class)).collect_view()}
                     </tr>
                 </thead>
@@ -202,18 +192,54 @@ pub fn DeviceTable(
     }
 }
 
+/// The header checkbox: every row of the table at once, indeterminate when some are chosen.
 #[component]
-fn DeviceRow(
+fn SelectAllBox(devices: Signal<Vec<Device>>, selection: TableSelection) -> impl IntoView {
+    let state = Memo::new(move |_| {
+        selection.selected.with(|selected| {
+            devices.with(|devices| {
+                let sids: Vec<&str> = devices.iter().filter_map(|d| d.sid.as_deref()).collect();
+                header_state(selected, &sids)
+            })
+        })
+    });
+    let on_change = move |ev: leptos::ev::Event| {
+        let select = event_target_checked(&ev);
+        devices.with_untracked(|devices| {
+            selection.selected.update(|selected| {
+                for sid in devices.iter().filter_map(|d| d.sid.clone()) {
+                    if select {
+                        selected.insert(sid);
+                    } else {
+                        selected.remove(&sid);
+                    }
+                }
+            })
+        });
+    };
+    view! {
+        <th scope="col" class="select">
+            <input
+                type="checkbox"
+                class="select-all"
+                aria-label="Select every row"
+                prop:checked=move || state.get().0
+                prop:indeterminate=move || state.get().1
+                on:change=on_change
+            />
+        </th>
+    }
+}
+
+/// One row, plain: no component, no reactive owner, no listener of its own.
+fn device_row(
     device: Device,
-    app_names: AppNames,
+    app_names: &AppNames,
     now: i64,
     selection: Option<TableSelection>,
-) -> impl IntoView {
+) -> impl IntoView + use<> {
     let sid = device.sid.clone().unwrap_or_default();
-    let href = crate::routes::href(&format!(
-        "/devices/{}",
-        encode_segment(device.display_name())
-    ));
+    let href = device_href(&device);
     let name = device.unique_name.clone();
     let app = device.app.clone().unwrap_or_default();
     let target = app.target_sid.as_deref().map(|sid| app_names.label(sid));
@@ -228,28 +254,24 @@ fn DeviceRow(
     let updated = relative_time(device.date_updated.as_deref(), now);
     let updated_exact = device.date_updated.clone().unwrap_or_default();
     let row_sid = sid.clone();
+    let select = selection.map(|selection| {
+        let checked = selection
+            .selected
+            .with_untracked(|selected| selected.contains(&sid));
+        let label = format!("Select {}", shown_name(&device));
+        view! {
+            <td class="select">
+                // Clicks are handled by the table body; the table keeps `checked` in step.
+                <input type="checkbox" aria-label=label data-select=sid.clone() prop:checked=checked/>
+            </td>
+        }
+    });
     view! {
         <tr data-sid=row_sid>
-            {selection.map(|selection| {
-                let checked = selection.selected.with_untracked(|selected| selected.contains(&sid));
-                let label = format!("Select {}", device.shown_name());
-                view! {
-                    <td class="select">
-                        // Clicks are handled by the table body.
-                        <input
-                            type="checkbox"
-                            aria-label=label
-                            data-select=sid.clone()
-                            // Kept in step with the selection by the table, not by a
-                            // subscription per row.
-                            prop:checked=checked
-                        />
-                    </td>
-                }
-            })}
+            {select}
             <td class="sid col-sid" data-label="SID">
                 <code>{sid.clone()}</code>
-                <button type="button" class="copy" aria-label="Copy SID" data-copy=sid.clone()>"Copy"</button>
+                <button type="button" class="copy" aria-label="Copy SID" data-copy=sid>"Copy"</button>
             </td>
             <td class="name col-name" data-label="Unique name">
                 // `elementtiming`: browsers record when each name first paints (`cargo xtask bench`).

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::api::ApiError;
+use crate::api::{ApiError, Retrying};
 
 /// A failed load, said plainly, with what to do and a Retry button.
 #[component]
@@ -33,6 +33,17 @@ pub fn ErrorPanel(error: ApiError, on_retry: Callback<()>) -> impl IntoView {
             })}
             <button type="button" on:click=move |_| on_retry.run(())>"Retry"</button>
         </section>
+    }
+}
+
+/// "Retrying… 2 of 6" while a read is tried again. Always in the page (empty otherwise), so
+/// screen readers hear it and nothing moves when it appears.
+#[component]
+pub fn RetryNote(retrying: RwSignal<Option<Retrying>>) -> impl IntoView {
+    view! {
+        <p class="retrying muted" role="status">
+            {move || retrying.get().map(|retry| retry.note())}
+        </p>
     }
 }
 

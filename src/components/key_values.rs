@@ -1,12 +1,10 @@
+use console_core::commands::{curl_for, key_value_cli_command};
 use leptos::prelude::*;
 use microvisor_api::KeyValueForm;
-use microvisor_api::config::{validate_key, validate_value};
-
-use microvisor_api::config::collection_path;
-use microvisor_api::fleet::{curl_for, key_value_cli_command};
+use microvisor_api::config::{collection_path, validate_key, validate_value};
 use microvisor_api::url::encode_segment;
 
-use super::{ConfirmDialog, CopyCommandPair, ErrorPanel};
+use super::{ConfirmDialog, CopyCommandPair, ErrorPanel, RetryNote};
 use crate::api::{ApiClient, ApiError};
 
 /// One Config or Secret as a row. A Secret's value is never known to the console.
@@ -53,7 +51,8 @@ async fn load(
 /// before anything is sent.
 #[component]
 pub fn KeyValues(#[prop(into)] device: Option<String>, secrets: bool) -> impl IntoView {
-    let client = expect_context::<ApiClient>();
+    let retrying = RwSignal::new(None);
+    let client = expect_context::<ApiClient>().reporting_retries(retrying);
     let entries = LocalResource::new({
         let (client, device) = (client.clone(), device.clone());
         move || load(client.clone(), device.clone(), secrets)
@@ -80,7 +79,14 @@ pub fn KeyValues(#[prop(into)] device: Option<String>, secrets: bool) -> impl In
             async move {
                 client
                     .put_key_value(device.as_deref(), secrets, existing.as_deref(), &form)
-                    .await
+                    .await?;
+                // It landed: clear the form and reload the list. A failed write keeps what
+                // was typed.
+                new_key.set(String::new());
+                new_value.set(String::new());
+                editing.set(None);
+                entries.refetch();
+                Ok::<_, ApiError>(())
             }
         }
     });
@@ -91,22 +97,10 @@ pub fn KeyValues(#[prop(into)] device: Option<String>, secrets: bool) -> impl In
             async move {
                 client
                     .delete_key_value(device.as_deref(), secrets, &key)
-                    .await
+                    .await?;
+                entries.refetch();
+                Ok::<_, ApiError>(())
             }
-        }
-    });
-    // After a write lands, reload the list; a failed write keeps what was typed.
-    Effect::new(move || {
-        if let Some(Ok(())) = save.value().get() {
-            new_key.set(String::new());
-            new_value.set(String::new());
-            editing.set(None);
-            entries.refetch();
-        }
-    });
-    Effect::new(move || {
-        if let Some(Ok(())) = remove.value().get() {
-            entries.refetch();
         }
     });
     let error = move || {
@@ -239,6 +233,7 @@ pub fn KeyValues(#[prop(into)] device: Option<String>, secrets: bool) -> impl In
 
     view! {
         <section class="panel key-values" aria-label=title>
+            <RetryNote retrying/>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || {
                     let row_commands = row_commands.clone();

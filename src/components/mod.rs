@@ -17,10 +17,8 @@ pub use confirm_dialog::ConfirmDialog;
 pub use copy_button::{CopyButton, CopyCommandPair, CopyCommands, copy_from_button};
 pub use device_editor::DeviceEditor;
 pub use device_properties::DeviceProperties;
-pub use device_table::{
-    AppNames, ColumnChooser, DeviceTable, HiddenColumns, TableSelection, TableSort,
-};
-pub use error_panel::{ErrorPanel, first_api_error};
+pub use device_table::{ColumnChooser, DeviceTable, HiddenColumns, TableSelection, TableSort};
+pub use error_panel::{ErrorPanel, RetryNote, first_api_error};
 pub use key_values::KeyValues;
 pub use keyboard::use_row_keys;
 pub use pager::{Pager, PagerLinks};

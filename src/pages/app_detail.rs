@@ -1,3 +1,5 @@
+use console_core::commands::{app_delete_cli_command, curl_for};
+use console_core::display::shown_name;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -5,8 +7,10 @@ use microvisor_api::App;
 use microvisor_api::url::encode_segment;
 
 use crate::api::{ApiClient, ApiError};
-use crate::components::{ConfirmDialog, CopyCommandPair, ErrorPanel, first_api_error};
-use crate::pages::LoadedDevices;
+use crate::components::{ConfirmDialog, CopyCommandPair, ErrorPanel, RetryNote, first_api_error};
+use crate::pages::use_client_reporting_retries;
+use crate::routes::device_href_by;
+use crate::scan::FleetScan;
 
 /// Bytes a base64 text decodes to.
 fn decoded_len(encoded: &str) -> usize {
@@ -18,7 +22,7 @@ fn decoded_len(encoded: &str) -> usize {
 /// and delete.
 #[component]
 pub fn AppDetailPage() -> impl IntoView {
-    let client = expect_context::<ApiClient>();
+    let (client, retrying) = use_client_reporting_retries();
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
     let app = LocalResource::new({
@@ -36,6 +40,7 @@ pub fn AppDetailPage() -> impl IntoView {
     let retry = Callback::new(move |()| app.refetch());
     view! {
         <p><a href=crate::routes::href("/apps")>"← Apps"</a></p>
+        <RetryNote retrying/>
         <Transition fallback=|| view! { <p class="loading">"Loading app…"</p> }>
             <ErrorBoundary fallback=move |errors| view! { <ErrorPanel error=first_api_error(&errors.read()) on_retry=retry/> }>
                 {move || Suspend::new(async move {
@@ -53,7 +58,7 @@ pub fn AppDetailPage() -> impl IntoView {
 #[component]
 fn AppView(app: App, hash: Option<String>, size: Option<usize>) -> impl IntoView {
     let client = expect_context::<ApiClient>();
-    let loaded = expect_context::<LoadedDevices>().0;
+    let loaded = expect_context::<FleetScan>().devices;
     let sid = app.sid.clone().unwrap_or_default();
     let name = app.unique_name.clone().unwrap_or_else(|| sid.clone());
     let targeting = {
@@ -65,23 +70,23 @@ fn AppView(app: App, hash: Option<String>, size: Option<usize>) -> impl IntoView
                     .filter(|d| {
                         d.app.as_ref().and_then(|a| a.target_sid.as_deref()) == Some(sid.as_str())
                     })
-                    .map(|d| d.shown_name().into_owned())
+                    .map(|d| (d.display_name().to_owned(), shown_name(d).into_owned()))
                     .collect::<Vec<_>>()
             })
         }
     };
     let confirm_open = RwSignal::new(false);
+    let navigate = use_navigate();
+    // Once the app is gone, so is its page: back to the list.
     let delete = Action::new_local({
         let sid = sid.clone();
         move |(): &()| {
-            let (client, sid) = (client.clone(), sid.clone());
-            async move { client.delete_app(&sid).await }
-        }
-    });
-    let navigate = use_navigate();
-    Effect::new(move || {
-        if let Some(Ok(())) = delete.value().get() {
-            navigate("/apps", NavigateOptions::default());
+            let (client, sid, navigate) = (client.clone(), sid.clone(), navigate.clone());
+            async move {
+                client.delete_app(&sid).await?;
+                navigate("/apps", NavigateOptions::default());
+                Ok::<_, ApiError>(())
+            }
         }
     });
     let message = Signal::derive({
@@ -124,9 +129,8 @@ fn AppView(app: App, hash: Option<String>, size: Option<usize>) -> impl IntoView
                         view! {
                             <p class="targeting">{format!("{} of the {total} loaded devices", names.len())}</p>
                             <ul class="device-names">
-                                {names.into_iter().take(50).map(|name| {
-                                    let href = crate::routes::href(&format!("/devices/{}", encode_segment(&name)));
-                                    view! { <li><a href=href>{name}</a></li> }
+                                {names.into_iter().take(50).map(|(id, name)| {
+                                    view! { <li><a href=device_href_by(&id)>{name}</a></li> }
                                 }).collect_view()}
                             </ul>
                         }.into_any()
@@ -138,8 +142,8 @@ fn AppView(app: App, hash: Option<String>, size: Option<usize>) -> impl IntoView
             <h2>"Delete"</h2>
             <button type="button" class="danger" disabled=move || delete.pending().get() on:click=move |_| confirm_open.set(true)>"Delete app"</button>
             <CopyCommandPair
-                curl=microvisor_api::fleet::curl_for("DELETE", &format!("/v1/Apps/{sid}"), &[])
-                cli=format!("twilio api:microvisor:v1:apps:remove --sid {}", microvisor_api::fleet::shell_quote(&sid))
+                curl=curl_for("DELETE", &format!("/v1/Apps/{}", encode_segment(&sid)), &[])
+                cli=app_delete_cli_command(&sid)
             />
             <p class="field-error" role="alert">{move || delete.value().get().and_then(Result::err).map(|err| err.to_string())}</p>
             <ConfirmDialog open=confirm_open title="Delete app" message confirm_label="Delete" on_confirm=Callback::new(move |()| { delete.dispatch(()); })/>

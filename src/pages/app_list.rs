@@ -1,19 +1,19 @@
+use console_core::display::{list_summary, relative_time};
 use leptos::prelude::*;
-use leptos_router::hooks::use_location;
-use microvisor_api::display::{page_summary, relative_time};
+use microvisor_api::App;
 use microvisor_api::url::encode_segment;
-use microvisor_api::{App, PageQuery};
 
-use crate::api::{ApiClient, ApiError};
-use crate::components::{ErrorPanel, Pager, first_api_error};
-use crate::pages::{now_seconds, pager_links};
+use crate::api::ApiError;
+use crate::components::{ErrorPanel, Pager, RetryNote, first_api_error};
+use crate::pages::{pager_links, use_client_reporting_retries};
+use crate::routes::use_route_query;
+use crate::web::now_seconds;
 
 /// `/apps`: the account's apps, paged like devices, with the URL query as the state.
 #[component]
 pub fn AppListPage() -> impl IntoView {
-    let client = expect_context::<ApiClient>();
-    let location = use_location();
-    let query = Memo::new(move |_| PageQuery::parse(&location.search.get()).unwrap_or_default());
+    let (client, retrying) = use_client_reporting_retries();
+    let query = use_route_query("/apps");
     let apps = LocalResource::new({
         let client = client.clone();
         move || {
@@ -27,6 +27,7 @@ pub fn AppListPage() -> impl IntoView {
     let retry = Callback::new(move |()| apps.refetch());
     view! {
         <h1>"Apps"</h1>
+        <RetryNote retrying/>
         <div class="list" class:stale=move || busy.get()>
             <Transition fallback=|| view! { <p class="loading">"Loading apps…"</p> } set_pending=pending>
                 <ErrorBoundary fallback=move |errors| view! { <ErrorPanel error=first_api_error(&errors.read()) on_retry=retry/> }>
@@ -38,12 +39,7 @@ pub fn AppListPage() -> impl IntoView {
                                 let page = apps.await?;
                                 let query = query.get_untracked();
                                 let links = pager_links(&client, &page.meta, "/apps");
-                                let summary = page_summary(
-                                    page.meta.page.map_or(query.page_or_first(), |p| p as u32),
-                                    page.meta.page_size.map_or(query.page_size_or_default(), |s| s as u32),
-                                    page.items.len(),
-                                    "apps",
-                                );
+                                let summary = list_summary(&page.meta, &query, page.items.len(), "apps");
                                 let now = now_seconds();
                                 Ok::<_, ApiError>(view! {
                                     <Pager links summary busy/>

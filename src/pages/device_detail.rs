@@ -1,17 +1,19 @@
 use std::time::Duration;
 
+use console_core::AppNames;
+use console_core::display::shown_name;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use microvisor_api::time::relative;
 use microvisor_api::url::encode_segment;
-use microvisor_api::{App, Device, PageQuery, UpdateStatus};
+use microvisor_api::{Device, UpdateStatus};
 
-use crate::api::{ApiClient, ApiError};
 use crate::components::{
-    AppNames, DeviceEditor, DeviceProperties, ErrorPanel, KeyValues, first_api_error,
+    DeviceEditor, DeviceProperties, ErrorPanel, KeyValues, RetryNote, first_api_error,
 };
-use crate::pages::now_seconds;
+use crate::pages::{use_apps, use_client_reporting_retries};
+use crate::web::now_seconds;
 
 /// While an update is pending, the page refreshes this often until it settles.
 const PENDING_POLL: Duration = Duration::from_secs(2);
@@ -19,36 +21,37 @@ const PENDING_POLL: Duration = Duration::from_secs(2);
 /// `/devices/{sid or unique name}`: every property of one device, and its edit forms.
 #[component]
 pub fn DeviceDetailPage() -> impl IntoView {
-    let client = expect_context::<ApiClient>();
+    let (client, retrying) = use_client_reporting_retries();
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    // Each answer carries the time it arrived, for "refreshed N s ago".
     let fetched = LocalResource::new({
         let client = client.clone();
         move || {
             let client = client.clone();
             let id = id.get();
-            async move { client.fetch_device(&id).await }
+            async move {
+                client
+                    .fetch_device(&id)
+                    .await
+                    .map(|device| (device, now_seconds()))
+            }
         }
     });
-    let apps = LocalResource::new(move || {
-        let client = client.clone();
-        async move { client.list_apps(&PageQuery::first(1000)).await }
-    });
+    let (apps, app_names) = use_apps(&client);
 
-    // What is on screen: the latest fetch or write response. Forms stay mounted across
-    // refreshes, so a refresh never wipes what someone is typing.
-    let current = RwSignal::new(None::<Device>);
-    let refresh_error = RwSignal::new(None::<ApiError>);
-    let refreshed_at = RwSignal::new(0_i64);
-    Effect::new(move || match fetched.get() {
-        Some(Ok(device)) => {
-            current.set(Some(device));
-            refresh_error.set(None);
-            refreshed_at.set(now_seconds());
-        }
-        Some(Err(err)) => refresh_error.set(Some(err)),
-        None => {}
+    // What is on screen: the latest answer, kept while a refresh fails. Forms stay mounted
+    // across refreshes, so a refresh never wipes what someone is typing.
+    let latest = Memo::new(move |previous: Option<&Option<(Device, i64)>>| {
+        fetched.with(|result| match result {
+            Some(Ok(answer)) => Some(answer.clone()),
+            _ => previous.cloned().flatten(),
+        })
     });
+    let current = Memo::new(move |_| latest.with(|l| l.as_ref().map(|(device, _)| device.clone())));
+    let refreshed_at = Memo::new(move |_| latest.with(|l| l.as_ref().map_or(0, |(_, at)| *at)));
+    let refresh_error =
+        Memo::new(move |_| fetched.with(|r| r.as_ref().and_then(|r| r.as_ref().err().cloned())));
 
     // A clock for countdowns and "refreshed N s ago".
     let now = RwSignal::new(now_seconds());
@@ -58,13 +61,17 @@ pub fn DeviceDetailPage() -> impl IntoView {
         on_cleanup(move || ticker.clear());
     }
 
-    // Poll while the update is pending; each new answer schedules the next look.
+    // Poll while the update is pending: each answer schedules the next look, and the look
+    // not yet taken is cancelled when the answer changes or the page goes away.
     Effect::new(move || {
         let pending = current.with(|device| {
             device.as_ref().and_then(Device::update_status) == Some(&UpdateStatus::Pending)
         });
-        if pending && refresh_error.with(Option::is_none) {
-            set_timeout(move || fetched.refetch(), PENDING_POLL);
+        if pending
+            && refresh_error.with(Option::is_none)
+            && let Ok(timer) = set_timeout_with_handle(move || fetched.refetch(), PENDING_POLL)
+        {
+            on_cleanup(move || timer.clear());
         }
     });
 
@@ -72,8 +79,8 @@ pub fn DeviceDetailPage() -> impl IntoView {
     let on_updated = Callback::new(move |device: Device| {
         // After a rename the address follows the new name.
         let wanted = device.display_name().to_owned();
-        current.set(Some(device));
-        refreshed_at.set(now_seconds());
+        // The write's answer is the device as it is now: it replaces the last fetch.
+        fetched.set(Some(Ok((device, now_seconds()))));
         if !wanted.is_empty() && wanted != id.get_untracked() {
             navigate(
                 &format!("/devices/{}", encode_segment(&wanted)),
@@ -86,18 +93,17 @@ pub fn DeviceDetailPage() -> impl IntoView {
     });
 
     let app_list = Signal::derive(move || {
-        apps.get()
-            .and_then(Result::ok)
-            .map(|page| page.items)
-            .unwrap_or_default()
+        apps.with(|apps| match apps {
+            Some(Ok(page)) => page.items.clone(),
+            _ => Vec::new(),
+        })
     });
-    let app_names =
-        Signal::derive(move || app_list.with(|apps: &Vec<App>| AppNames::from_apps(apps)));
     let sid = Memo::new(move |_| current.with(|d| d.as_ref().and_then(|d| d.sid.clone())));
     let retry = Callback::new(move |()| fetched.refetch());
 
     view! {
         <p><a href=crate::routes::href("/devices")>"← Devices"</a></p>
+        <RetryNote retrying/>
         <Show
             when=move || sid.get().is_some()
             fallback=move || view! {
@@ -116,7 +122,7 @@ pub fn DeviceDetailPage() -> impl IntoView {
                 let device = Signal::derive(move || current.get().unwrap_or_default());
                 view! {
                     <div class="page-head">
-                        <h1>{move || device.with(|d| d.shown_name().into_owned())}</h1>
+                        <h1>{move || device.with(|d| shown_name(d).into_owned())}</h1>
                         <div class="refresh">
                             <span class="muted" aria-live="polite">
                                 {move || format!("Refreshed {}", relative(refreshed_at.get(), now.get()))}

@@ -1,55 +1,73 @@
+use std::collections::BTreeSet;
+
+use console_core::display::list_summary;
+use console_core::filter::with_updates;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_location, use_navigate};
-use microvisor_api::display::page_summary;
+use leptos_router::hooks::use_navigate;
 use microvisor_api::query::PAGE_SIZE_CHOICES;
-use microvisor_api::{Device, ListPage, PageQuery};
+use microvisor_api::{Device, ListPage, PageQuery, UpdateStatus};
 
-use crate::api::{ApiClient, ApiError};
-use crate::bulk::BulkRun;
+use crate::api::ApiError;
+use crate::bulk::{BulkRun, selection_toggle};
 use crate::components::{
-    AppNames, BulkPanel, ColumnChooser, DeviceTable, ErrorPanel, Pager, TableSelection,
-    first_api_error, use_row_keys,
+    BulkPanel, ColumnChooser, DeviceTable, ErrorPanel, Pager, PagerLinks, RetryNote,
+    TableSelection, first_api_error, use_row_keys,
 };
-use crate::pages::{now_seconds, pager_links};
+use crate::pages::{pager_links, use_apps, use_client_reporting_retries};
 use crate::prefs;
+use crate::routes::use_route_query;
+use crate::web::now_seconds;
+
+/// Auto-refresh waits this long between loads, or this long while a device is pending.
+const REFRESH_EVERY: i64 = 10;
+const REFRESH_EVERY_PENDING: i64 = 3;
 
 /// `/devices`: one page of the fleet. The URL query (`PageSize`, `Page`, `PageToken`, the
 /// API's own names) is the page's state, so reload, deep links and history all work.
 #[component]
 pub fn DeviceListPage() -> impl IntoView {
-    let client = expect_context::<ApiClient>();
+    let (client, retrying) = use_client_reporting_retries();
     use_row_keys(None);
-    let location = use_location();
+    let route_query = use_route_query("/devices");
     let query = Memo::new(move |_| {
-        let mut query = PageQuery::parse(&location.search.get()).unwrap_or_default();
+        let mut query = route_query.get();
         query.page_size.get_or_insert_with(prefs::page_size);
         query
     });
+    // Each answer carries the time it arrived, for "updated N s ago".
     let devices = LocalResource::new({
         let client = client.clone();
         move || {
             let client = client.clone();
             let query = query.get();
-            async move { client.list_devices(&query).await }
+            async move {
+                client
+                    .list_devices(&query)
+                    .await
+                    .map(|page| (page, now_seconds()))
+            }
         }
     });
-    let apps = LocalResource::new({
-        let client = client.clone();
-        move || {
-            let client = client.clone();
-            async move { client.list_apps(&PageQuery::first(1000)).await }
-        }
+    let (_, app_names) = use_apps(&client);
+    // The last page that loaded: kept on screen while the next loads, and when it fails.
+    let last_good = Memo::new(move |previous: Option<&Option<(ListPage<Device>, i64)>>| {
+        devices.with(|result| match result {
+            Some(Ok(answer)) => Some(answer.clone()),
+            _ => previous.cloned().flatten(),
+        })
     });
-    // The last page that loaded, kept on screen when a later load fails.
-    let last_good = RwSignal::new(None::<ListPage<Device>>);
-    let loaded_at = RwSignal::new(now_seconds());
-    Effect::new(move || {
-        if let Some(Ok(page)) = devices.get() {
-            last_good.set(Some(page));
-            loaded_at.set(now_seconds());
-        }
+    let loaded_at =
+        Memo::new(move |_| last_good.with(|page| page.as_ref().map_or(0, |(_, at)| *at)));
+    // Devices as bulk changes answered them; newer than the page they were listed on.
+    let updated = RwSignal::new(Vec::<Device>::new());
+    let rows = Memo::new(move |_| {
+        last_good.with(|page| match page {
+            Some((page, _)) => updated.with(|updated| with_updates(&page.items, updated)),
+            None => Vec::new(),
+        })
     });
+    let table_rows = Signal::from(rows);
 
     // Auto-refresh, off by default: every 10 s, every 3 s while a device on the page is
     // pending. The list has no form a refresh could overwrite.
@@ -61,16 +79,16 @@ pub fn DeviceListPage() -> impl IntoView {
             if !auto_refresh.get_untracked() {
                 return;
             }
-            let pending = last_good.with_untracked(|page| {
-                page.as_ref().is_some_and(|page| {
-                    page.items
-                        .iter()
-                        .any(|d| d.update_status() == Some(&microvisor_api::UpdateStatus::Pending))
-                })
+            let pending = rows.with_untracked(|rows| {
+                rows.iter()
+                    .any(|d| d.update_status() == Some(&UpdateStatus::Pending))
             });
-            let every = if pending { 3 } else { 10 };
+            let every = if pending {
+                REFRESH_EVERY_PENDING
+            } else {
+                REFRESH_EVERY
+            };
             if now_seconds() - loaded_at.get_untracked() >= every {
-                loaded_at.set(now_seconds());
                 devices.refetch();
             }
         },
@@ -78,47 +96,31 @@ pub fn DeviceListPage() -> impl IntoView {
     ) {
         on_cleanup(move || ticker.clear());
     }
-    // The page's devices, for selection and bulk changes; kept current by their results.
-    let page_devices = RwSignal::new(Vec::<Device>::new());
-    Effect::new(move || {
-        if let Some(page) = last_good.get() {
-            page_devices.set(page.items);
-        }
-    });
-    // Converted once here: a conversion inside the view would be disposed with it while a
-    // transition still shows it.
-    let table_rows = Signal::from(page_devices);
-    let selected = RwSignal::new(std::collections::BTreeSet::<String>::new());
+
+    let selected = RwSignal::new(BTreeSet::<String>::new());
     let run = BulkRun::new();
-    let on_toggle = crate::bulk::selection_toggle(table_rows, selected);
-    // A new page starts with nothing selected.
+    let on_toggle = selection_toggle(table_rows, selected);
+    // A new page starts with nothing selected: the page changed, so the choice made on the
+    // last one no longer applies.
     Effect::new(move || {
         query.track();
-        selected.set(Default::default());
+        selected.set(BTreeSet::new());
     });
-    let app_names_signal = Signal::derive(app_names_of(apps));
+    let on_updated = Callback::new(move |devices: Vec<Device>| {
+        updated.update(|updated| updated.extend(devices));
+    });
     let pending = RwSignal::new(false);
-    // Made once here, on the page's owner: a conversion inside the view would be disposed
-    // with each page's view while the transition still reads it.
+    // Made once, on the page's owner, and handed to each page's pagers.
     let busy = Signal::from(pending);
     let retry = Callback::new(move |()| devices.refetch());
     // The pagers and the "no devices" note come from the page that loaded; the table sits
-    // outside the transition and diffs its keyed rows, so a page turn builds each row once.
+    // outside the transition, so a page turn builds each row once.
     let pagers = {
         let client = client.clone();
-        move |page: &ListPage<Device>| {
+        move |page: &ListPage<Device>| -> (PagerLinks, String) {
             let query = query.get_untracked();
             let links = pager_links(&client, &page.meta, "/devices");
-            let summary = page_summary(
-                page.meta
-                    .page
-                    .map_or(query.page_or_first(), |page| page as u32),
-                page.meta
-                    .page_size
-                    .map_or(query.page_size_or_default(), |size| size as u32),
-                page.items.len(),
-                "devices",
-            );
+            let summary = list_summary(&page.meta, &query, page.items.len(), "devices");
             (links, summary)
         }
     };
@@ -140,8 +142,8 @@ pub fn DeviceListPage() -> impl IntoView {
     let bottom_pager = move || {
         last_good.with(|page| {
             page.as_ref()
-                .filter(|page| !page.items.is_empty())
-                .map(|page| {
+                .filter(|(page, _)| !page.items.is_empty())
+                .map(|(page, _)| {
                     let (links, summary) = pagers(page);
                     view! { <Pager links summary busy/> }
                 })
@@ -165,9 +167,8 @@ pub fn DeviceListPage() -> impl IntoView {
                 <PageSizeSelect current=Signal::derive(move || query.get().page_size_or_default())/>
             </div>
         </div>
-        <Show when=move || !selected.with(|s| s.is_empty()) || !run.items.with(Vec::is_empty)>
-            <BulkPanel shown=table_rows selected run app_names=app_names_signal devices=page_devices select_all_label="Select page"/>
-        </Show>
+        <BulkPanel shown=table_rows selected run app_names devices=table_rows on_updated select_all_label="Select page"/>
+        <RetryNote retrying/>
         <Transition fallback=|| view! { <p class="loading">"Loading devices…"</p> } set_pending=pending>
             <ErrorBoundary fallback=move |errors| view! {
                 <ErrorPanel error=first_api_error(&errors.read()) on_retry=retry/>
@@ -177,7 +178,7 @@ pub fn DeviceListPage() -> impl IntoView {
                     move || {
                         let top_pager = top_pager.clone();
                         Suspend::new(async move {
-                            let page = devices.await?;
+                            let (page, _) = devices.await?;
                             Ok::<_, ApiError>(top_pager(page))
                         })
                     }
@@ -186,11 +187,7 @@ pub fn DeviceListPage() -> impl IntoView {
         </Transition>
         <div class="list" class:stale=move || busy.get() || failed()>
             <Show when=move || !table_rows.with(Vec::is_empty)>
-                // Built once app names are known (they load beside the first page).
-                {move || apps.get().map(|_| view! {
-                    <DeviceTable devices=table_rows app_names=app_names_signal.get_untracked()
-                        selection=TableSelection { selected, on_toggle }/>
-                })}
+                <DeviceTable devices=table_rows app_names selection=TableSelection { selected, on_toggle }/>
             </Show>
             {bottom_pager}
         </div>
@@ -226,19 +223,5 @@ fn PageSizeSelect(current: Signal<u32>) -> impl IntoView {
                     .collect_view()}
             </select>
         </label>
-    }
-}
-
-/// App names from the apps resource, once it has loaded.
-fn app_names_of(
-    apps: LocalResource<
-        Result<microvisor_api::ListPage<microvisor_api::App>, crate::api::ApiError>,
-    >,
-) -> impl Fn() -> AppNames + Copy + Send + Sync + 'static {
-    move || {
-        apps.get()
-            .and_then(Result::ok)
-            .map(|apps| AppNames::from_apps(&apps.items))
-            .unwrap_or_default()
     }
 }

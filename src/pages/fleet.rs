@@ -1,55 +1,31 @@
-use std::cell::Cell;
 use std::collections::BTreeSet;
-use std::rc::Rc;
 
+use console_core::export::{export_csv, export_json};
+use console_core::sort::sort_devices;
+use console_core::{DeviceFilter, FleetSummary};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use microvisor_api::fleet::{DeviceFilter, FleetSummary, export_csv, export_json, sort_devices};
-use microvisor_api::{Device, PageQuery};
+use microvisor_api::Device;
 
 use crate::api::ApiClient;
-use crate::bulk::BulkRun;
+use crate::bulk::{BulkRun, selection_toggle};
 use crate::components::{
-    AppNames, BulkPanel, ColumnChooser, DeviceTable, TableSelection, TableSort, use_row_keys,
+    BulkPanel, ColumnChooser, DeviceTable, RetryNote, TableSelection, TableSort, use_row_keys,
 };
-use crate::pages::{LoadedDevices, now_seconds};
+use crate::pages::use_apps;
+use crate::scan::FleetScan;
+use crate::web::now_seconds;
 
 /// How many matching rows are drawn; the rest are counted, exported and acted on.
 const MAX_ROWS: usize = 500;
-
-#[derive(Debug, Clone, Default, PartialEq)]
-struct ScanProgress {
-    devices: usize,
-    pages: usize,
-    started_ms: f64,
-    elapsed_ms: f64,
-    done: bool,
-    cancelled: bool,
-    error: Option<String>,
-}
-
-impl ScanProgress {
-    fn rate(&self) -> f64 {
-        if self.elapsed_ms <= 0.0 {
-            0.0
-        } else {
-            self.devices as f64 * 1000.0 / self.elapsed_ms
-        }
-    }
-}
-
-/// How often a scan shows what it has loaded so far.
-const PUBLISH_EVERY_MS: f64 = 500.0;
 
 /// `/fleet`: every device loaded, summarised, filtered, exported and changed in bulk.
 #[component]
 pub fn FleetPage() -> impl IntoView {
     let client = expect_context::<ApiClient>();
-    // Kept above the page, so a scan survives navigation and app pages can use it.
-    let devices = expect_context::<LoadedDevices>().0;
-    let progress = RwSignal::new(None::<ScanProgress>);
-    let scanning = RwSignal::new(false);
-    let cancel_scan = StoredValue::new_local(Rc::new(Cell::new(false)));
+    // The scan belongs to the app: it goes on while the operator looks elsewhere.
+    let scan = expect_context::<FleetScan>();
+    let devices = scan.devices;
+    let progress = scan.progress;
     let filter = RwSignal::new(DeviceFilter::default());
     let pending_hours = RwSignal::new(24_u32);
     let sort = TableSort {
@@ -58,92 +34,11 @@ pub fn FleetPage() -> impl IntoView {
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let run = BulkRun::new();
     use_row_keys(Some("fleet-search"));
+    let (_, app_names) = use_apps(&client);
 
-    let apps = LocalResource::new({
-        let client = client.clone();
-        move || {
-            let client = client.clone();
-            async move { client.list_apps(&PageQuery::first(1000)).await }
-        }
-    });
-    let app_names = Signal::derive(move || {
-        apps.get()
-            .and_then(Result::ok)
-            .map(|page| AppNames::from_apps(&page.items))
-            .unwrap_or_default()
-    });
-
-    let start_scan = {
-        let client = client.clone();
-        move |_| {
-            let flag = Rc::new(Cell::new(false));
-            cancel_scan.set_value(Rc::clone(&flag));
-            devices.set(Vec::new());
-            selected.set(BTreeSet::new());
-            scanning.set(true);
-            let started = js_sys::Date::now();
-            progress.set(Some(ScanProgress {
-                started_ms: started,
-                ..ScanProgress::default()
-            }));
-            let client = client.clone();
-            spawn_local(async move {
-                let mut query = Some(PageQuery::first(1000));
-                // Loaded pages reach the summary, filters and table at most twice a second:
-                // each publication recounts everything loaded so far.
-                let mut unpublished: Vec<Device> = Vec::new();
-                let mut published_ms = started;
-                let publish = move |batch: &mut Vec<Device>| {
-                    if !batch.is_empty() {
-                        devices.update(|all| all.append(batch));
-                    }
-                };
-                while let Some(current) = query.take() {
-                    if flag.get() {
-                        break;
-                    }
-                    match client.list_devices(&current).await {
-                        Ok(page) => {
-                            let count = page.items.len();
-                            unpublished.extend(page.items);
-                            if js_sys::Date::now() - published_ms >= PUBLISH_EVERY_MS {
-                                publish(&mut unpublished);
-                                published_ms = js_sys::Date::now();
-                            }
-                            progress.update(|p| {
-                                if let Some(p) = p {
-                                    p.devices += count;
-                                    p.pages += 1;
-                                    p.elapsed_ms = js_sys::Date::now() - p.started_ms;
-                                }
-                            });
-                            query = page
-                                .meta
-                                .next_page_url
-                                .as_deref()
-                                .and_then(|next| client.base().page_query_of(next).ok());
-                        }
-                        Err(err) => {
-                            progress.update(|p| {
-                                if let Some(p) = p {
-                                    p.error = Some(err.to_string())
-                                }
-                            });
-                            break;
-                        }
-                    }
-                }
-                publish(&mut unpublished);
-                progress.update(|p| {
-                    if let Some(p) = p {
-                        p.cancelled = flag.get();
-                        p.done = !p.cancelled && p.error.is_none();
-                        p.elapsed_ms = js_sys::Date::now() - p.started_ms;
-                    }
-                });
-                scanning.set(false);
-            });
-        }
+    let start_scan = move |_| {
+        selected.set(BTreeSet::new());
+        scan.start(client.clone());
     };
 
     let summary = Memo::new(move |_| {
@@ -156,21 +51,32 @@ pub fn FleetPage() -> impl IntoView {
         let mut matching: Vec<Device> = devices.with(|all| {
             filter.with(|f| {
                 all.iter()
-                    .filter(|d| f.matches(d, names.names(), now))
+                    .filter(|d| f.matches(d, &names, now))
                     .cloned()
                     .collect()
             })
         });
         if let Some((key, ascending)) = sort.state.get() {
-            sort_devices(&mut matching, key, ascending, names.names());
+            sort_devices(&mut matching, key, ascending, &names);
         }
         matching
     });
 
     let shown_rows = Signal::from(shown);
-    let on_toggle = crate::bulk::selection_toggle(shown_rows, selected);
-    // Made here, on the page's owner, so re-rendering the table never disposes it.
-    let table_rows = Signal::derive(move || {
+    let on_toggle = selection_toggle(shown_rows, selected);
+    // A bulk run's answers replace the scanned devices they changed.
+    let on_updated = Callback::new(move |updated: Vec<Device>| {
+        let by_sid: std::collections::HashMap<Option<String>, Device> =
+            updated.into_iter().map(|d| (d.sid.clone(), d)).collect();
+        devices.update(|all| {
+            for slot in all.iter_mut() {
+                if let Some(device) = by_sid.get(&slot.sid) {
+                    *slot = device.clone();
+                }
+            }
+        })
+    });
+    let table_rows = Memo::new(move |_| {
         shown.with(|rows| rows.iter().take(MAX_ROWS).cloned().collect::<Vec<Device>>())
     });
 
@@ -191,14 +97,15 @@ pub fn FleetPage() -> impl IntoView {
             <h1>"Fleet"</h1>
             <div class="actions">
                 <Show
-                    when=move || scanning.get()
+                    when=move || scan.running()
                     fallback=move || view! { <button type="button" on:click=start_scan.clone()>"Scan fleet"</button> }
                 >
-                    <button type="button" class="secondary" on:click=move |_| cancel_scan.with_value(|flag| flag.set(true))>"Cancel scan"</button>
+                    <button type="button" class="secondary" on:click=move |_| scan.cancel()>"Cancel scan"</button>
                 </Show>
             </div>
         </div>
         <p class="muted">"Loads every device, 1,000 per page, to summarise, search, sort, export and change many at once."</p>
+        <RetryNote retrying=scan.retrying/>
         {move || progress.get().map(|p| view! {
             <section class="panel scan" aria-live="polite">
                 // Indeterminate while scanning: the API gives no total.
@@ -279,22 +186,17 @@ pub fn FleetPage() -> impl IntoView {
                 }}</span>
                 <button type="button" class="secondary" on:click=move |_| filter.set(DeviceFilter::default())>"Clear filters"</button>
                 <ColumnChooser/>
-                <button type="button" class="secondary" on:click=move |_| download("devices.csv", "text/csv", export_csv(&shown.get_untracked(), app_names.get_untracked().names()))>"Export CSV"</button>
+                <button type="button" class="secondary" on:click=move |_| download("devices.csv", "text/csv", export_csv(&shown.get_untracked(), &app_names.get_untracked()))>"Export CSV"</button>
                 <button type="button" class="secondary" on:click=move |_| download("devices.json", "application/json", export_json(&shown.get_untracked()))>"Export JSON"</button>
             </div>
-            <BulkPanel shown=shown_rows selected run app_names devices select_all_label="Select all matching"/>
+            <BulkPanel shown=shown_rows selected run app_names devices=devices.into() on_updated select_all_label="Select all matching"/>
             {move || {
                 let total = shown.with(Vec::len);
                 (total > MAX_ROWS).then(|| view! {
                     <p class="muted">{format!("Showing the first {MAX_ROWS} of {total}. Search, filter or export for the rest; bulk actions act on all selected.")}</p>
                 })
             }}
-            {move || view! {
-                <DeviceTable
-                    devices=table_rows
-                    app_names=app_names.get()
-                    selection=TableSelection { selected, on_toggle } sort/>
-            }}
+            <DeviceTable devices=table_rows app_names selection=TableSelection { selected, on_toggle } sort/>
         </Show>
     }
 }

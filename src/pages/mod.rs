@@ -20,19 +20,26 @@ pub use not_found::NotFoundPage;
 pub use settings::SettingsPage;
 pub use sign_in::SignInPage;
 
-/// Seconds since the Unix epoch, from the browser's clock.
-pub(crate) fn now_seconds() -> i64 {
-    (js_sys::Date::now() / 1000.0) as i64
-}
+use console_core::AppNames;
+use leptos::prelude::*;
+use microvisor_api::{App, ListPage, PageQuery};
 
-/// Devices loaded by a fleet scan, shared by the pages that can use them.
-#[derive(Clone, Copy)]
-pub struct LoadedDevices(pub leptos::prelude::RwSignal<Vec<microvisor_api::Device>>);
+use crate::api::{ApiClient, ApiError, Retrying};
+
+/// The app's API client, reporting into a signal of the page's own while a request of the
+/// page is tried again (shown with `RetryNote`).
+pub(crate) fn use_client_reporting_retries() -> (ApiClient, RwSignal<Option<Retrying>>) {
+    let retrying = RwSignal::new(None);
+    (
+        expect_context::<ApiClient>().reporting_retries(retrying),
+        retrying,
+    )
+}
 
 /// Console routes (under `route`, e.g. `/devices`) for the API's page links. A link that fails
 /// the origin check becomes no link at all: the console never follows it.
 pub(crate) fn pager_links(
-    client: &crate::api::ApiClient,
+    client: &ApiClient,
     meta: &microvisor_api::ListMeta,
     route: &str,
 ) -> crate::components::PagerLinks {
@@ -48,4 +55,28 @@ pub(crate) fn pager_links(
         previous: link(&meta.previous_page_url),
         next: link(&meta.next_page_url),
     }
+}
+
+/// The account's apps (the first 1,000), loading beside the page, and their names once they
+/// have loaded: tables and forms show apps by name.
+pub(crate) fn use_apps(
+    client: &ApiClient,
+) -> (
+    LocalResource<Result<ListPage<App>, ApiError>>,
+    Signal<AppNames>,
+) {
+    let apps = LocalResource::new({
+        let client = client.clone();
+        move || {
+            let client = client.clone();
+            async move { client.list_apps(&PageQuery::first(1000)).await }
+        }
+    });
+    let names = Memo::new(move |_| {
+        apps.with(|apps| match apps {
+            Some(Ok(page)) => AppNames::from_apps(&page.items),
+            _ => AppNames::default(),
+        })
+    });
+    (apps, names.into())
 }

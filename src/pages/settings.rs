@@ -1,12 +1,10 @@
+use console_protocol::ConsoleConfig;
 use leptos::prelude::*;
 use microvisor_api::PageQuery;
 use microvisor_api::query::PAGE_SIZE_CHOICES;
 
-#[cfg(feature = "demo")]
-use crate::api::demo;
 use crate::api::{
-    ApiClient, ApiError, Backend, ConnectionChoice, ConsoleConfig, is_remembered, save_choice,
-    saved_choice,
+    ApiClient, ApiError, Backend, ConnectionChoice, is_remembered, save_choice, saved_choice,
 };
 use crate::prefs::{self, Theme};
 
@@ -37,7 +35,8 @@ pub fn SettingsPage() -> impl IntoView {
     let key = RwSignal::new(key);
     let secret = RwSignal::new(secret);
     let remember = RwSignal::new(is_remembered());
-    let status = RwSignal::new(None::<Result<String, String>>);
+    // A note of this page's own (after "Reset demo"); otherwise the connection test's result.
+    let note = RwSignal::new(None::<String>);
 
     let choice = move || match mode.get() {
         Mode::Server => ConnectionChoice::Server,
@@ -60,18 +59,22 @@ pub fn SettingsPage() -> impl IntoView {
         };
         async move {
             let client = client?;
-            let page = client.list_devices(&PageQuery::first(1)).await?;
-            Ok::<_, ApiError>(page.meta.key.unwrap_or_else(|| "devices".to_owned()))
+            client.list_devices(&PageQuery::first(1)).await?;
+            Ok::<_, ApiError>(())
         }
     });
-    Effect::new(move || {
-        if let Some(result) = test.value().get() {
-            status.set(Some(match result {
-                Ok(_) => Ok("Connected: the API listed devices.".to_owned()),
+    let status = move || -> Option<Result<String, String>> {
+        note.get().map(Ok).or_else(|| {
+            test.value().get().map(|result| match result {
+                Ok(()) => Ok("Connected: the API listed devices.".to_owned()),
                 Err(err) => Err(format!("{err} {}", err.advice())),
-            }));
-        }
-    });
+            })
+        })
+    };
+    let clear_status = move || {
+        note.set(None);
+        test.value().set(None);
+    };
     let save = move |_| {
         save_choice(
             &choice(),
@@ -83,10 +86,11 @@ pub fn SettingsPage() -> impl IntoView {
     };
     let reset_demo = move |_| {
         #[cfg(feature = "demo")]
-        demo::reset();
-        status.set(Some(Ok(
-            "The demo fleet is back to its first state.".to_owned()
-        )));
+        crate::api::reset_demo();
+        clear_status();
+        note.set(Some(
+            "The demo fleet is back to its first state.".to_owned(),
+        ));
     };
 
     let radio = move |value: Mode, label: &'static str, hint: &'static str| {
@@ -100,7 +104,7 @@ pub fn SettingsPage() -> impl IntoView {
                     prop:checked=move || mode.get() == value
                     on:change=move |_| {
                         mode.set(value);
-                        status.set(None);
+                        clear_status();
                     }
                 />
                 <label for=id>{label}</label>
@@ -144,7 +148,7 @@ pub fn SettingsPage() -> impl IntoView {
                 </div>
             </Show>
             <div class="actions">
-                <button type="button" class="secondary" disabled=move || test.pending().get() on:click=move |_| { test.dispatch(choice()); }>
+                <button type="button" class="secondary" disabled=move || test.pending().get() on:click=move |_| { note.set(None); test.dispatch(choice()); }>
                     {move || if test.pending().get() { "Testing…" } else { "Test connection" }}
                 </button>
                 <button type="button" on:click=save>"Save connection"</button>
@@ -153,7 +157,7 @@ pub fn SettingsPage() -> impl IntoView {
                 })}
             </div>
             <p class="connection-status" role="status">
-                {move || status.get().map(|result| match result {
+                {move || status().map(|result| match result {
                     Ok(text) => view! { <span class="field-ok">{text}</span> }.into_any(),
                     Err(text) => view! { <span class="field-error">{text}</span> }.into_any(),
                 })}

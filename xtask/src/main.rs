@@ -4,12 +4,16 @@
 mod compress;
 mod setup;
 mod shell;
+mod tally;
+mod tools;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::shell::{Failure, Tally, cargo, project_root, run, run_tests, tool_path};
+use crate::shell::{Failure, run};
+use crate::tally::{Layer, Tally, skips_file};
+use crate::tools::{WASM_TARGET, cargo, project_root, target_dir, tool, with_browser_env};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Microvisor Fleet Console tasks")]
@@ -32,8 +36,12 @@ enum Command {
         #[arg(last = true)]
         server_args: Vec<String>,
     },
-    /// Run every test layer: lint, host unit tests, browser component tests, end-to-end tests.
+    /// Run every test layer: lint, host unit tests, browser component tests, fuzzing,
+    /// end-to-end tests; the closing line counts passed, failed and skipped tests.
     Test,
+    /// Build what the end-to-end tests need and run them alone, optionally only the tests
+    /// whose names contain FILTER.
+    E2e { filter: Option<String> },
     /// Measure the bundle, browser timings beside a vanilla-JS baseline, memory, the fleet
     /// scan, the proxy and the emulator; print a table and write BENCHMARKS.md.
     Bench {
@@ -58,6 +66,7 @@ fn main() -> ExitCode {
         Command::Setup { browser } => setup::all(browser),
         Command::Serve { server_args } => serve(&server_args),
         Command::Test => test(),
+        Command::E2e { filter } => e2e_only(filter.as_deref()),
         Command::Bench { bench_args } => bench(&bench_args),
         Command::Dist { public_url, out } => dist(&public_url, &out).map(|_| ()),
     };
@@ -71,7 +80,7 @@ fn main() -> ExitCode {
 }
 
 fn build_console() -> Result<(), Failure> {
-    run(tool_path("trunk")
+    run(tool("trunk")
         // console-server always answers config.json, so its console needs no in-page demo.
         .args(["build", "--release", "--offline", "--no-default-features"])
         .current_dir(project_root()))?;
@@ -87,7 +96,7 @@ pub fn dist(public_url: &str, out: &std::path::Path) -> Result<std::path::PathBu
         project_root().join(out)
     };
     let public_url = format!("/{}/", public_url.trim_matches('/')).replace("//", "/");
-    run(tool_path("trunk")
+    run(tool("trunk")
         .args([
             "build",
             "--release",
@@ -110,7 +119,7 @@ fn serve(server_args: &[String]) -> Result<(), Failure> {
     setup::all(false)?;
     build_console()?;
     run(cargo().args(["build", "--release", "--package", "console-server"]))?;
-    let server = shell::target_dir().join("release/console-server");
+    let server = target_dir().join("release/console-server");
     println!("\nStarting the console with the emulator. Stop it with Ctrl-C.");
     let mut command = std::process::Command::new(server);
     command
@@ -126,7 +135,7 @@ const FUZZ_SECONDS: u32 = 30;
 
 /// libFuzzer over the decoders, counted as one test. cargo-fuzz needs nightly flags (the
 /// sanitizer); RUSTC_BOOTSTRAP lets the one stable toolchain our machines have accept them.
-fn fuzz_decoders(tally: &mut Tally) -> Result<(), Failure> {
+fn fuzz_decoders(layer: &mut Layer) -> Result<(), Failure> {
     let corpus = project_root().join("fuzz/corpus/decoders");
     std::fs::create_dir_all(&corpus)
         .map_err(|err| Failure(format!("cannot create {}: {err}", corpus.display())))?;
@@ -137,18 +146,18 @@ fn fuzz_decoders(tally: &mut Tally) -> Result<(), Failure> {
         .arg(project_root().join("fuzz/seeds/decoders"))
         .args(["--", &format!("-max_total_time={FUZZ_SECONDS}")]));
     if result.is_ok() {
-        tally.passed += 1;
+        layer.count.passed += 1;
     } else {
-        tally.failed += 1;
+        layer.count.failed += 1;
     }
-    result
+    result.and(layer.check())
 }
 
 fn bench(bench_args: &[String]) -> Result<(), Failure> {
     setup::all(true)?;
     build_console()?;
     // The console's files with the baseline page beside them, served by one console-server.
-    let site = shell::target_dir().join("bench-site");
+    let site = target_dir().join("bench-site");
     let _ = std::fs::remove_dir_all(&site);
     copy_dir(&project_root().join("dist"), &site)?;
     copy_dir(
@@ -167,13 +176,13 @@ fn bench(bench_args: &[String]) -> Result<(), Failure> {
     if !bench_args.is_empty() {
         command_line = format!("{command_line} -- {}", bench_args.join(" "));
     }
-    run(shell::with_browser_env(&mut std::process::Command::new(
-        shell::target_dir().join("release/console-bench"),
+    run(with_browser_env(&mut std::process::Command::new(
+        target_dir().join("release/console-bench"),
     ))
     .current_dir(project_root())
     .env(
         "CONSOLE_SERVER_BIN",
-        shell::target_dir().join("release/console-server"),
+        target_dir().join("release/console-server"),
     )
     .env("CONSOLE_DIST", &site)
     .args(["--command", &command_line])
@@ -192,9 +201,14 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> Result<(), Failure>
     Ok(())
 }
 
+/// Fewer tests than this in a layer fails the run: each is what the layer runs today.
+const MINIMUM_HOST_TESTS: u64 = 150;
+const MINIMUM_WASM_TESTS: u64 = 8;
+const MINIMUM_FUZZ_TESTS: u64 = 1;
+const MINIMUM_E2E_TESTS: u64 = 39;
+
 fn test() -> Result<(), Failure> {
     setup::all(true)?;
-    let wasm = "wasm32-unknown-unknown";
     let mut failures: Vec<String> = Vec::new();
     let mut tally = Tally::default();
     let mut check = |name: &str, result: Result<(), Failure>| {
@@ -223,13 +237,17 @@ fn test() -> Result<(), Failure> {
         run(cargo().args([
             "clippy",
             "--target",
-            wasm,
+            WASM_TARGET,
             "--package",
             "microvisor-console",
             "--package",
             "microvisor-api",
             "--package",
             "microvisor-sim",
+            "--package",
+            "console-core",
+            "--package",
+            "console-protocol",
             "--all-targets",
             "--",
             "-D",
@@ -241,7 +259,7 @@ fn test() -> Result<(), Failure> {
         run(cargo().args([
             "clippy",
             "--target",
-            wasm,
+            WASM_TARGET,
             "--package",
             "microvisor-console",
             "--no-default-features",
@@ -250,9 +268,10 @@ fn test() -> Result<(), Failure> {
             "warnings",
         ])),
     );
+    let mut host = Layer::new("host", MINIMUM_HOST_TESTS);
     check(
         "host unit tests",
-        run_tests(
+        host.run(
             cargo().args([
                 "test",
                 "--workspace",
@@ -261,54 +280,31 @@ fn test() -> Result<(), Failure> {
                 "--exclude",
                 "console-e2e",
             ]),
-            &mut tally,
+            &skips_file("host"),
         ),
     );
+    tally.add(host);
+    let mut wasm = Layer::new("wasm", MINIMUM_WASM_TESTS);
     check(
         "browser component tests",
-        run_tests(
-            shell::with_browser_env(cargo().args([
+        wasm.run(
+            with_browser_env(cargo().args([
                 "test",
                 "--target",
-                wasm,
+                WASM_TARGET,
                 "--package",
                 "microvisor-console",
             ])),
-            &mut tally,
+            &skips_file("wasm"),
         ),
     );
-    check("fuzzing (decoders)", fuzz_decoders(&mut tally));
-    let static_site = shell::target_dir().join("site");
-    let built = build_console()
-        .and_then(|()| dist("/microvisor-console/", &static_site).map(|_| ()))
-        .and_then(|()| run(cargo().args(["build", "--package", "console-server"])));
-    let built_ok = built.is_ok();
-    check("build console and server", built);
-    if built_ok {
-        check(
-            "end-to-end tests",
-            run_tests(
-                shell::with_browser_env(cargo().args([
-                    "test",
-                    "--package",
-                    "console-e2e",
-                    "--",
-                    "--test-threads=1",
-                ]))
-                .env(
-                    "CONSOLE_SERVER_BIN",
-                    shell::target_dir().join("debug/console-server"),
-                )
-                .env("CONSOLE_DIST", project_root().join("dist"))
-                .env("AXE_CORE_JS", shell::axe_core_script())
-                .env("CONSOLE_STATIC_SITE", &static_site),
-                &mut tally,
-            ),
-        );
-    }
-    if tally.passed == 0 {
-        failures.push("no test ran".to_owned());
-    }
+    tally.add(wasm);
+    let mut fuzz = Layer::new("fuzz", MINIMUM_FUZZ_TESTS);
+    check("fuzzing (decoders)", fuzz_decoders(&mut fuzz));
+    tally.add(fuzz);
+    let mut e2e = Layer::new("e2e", MINIMUM_E2E_TESTS);
+    check("end-to-end tests", run_e2e(&mut e2e, None));
+    tally.add(e2e);
     let outcome = if failures.is_empty() {
         println!("\nxtask: every test layer passed");
         Ok(())
@@ -319,7 +315,48 @@ fn test() -> Result<(), Failure> {
             failures.join(", ")
         )))
     };
-    // The closing line: every test counted across all layers.
-    println!("tests: {} passed, {} failed", tally.passed, tally.failed);
+    // The closing line: every test counted across all layers, skips apart with their reasons.
+    println!("{}", tally.report());
+    outcome
+}
+
+/// Builds the console (as served and as a static site) and the server, then runs the
+/// end-to-end suite against them.
+fn run_e2e(layer: &mut Layer, filter: Option<&str>) -> Result<(), Failure> {
+    let static_site = target_dir().join("site");
+    build_console()?;
+    dist("/microvisor-console/", &static_site)?;
+    run(cargo().args(["build", "--package", "console-server"]))?;
+    let mut command = cargo();
+    command.args(["test", "--package", "console-e2e", "--"]);
+    if let Some(filter) = filter {
+        command.arg(filter);
+    }
+    command
+        .arg("--test-threads=1")
+        .env(
+            "CONSOLE_SERVER_BIN",
+            target_dir().join("debug/console-server"),
+        )
+        .env("CONSOLE_DIST", project_root().join("dist"))
+        .env("CONSOLE_STATIC_SITE", &static_site);
+    layer.run(with_browser_env(&mut command), &skips_file("e2e"))
+}
+
+fn e2e_only(filter: Option<&str>) -> Result<(), Failure> {
+    setup::all(true)?;
+    // A filtered run is a developer's quick look: no minimum applies.
+    let mut layer = Layer::new(
+        "e2e",
+        if filter.is_some() {
+            0
+        } else {
+            MINIMUM_E2E_TESTS
+        },
+    );
+    let outcome = run_e2e(&mut layer, filter);
+    let mut tally = Tally::default();
+    tally.add(layer);
+    println!("{}", tally.report());
     outcome
 }

@@ -5,15 +5,12 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::shell::{
-    Failure, binaryen_bin_dir, cargo, output, project_root, run, tool_path, tools_dir,
+use crate::shell::{Failure, output, run};
+use crate::tools::{
+    AXE_CORE_VERSION, BINARYEN_VERSION, CARGO_FUZZ_VERSION, CHROMEDRIVER, CHROMIUM, NGINX,
+    PRISM_VERSION, TRUNK_VERSION, WASM_TARGET, axe_core_script, binaryen_bin_dir, cargo,
+    npm_prefix, project_root, tool,
 };
-
-pub const TRUNK_VERSION: &str = "0.21.14";
-pub const BINARYEN_VERSION: &str = "132";
-pub const CARGO_FUZZ_VERSION: &str = "0.13.2";
-pub const AXE_CORE_VERSION: &str = "4.14.1";
-const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 pub fn all(browser: bool) -> Result<(), Failure> {
     wasm_target()?;
@@ -24,6 +21,7 @@ pub fn all(browser: bool) -> Result<(), Failure> {
         chromium()?;
         nginx()?;
         axe_core()?;
+        prism()?;
         cargo_fuzz()?;
     }
     println!("setup: everything is in place");
@@ -44,8 +42,8 @@ fn wasm_target() -> Result<(), Failure> {
     }
 }
 
-fn version_of(tool: &str) -> Option<String> {
-    output(tool_path(tool).arg("--version")).map(|text| text.trim().to_owned())
+fn version_of(name: &str) -> Option<String> {
+    output(tool(name).arg("--version")).map(|text| text.trim().to_owned())
 }
 
 fn trunk() -> Result<(), Failure> {
@@ -129,14 +127,26 @@ fn cargo_fuzz() -> Result<(), Failure> {
 
 /// axe-core, the accessibility checker the end-to-end tests run in each page.
 fn axe_core() -> Result<(), Failure> {
-    let script = crate::shell::axe_core_script();
-    if script.is_file() {
+    if axe_core_script().is_file() {
         println!("setup: axe-core {AXE_CORE_VERSION} present");
         return Ok(());
     }
     npm_install(
         &format!("axe-core-{AXE_CORE_VERSION}"),
         &format!("axe-core@{AXE_CORE_VERSION}"),
+    )
+}
+
+/// Prism, a third-party mock of the vendor's spec, for the end-to-end test of liberal decoding.
+fn prism() -> Result<(), Failure> {
+    let installed = output(Command::new(crate::tools::prism()).arg("--version"));
+    if installed.is_some_and(|version| version.trim() == PRISM_VERSION) {
+        println!("setup: prism {PRISM_VERSION} present");
+        return Ok(());
+    }
+    npm_install(
+        &format!("prism-cli-{PRISM_VERSION}"),
+        &format!("@stoplight/prism-cli@{PRISM_VERSION}"),
     )
 }
 
@@ -148,7 +158,7 @@ fn npm_install(folder: &str, package: &str) -> Result<(), Failure> {
              (Debian: apt-get install nodejs npm), then run this again."
         )));
     }
-    let prefix = tools_dir().join(folder);
+    let prefix = npm_prefix(folder);
     std::fs::create_dir_all(&prefix)
         .map_err(|err| Failure(format!("cannot create {}: {err}", prefix.display())))?;
     println!("setup: installing {package} from npm");
@@ -200,7 +210,7 @@ fn apt_install(packages: &[&str], what: &str) -> Result<(), Failure> {
 
 /// nginx runs the sample deployment config in the end-to-end tests.
 fn nginx() -> Result<(), Failure> {
-    if let Ok(out) = Command::new("/usr/sbin/nginx").arg("-v").output()
+    if let Ok(out) = Command::new(NGINX).arg("-v").output()
         && out.status.success()
     {
         println!(
@@ -213,8 +223,8 @@ fn nginx() -> Result<(), Failure> {
 }
 
 fn chromium() -> Result<(), Failure> {
-    let browser = output(Command::new("/usr/bin/chromium").arg("--version"));
-    let driver = output(Command::new("/usr/bin/chromedriver").arg("--version"));
+    let browser = output(Command::new(CHROMIUM).arg("--version"));
+    let driver = output(Command::new(CHROMEDRIVER).arg("--version"));
     if let (Some(browser), Some(driver)) = (&browser, &driver)
         && major(browser).is_some()
         && major(browser) == major(driver)

@@ -1,7 +1,6 @@
-//! Running commands, and where the project's tools live.
+//! Running commands: show each one, stop on failure, or hand over the process.
 
 use std::fmt;
-use std::path::PathBuf;
 use std::process::Command;
 
 #[derive(Debug)]
@@ -11,80 +10,6 @@ impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
-}
-
-pub fn project_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask sits in the project root")
-        .to_path_buf()
-}
-
-/// Cargo's build folder: `CARGO_TARGET_DIR` when set (relative to the project), else `target/`.
-pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map_or_else(
-            || project_root().join("target"),
-            |dir| project_root().join(dir),
-        )
-}
-
-/// Where setup keeps tools that are not cargo binaries (wasm-opt), shared by every clone.
-pub fn tools_dir() -> PathBuf {
-    let home =
-        std::env::var_os("HOME").map_or_else(|| project_root().join("target"), PathBuf::from);
-    home.join(".cache/microvisor-console/tools")
-}
-
-pub fn cargo_bin_dir() -> PathBuf {
-    std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
-        .unwrap_or_default()
-        .join("bin")
-}
-
-pub fn binaryen_bin_dir() -> PathBuf {
-    tools_dir()
-        .join(format!("binaryen-{}", crate::setup::BINARYEN_VERSION))
-        .join("node_modules/.bin")
-}
-
-/// axe-core's browser script, installed by setup.
-pub fn axe_core_script() -> PathBuf {
-    tools_dir()
-        .join(format!("axe-core-{}", crate::setup::AXE_CORE_VERSION))
-        .join("node_modules/axe-core/axe.min.js")
-}
-
-/// PATH with the project's tools first, so trunk finds our wasm-bindgen and wasm-opt.
-pub fn tool_search_path() -> std::ffi::OsString {
-    let mut dirs = vec![binaryen_bin_dir(), cargo_bin_dir()];
-    if let Some(path) = std::env::var_os("PATH") {
-        dirs.extend(std::env::split_paths(&path));
-    }
-    std::env::join_paths(dirs).unwrap_or_default()
-}
-
-/// A command for a tool, found on the project's tool path.
-pub fn tool_path(name: &str) -> Command {
-    let mut command = Command::new(name);
-    command.env("PATH", tool_search_path());
-    command
-}
-
-pub fn cargo() -> Command {
-    let mut command = tool_path(&std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
-    command.current_dir(project_root());
-    command
-}
-
-/// Environment for wasm-bindgen-test-runner and the end-to-end tests: Debian's chromedriver.
-pub fn with_browser_env(command: &mut Command) -> &mut Command {
-    command
-        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
-        .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
 }
 
 pub fn run(command: &mut Command) -> Result<(), Failure> {
@@ -97,39 +22,8 @@ pub fn run(command: &mut Command) -> Result<(), Failure> {
     }
 }
 
-/// Passed and failed test counts, summed over every `test result:` line a run printed.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Tally {
-    pub passed: u64,
-    pub failed: u64,
-}
-
-impl Tally {
-    /// Adds the counts of a libtest summary line such as
-    /// `test result: ok. 14 passed; 0 failed; 0 ignored; ...`.
-    pub fn add_line(&mut self, line: &str) {
-        let Some(summary) = line.trim().strip_prefix("test result: ") else {
-            return;
-        };
-        for part in summary.split([';', '.']) {
-            let mut words = part.split_whitespace();
-            let (Some(count), Some(what)) = (words.next(), words.next()) else {
-                continue;
-            };
-            let Ok(count) = count.parse::<u64>() else {
-                continue;
-            };
-            match what {
-                "passed" => self.passed += count,
-                "failed" => self.failed += count,
-                _ => {}
-            }
-        }
-    }
-}
-
-/// Like `run`, echoing stdout while counting the tests it reports.
-pub fn run_tests(command: &mut Command, tally: &mut Tally) -> Result<(), Failure> {
+/// Like `run`, passing every line of stdout to `line` (after echoing it).
+pub fn run_reading(command: &mut Command, mut line: impl FnMut(&str)) -> Result<(), Failure> {
     use std::io::{BufRead, BufReader, Write};
     let shown = describe(command);
     println!("\n$ {shown}");
@@ -138,9 +32,9 @@ pub fn run_tests(command: &mut Command, tally: &mut Tally) -> Result<(), Failure
         .spawn()
         .map_err(|err| Failure(format!("could not start `{shown}`: {err}")))?;
     if let Some(stdout) = child.stdout.take() {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            tally.add_line(&line);
-            println!("{line}");
+        for text in BufReader::new(stdout).lines().map_while(Result::ok) {
+            line(&text);
+            println!("{text}");
             let _ = std::io::stdout().flush();
         }
     }
@@ -159,7 +53,7 @@ pub fn output(command: &mut Command) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn describe(command: &Command) -> String {
+pub fn describe(command: &Command) -> String {
     std::iter::once(command.get_program())
         .chain(command.get_args())
         .map(|part| part.to_string_lossy().into_owned())
@@ -181,27 +75,4 @@ pub fn exec(mut command: Command) -> Result<(), Failure> {
 #[cfg(not(unix))]
 pub fn exec(mut command: Command) -> Result<(), Failure> {
     run(&mut command)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Tally;
-
-    #[test]
-    fn tallies_libtest_summaries() {
-        let mut tally = Tally::default();
-        tally.add_line("test result: ok. 14 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.02s");
-        tally.add_line(
-            "test result: FAILED. 5 passed; 1 failed; 0 ignored; 0 filtered out; finished in 0.08s",
-        );
-        tally.add_line("running 3 tests");
-        tally.add_line("test foo ... ok");
-        assert_eq!(
-            tally,
-            Tally {
-                passed: 19,
-                failed: 1
-            }
-        );
-    }
 }

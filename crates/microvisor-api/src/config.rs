@@ -16,10 +16,15 @@ pub const VALUE_MAX_LEN: usize = 4096;
 pub struct Config {
     /// Only on device configs.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub device_sid: Option<String>,
+    #[serde(deserialize_with = "crate::lenient::key")]
     pub key: Option<String>,
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub value: Option<String>,
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub date_updated: Option<String>,
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub url: Option<String>,
 }
 
@@ -28,9 +33,13 @@ pub struct Config {
 pub struct Secret {
     /// Only on device secrets.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub device_sid: Option<String>,
+    #[serde(deserialize_with = "crate::lenient::key")]
     pub key: Option<String>,
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub date_rotated: Option<String>,
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub url: Option<String>,
 }
 

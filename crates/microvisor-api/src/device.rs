@@ -7,14 +7,23 @@ use crate::list::ListResource;
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Device {
+    #[serde(deserialize_with = "crate::lenient::sid")]
     pub sid: Option<String>,
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub unique_name: Option<String>,
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub account_sid: Option<String>,
+    #[serde(deserialize_with = "crate::lenient::object")]
     pub app: Option<DeviceApp>,
+    #[serde(deserialize_with = "crate::lenient::object")]
     pub logging: Option<DeviceLogging>,
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub date_created: Option<String>,
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub date_updated: Option<String>,
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub url: Option<String>,
+    #[serde(deserialize_with = "crate::lenient::object")]
     pub links: Option<DeviceLinks>,
 }
 
@@ -30,11 +39,6 @@ impl Device {
             .filter(|name| !name.is_empty())
             .or(self.sid.as_deref())
             .unwrap_or("")
-    }
-
-    /// The name as the console shows it, with hidden and reordering characters written out.
-    pub fn shown_name(&self) -> std::borrow::Cow<'_, str> {
-        crate::display::reveal_hidden(self.display_name())
     }
 
     pub fn update_status(&self) -> Option<&UpdateStatus> {
@@ -54,27 +58,43 @@ impl Device {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DeviceApp {
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub target_sid: Option<String>,
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub target_hash: Option<String>,
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub date_targeted: Option<String>,
+    #[serde(deserialize_with = "update_status")]
     pub update_status: Option<UpdateStatus>,
+    #[serde(deserialize_with = "crate::lenient::integer")]
     pub update_error_code: Option<i64>,
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub reported_sid: Option<String>,
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub date_reported: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DeviceLogging {
+    #[serde(deserialize_with = "crate::lenient::boolean")]
     pub enabled: Option<bool>,
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub date_expires: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DeviceLinks {
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub device_configs: Option<String>,
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub device_secrets: Option<String>,
+}
+
+/// `app.update_status` from whatever came: a string, or absent.
+fn update_status<'de, D: Deserializer<'de>>(d: D) -> Result<Option<UpdateStatus>, D::Error> {
+    Ok(crate::lenient::string(d)?.map(|text| UpdateStatus::from_wire(&text)))
 }
 
 /// `app.update_status`. The docs once called `pending` "scheduled"; both read as `Pending`.

@@ -16,10 +16,19 @@ pub mod codes {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ApiErrorBody {
+    #[serde(deserialize_with = "crate::lenient::integer")]
     pub code: Option<i64>,
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub message: Option<String>,
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub more_info: Option<String>,
+    #[serde(deserialize_with = "status")]
     pub status: Option<u16>,
+}
+
+/// An HTTP status in the body, or absent when it is not one.
+fn status<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
+    Ok(crate::lenient::integer(d)?.and_then(|n| u16::try_from(n).ok()))
 }
 
 impl ApiErrorBody {

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{DeserializeOwned, IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -15,17 +15,26 @@ pub trait ListResource {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ListMeta {
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
+    #[serde(deserialize_with = "crate::lenient::integer")]
+    pub page: Option<i64>,
+    #[serde(deserialize_with = "crate::lenient::integer")]
+    pub page_size: Option<i64>,
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub first_page_url: Option<String>,
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub previous_page_url: Option<String>,
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub url: Option<String>,
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub next_page_url: Option<String>,
+    #[serde(deserialize_with = "crate::lenient::string")]
     pub key: Option<String>,
 }
 
-/// One page of a list. Decoding reads the items from `meta.key` when it is present, and from
-/// the resource's usual key otherwise, as the vendor's helper libraries do.
+/// One page of a list: the items under the resource's key (`devices`, ...). `meta` may be
+/// missing or odd (then it has no links). When `meta.key` names another list that the answer
+/// holds, the answer is not this list and is refused; a `meta.key` that names nothing in the
+/// answer is ignored. The list itself must be there, and be a list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListPage<T> {
     pub items: Vec<T>,
@@ -59,24 +68,84 @@ impl<'de, T: ListResource + DeserializeOwned> Visitor<'de> for ListPageVisitor<T
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut items: Option<Vec<T>> = None;
         let mut meta: Option<ListMeta> = None;
+        let mut others: Vec<String> = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
             if key == "meta" {
-                meta = Some(map.next_value()?);
+                meta = map.next_value_seed(LenientMeta)?;
             } else if key == T::KEY {
-                items = Some(map.next_value()?);
+                items = Some(map.next_value_seed(NamedItems::<T>(PhantomData))?);
             } else {
                 map.next_value::<IgnoredAny>()?;
+                others.push(key);
             }
         }
-        let meta = meta.ok_or_else(|| serde::de::Error::missing_field("meta"))?;
-        if let Some(key) = meta.key.as_deref().filter(|key| *key != T::KEY) {
+        let meta = meta.unwrap_or_default();
+        if let Some(key) = meta
+            .key
+            .as_deref()
+            .filter(|key| others.iter().any(|k| k == key))
+        {
             return Err(serde::de::Error::custom(format!(
                 "the list holds `{key}`, not `{}`",
                 T::KEY
             )));
         }
-        let items = items.ok_or_else(|| serde::de::Error::missing_field(T::KEY))?;
+        let items = items.ok_or_else(|| {
+            serde::de::Error::custom(format!("the answer has no `{}` list", T::KEY))
+        })?;
         Ok(ListPage { items, meta })
+    }
+}
+
+/// `meta` as an object, or no meta at all when something else came.
+struct LenientMeta;
+
+impl<'de> DeserializeSeed<'de> for LenientMeta {
+    type Value = Option<ListMeta>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        crate::lenient::object(d)
+    }
+}
+
+/// The items of a list, each error naming the item it is in (`devices[3]: …`).
+struct NamedItems<T>(PhantomData<T>);
+
+impl<'de, T: ListResource + DeserializeOwned> DeserializeSeed<'de> for NamedItems<T> {
+    type Value = Vec<T>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, T: ListResource + DeserializeOwned> Visitor<'de> for NamedItems<T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "`{}` as a list", T::KEY)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1000));
+        loop {
+            match seq.next_element::<T>() {
+                Ok(Some(item)) => items.push(item),
+                Ok(None) => return Ok(items),
+                Err(err) => {
+                    let message = err.to_string();
+                    // The decoder adds where in the text; the item's place says more.
+                    let message = message
+                        .rfind(" at line ")
+                        .map_or(message.as_str(), |at| &message[..at]);
+                    return Err(serde::de::Error::custom(format!(
+                        "{}[{}]: {message}",
+                        T::KEY,
+                        items.len()
+                    )));
+                }
+            }
+        }
     }
 }
 
@@ -120,7 +189,46 @@ mod tests {
             serde_json::from_str::<ListPage<Device>>(r#"{"apps": [], "meta": {"key": "apps"}}"#)
                 .unwrap_err();
         assert!(err.to_string().contains("not `devices`"), "{err}");
-        assert!(serde_json::from_str::<ListPage<Device>>(r#"{"devices": []}"#).is_err());
+        // A key that names nothing in the answer says nothing about it.
+        let page: ListPage<Device> = serde_json::from_str(
+            r#"{"devices": [{"sid": "UV1"}], "meta": {"key": "nostrud elit minim"}}"#,
+        )
+        .unwrap();
+        assert_eq!(page.items.len(), 1);
         assert!(serde_json::from_str::<ListPage<Device>>("[1,2]").is_err());
+    }
+
+    #[test]
+    fn a_missing_or_odd_meta_means_no_links() {
+        let page: ListPage<Device> = serde_json::from_str(r#"{"devices": []}"#).unwrap();
+        assert_eq!(page.meta, ListMeta::default());
+        let page: ListPage<Device> =
+            serde_json::from_str(r#"{"devices": [], "meta": "odd"}"#).unwrap();
+        assert_eq!(page.meta, ListMeta::default());
+        let page: ListPage<Device> = serde_json::from_str(
+            r#"{"devices": [], "meta": {"page": -62562497, "page_size": "fifty", "key": 7}}"#,
+        )
+        .unwrap();
+        assert_eq!(page.meta.page, Some(-62562497));
+        assert_eq!((page.meta.page_size, page.meta.key), (None, None));
+    }
+
+    #[test]
+    fn refusals_name_the_field_and_what_came() {
+        let err = |json: &str| {
+            serde_json::from_str::<ListPage<Device>>(json)
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(err(r#"{"meta": {}}"#).contains("the answer has no `devices` list"));
+        let not_a_list = err(r#"{"devices": {"sid": "UV1"}}"#);
+        assert!(not_a_list.contains("`devices` as a list"), "{not_a_list}");
+        let bad_sid = err(r#"{"devices": [{"sid": "UV1"}, {"sid": 42}]}"#);
+        assert!(
+            bad_sid.starts_with("devices[1]: `sid` must be a string or null; got the number 42"),
+            "{bad_sid}"
+        );
+        let not_an_object = err(r#"{"devices": [5]}"#);
+        assert!(not_an_object.starts_with("devices[0]: "), "{not_an_object}");
     }
 }

@@ -109,11 +109,6 @@ impl PageQuery {
         }
         out.finish()
     }
-
-    /// Position of the first item of this page, counting from 1, when pages are full.
-    pub fn first_item_number(&self) -> u64 {
-        u64::from(self.page_or_first()) * u64::from(self.page_size_or_default()) + 1
-    }
 }
 
 impl fmt::Display for PageQuery {
@@ -149,7 +144,6 @@ mod tests {
         let query = PageQuery::parse("").unwrap();
         assert_eq!(query, PageQuery::default());
         assert_eq!(query.page_size_or_default(), 50);
-        assert_eq!(query.first_item_number(), 1);
         assert_eq!(query.to_query_string(), "");
     }
 
@@ -182,11 +176,5 @@ mod tests {
         assert_eq!(parse_page_size_choice(" 25\n"), Some(25));
         assert_eq!(parse_page_size_choice("26"), None);
         assert_eq!(parse_page_size_choice("lots"), None);
-    }
-
-    #[test]
-    fn numbers_items_from_page_and_size() {
-        let query = PageQuery::parse("PageSize=25&Page=2").unwrap();
-        assert_eq!(query.first_item_number(), 51);
     }
 }

@@ -10,6 +10,7 @@ use microvisor_api::{
 };
 use serde::Serialize;
 
+use crate::auth::Auth;
 use crate::fleet::{ConfigRecord, Fleet, LOGGING_WINDOW_MS, Scope, SecretRecord};
 use crate::pagination;
 use crate::seed::SimConfig;
@@ -53,6 +54,8 @@ pub struct SimRequest<'a> {
     pub path: &'a str,
     /// The raw query string, without `?`.
     pub query: &'a str,
+    /// The `Authorization` header, if the request had one.
+    pub authorization: Option<&'a str>,
     pub content_type: Option<&'a str>,
     pub body: &'a [u8],
     /// Unix milliseconds.
@@ -108,6 +111,8 @@ type Outcome = Result<SimResponse, SimResponse>;
 pub struct Emulator {
     pub(crate) fleet: Fleet,
     pub(crate) changes: Vec<Change>,
+    /// Credentials every request must carry; none by default.
+    pub(crate) auth: Option<Auth>,
 }
 
 impl Emulator {
@@ -115,6 +120,7 @@ impl Emulator {
         Emulator {
             fleet: Fleet::seeded(config, now_ms),
             changes: Vec::new(),
+            auth: None,
         }
     }
 
@@ -122,7 +128,22 @@ impl Emulator {
         &self.fleet
     }
 
+    /// Asks every later request for these credentials, or for none.
+    pub fn set_auth(&mut self, auth: Option<Auth>) {
+        self.auth = auth;
+    }
+
     pub fn handle(&mut self, request: &SimRequest) -> SimResponse {
+        if let Some(auth) = &self.auth
+            && !auth.allows(request.authorization)
+        {
+            // No `WWW-Authenticate` either: a browser must not pop up its own login box.
+            return SimResponse::error(
+                401,
+                codes::AUTHENTICATE,
+                "Authentication Error - No credentials provided or they are invalid",
+            );
+        }
         match self.route(request) {
             Ok(response) | Err(response) => response,
         }

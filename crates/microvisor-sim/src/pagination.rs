@@ -86,8 +86,8 @@ pub fn meta(
         )
     });
     ListMeta {
-        page: Some(u64::from(window.page)),
-        page_size: Some(u64::from(window.page_size)),
+        page: Some(i64::from(window.page)),
+        page_size: Some(i64::from(window.page_size)),
         first_page_url: Some(url_with(0, None)),
         previous_page_url,
         url: Some(url_with(window.page, query.page_token.clone())),

@@ -183,6 +183,7 @@ impl Emulator {
         fleet.account_configs = configs;
         fleet.account_secrets = secrets;
         Ok(Emulator {
+            auth: None,
             fleet,
             changes: Vec::new(),
         })

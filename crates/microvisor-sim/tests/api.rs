@@ -37,6 +37,7 @@ fn call(emu: &mut Emulator, method: Method, target: &str, body: &str, now: i64) 
         origin: ORIGIN,
         path,
         query,
+        authorization: None,
         content_type: Some("application/x-www-form-urlencoded"),
         body: body.as_bytes(),
         now_ms: now,
@@ -497,6 +498,7 @@ fn writes_must_be_form_encoded() {
         origin: ORIGIN,
         path: &format!("/v1/Devices/{sid}"),
         query: "",
+        authorization: None,
         content_type: Some("application/json"),
         body: br#"{"UniqueName":"x"}"#,
         now_ms: NOW,
@@ -535,4 +537,60 @@ fn apps_list_and_fetch() {
     let next: ListPage<App> = ok(get(&mut emu, &path_of(&apps.meta.next_page_url.unwrap())));
     assert_eq!(next.items.len(), 2);
     assert_ne!(next.items[0], apps.items[0]);
+}
+
+#[test]
+fn credentials_are_checked_before_anything_else_when_asked_for() {
+    use base64::Engine;
+    let mut emu = emulator(3);
+    emu.set_auth(microvisor_sim::Auth::basic_from_pair("AC1:right"));
+    let with = |emu: &mut Emulator, authorization: Option<&str>, method: Method, path: &str| {
+        emu.handle(&SimRequest {
+            method,
+            origin: ORIGIN,
+            path,
+            query: "",
+            authorization,
+            content_type: Some("application/x-www-form-urlencoded"),
+            body: b"UniqueName=renamed",
+            now_ms: NOW,
+        })
+    };
+    let good = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("AC1:right")
+    );
+    let bad = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("AC1:wrong")
+    );
+    let denied = with(&mut emu, None, Method::Get, "/v1/Devices");
+    let body = error(denied, 401, 20003);
+    assert!(body.message.unwrap().contains("Authentication Error"));
+    let sid = emu.fleet().devices[0].sid.to_string();
+    let refused = with(
+        &mut emu,
+        Some(&bad),
+        Method::Post,
+        &format!("/v1/Devices/{sid}"),
+    );
+    error(refused, 401, 20003);
+    assert!(
+        emu.take_changes().is_empty(),
+        "a refused write changes nothing"
+    );
+    assert_eq!(
+        with(&mut emu, Some(&good), Method::Get, "/v1/Devices").status,
+        200
+    );
+    assert_eq!(
+        with(
+            &mut emu,
+            Some(&good),
+            Method::Post,
+            &format!("/v1/Devices/{sid}")
+        )
+        .status,
+        200
+    );
 }

@@ -23,6 +23,7 @@ fn call(emu: &mut Emulator, method: Method, target: &str, body: &str) -> SimResp
         origin: ORIGIN,
         path,
         query,
+        authorization: None,
         content_type: Some("application/x-www-form-urlencoded"),
         body: body.as_bytes(),
         now_ms: NOW,

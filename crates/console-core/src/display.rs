@@ -1,7 +1,8 @@
-//! How the console words device state. Pure, so it is tested on the host.
+//! How the console words device state: logging, times, pages, and names with their hidden
+//! characters written out.
 
-use crate::Device;
-use crate::time::{parse_iso8601, relative, remaining};
+use microvisor_api::Device;
+use microvisor_api::time::{parse_iso8601, relative, remaining};
 
 /// "on · 23 h 59 min left", "off", or "on" when the expiry is unknown.
 pub fn logging_summary(device: &Device, now: i64) -> String {
@@ -46,6 +47,26 @@ pub fn relative_time(timestamp: Option<&str>, now: i64) -> String {
     }
 }
 
+/// The summary of a page the API answered: its own page number and size where they make
+/// sense, else the ones asked for.
+pub fn list_summary(
+    meta: &microvisor_api::ListMeta,
+    asked: &microvisor_api::PageQuery,
+    rows: usize,
+    noun: &str,
+) -> String {
+    let page = meta
+        .page
+        .and_then(|page| u32::try_from(page).ok())
+        .unwrap_or(asked.page_or_first());
+    let page_size = meta
+        .page_size
+        .and_then(|size| u32::try_from(size).ok())
+        .filter(|size| *size > 0)
+        .unwrap_or(asked.page_size_or_default());
+    page_summary(page, page_size, rows, noun)
+}
+
 /// "Page 3 · devices 51–75": the API gives no total, so the range is what is known.
 pub fn page_summary(page: u32, page_size: u32, rows: usize, noun: &str) -> String {
     if rows == 0 {
@@ -59,8 +80,8 @@ pub fn page_summary(page: u32, page_size: u32, rows: usize, noun: &str) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::DeviceLogging;
-    use crate::time::format_iso8601;
+    use microvisor_api::DeviceLogging;
+    use microvisor_api::time::format_iso8601;
 
     fn with_logging(enabled: Option<bool>, expires: Option<i64>) -> Device {
         Device {
@@ -119,6 +140,25 @@ mod tests {
         assert_eq!(page_summary(2, 25, 25, "devices"), "Page 3 · devices 51–75");
         assert_eq!(page_summary(0, 50, 7, "devices"), "Page 1 · devices 1–7");
         assert_eq!(page_summary(0, 50, 0, "devices"), "Page 1 · no devices");
+        let asked = microvisor_api::PageQuery::parse("PageSize=25&Page=2").unwrap();
+        let odd = microvisor_api::ListMeta {
+            page: Some(-62562497),
+            page_size: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(
+            list_summary(&odd, &asked, 25, "devices"),
+            "Page 3 · devices 51–75"
+        );
+        let given = microvisor_api::ListMeta {
+            page: Some(1),
+            page_size: Some(10),
+            ..Default::default()
+        };
+        assert_eq!(
+            list_summary(&given, &asked, 10, "apps"),
+            "Page 2 · apps 11–20"
+        );
     }
 }
 
@@ -159,4 +199,10 @@ mod reveal_tests {
         assert_eq!(reveal_hidden("a\u{200B}b\u{2066}c"), "a⟨U+200B⟩b⟨U+2066⟩c");
         assert_eq!(reveal_hidden("ünïcödé 名前"), "ünïcödé 名前");
     }
+}
+
+/// The name to show a person: the unique name (or the SID when there is none), with hidden
+/// and reordering characters written out.
+pub fn shown_name(device: &Device) -> std::borrow::Cow<'_, str> {
+    reveal_hidden(device.display_name())
 }

@@ -6,7 +6,8 @@ use std::cell::RefCell;
 use microvisor_api::url::split_origin;
 use microvisor_sim::{Emulator, Method, RecordKind, SimConfig, SimRequest};
 
-use super::transport::RawResponse;
+use super::{Call, HttpMethod, RawResponse};
+use crate::web;
 
 const STATE_KEY: &str = "microvisor-console.demo-state";
 
@@ -18,15 +19,10 @@ fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
 
-fn local_storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
-
 /// The saved demo, or a freshly seeded one when there is none (or it cannot be read).
 fn load() -> Emulator {
     let config = SimConfig::default();
-    let saved = local_storage()
-        .and_then(|storage| storage.get_item(STATE_KEY).ok()?)
+    let saved = web::stored(web::local_storage(), STATE_KEY)
         .and_then(|text| serde_json::from_str::<Vec<(String, String)>>(&text).ok())
         .map(|records| {
             records
@@ -44,26 +40,34 @@ fn save(emulator: &Emulator) {
         .into_iter()
         .filter_map(|record| Some((record.kind.as_str(), record.json?)))
         .collect();
-    if let (Some(storage), Ok(text)) = (local_storage(), serde_json::to_string(&records)) {
-        // A full quota only costs persistence; the demo goes on in memory.
-        let _ = storage.set_item(STATE_KEY, &text);
+    if let Ok(text) = serde_json::to_string(&records) {
+        web::store(web::local_storage(), STATE_KEY, &text);
+    }
+}
+
+fn method(method: HttpMethod) -> Method {
+    match method {
+        HttpMethod::Get => Method::Get,
+        HttpMethod::Post => Method::Post,
+        HttpMethod::Delete => Method::Delete,
     }
 }
 
 /// Answers one request the way the emulator behind a server would.
-pub fn handle(method: &str, url: &str, form: Option<&str>) -> RawResponse {
-    let (origin, rest) = split_origin(url).unwrap_or_default();
+pub fn send(call: &Call<'_>) -> RawResponse {
+    let (origin, rest) = split_origin(call.url).unwrap_or_default();
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     DEMO.with(|cell| {
         let mut slot = cell.borrow_mut();
         let emulator = slot.get_or_insert_with(load);
         let answer = emulator.handle(&SimRequest {
-            method: Method::parse(method),
+            method: method(call.method),
             origin: &origin,
             path,
             query,
-            content_type: form.map(|_| "application/x-www-form-urlencoded"),
-            body: form.unwrap_or("").as_bytes(),
+            authorization: call.authorization,
+            content_type: call.form.map(|_| "application/x-www-form-urlencoded"),
+            body: call.form.unwrap_or("").as_bytes(),
             now_ms: now_ms(),
         });
         if !emulator.take_changes().is_empty() {
@@ -80,8 +84,6 @@ pub fn handle(method: &str, url: &str, form: Option<&str>) -> RawResponse {
 
 /// Forgets every change: the next request meets the freshly seeded fleet.
 pub fn reset() {
-    if let Some(storage) = local_storage() {
-        let _ = storage.remove_item(STATE_KEY);
-    }
+    web::forget(web::local_storage(), STATE_KEY);
     DEMO.with(|cell| *cell.borrow_mut() = None);
 }

@@ -1,61 +1,22 @@
-//! How a request travels: over HTTP with `fetch`, or to the emulator inside the page. Above
-//! this, every backend takes the same code path.
+//! Requests over HTTP with the browser's `fetch`, aborted when their owner goes away or when
+//! they take too long.
 
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
+use console_protocol::ACCESS_TOKEN_HEADER;
 use gloo_net::http::{Request, RequestBuilder};
 use leptos::prelude::set_timeout_with_handle;
 use web_sys::AbortController;
 
-use super::ApiError;
+use super::{Call, HttpMethod, RawResponse};
+use crate::api::ApiError;
 
-/// A request with no answer after this long is abandoned.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transport {
-    Http,
-    /// The emulator core in this page.
-    InPage,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HttpMethod {
-    Get,
-    Post,
-    Delete,
-}
-
-impl HttpMethod {
-    #[cfg(feature = "demo")]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HttpMethod::Get => "GET",
-            HttpMethod::Post => "POST",
-            HttpMethod::Delete => "DELETE",
-        }
-    }
-}
-
-pub struct Call<'a> {
-    pub method: HttpMethod,
-    pub url: &'a str,
-    pub form: Option<&'a str>,
-    /// The `Authorization` header value, only for a custom API the user configured.
-    pub authorization: Option<&'a str>,
-    /// This console's access token, for its own server.
-    pub access_token: Option<&'a str>,
-}
-
-/// A complete answer, before decoding.
-pub struct RawResponse {
-    pub status: u16,
-    pub status_text: String,
-    pub retry_after: Option<String>,
-    pub text: String,
-}
+/// A read with no answer after this long is abandoned (and tried again, within the retry
+/// policy); a write is given longer, since it is not tried again.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(15);
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Aborts the request when the future that owns it is dropped, e.g. when the view that
 /// asked for it goes away, so no stale response arrives later.
@@ -69,26 +30,7 @@ impl Drop for AbortOnDrop {
     }
 }
 
-impl Transport {
-    pub async fn send(self, call: &Call<'_>) -> Result<RawResponse, ApiError> {
-        match self {
-            #[cfg(feature = "demo")]
-            Transport::InPage => Ok(super::demo::handle(
-                call.method.as_str(),
-                call.url,
-                call.form,
-            )),
-            #[cfg(not(feature = "demo"))]
-            Transport::InPage => Err(ApiError::Network(
-                "This build of the console has no demo mode; connect it to a server in Settings."
-                    .to_owned(),
-            )),
-            Transport::Http => send_http(call).await,
-        }
-    }
-}
-
-async fn send_http(call: &Call<'_>) -> Result<RawResponse, ApiError> {
+pub async fn send(call: &Call<'_>) -> Result<RawResponse, ApiError> {
     let controller = AbortController::new().ok();
     let mut guard = AbortOnDrop(controller.clone());
     let signal = controller.as_ref().map(AbortController::signal);
@@ -98,6 +40,10 @@ async fn send_http(call: &Call<'_>) -> Result<RawResponse, ApiError> {
         let controller = send_wrapper::SendWrapper::new(controller);
         leptos::prelude::on_cleanup(move || controller.abort());
     }
+    let timeout = match call.method {
+        HttpMethod::Get => READ_TIMEOUT,
+        HttpMethod::Post | HttpMethod::Delete => WRITE_TIMEOUT,
+    };
     let timed_out = Rc::new(Cell::new(false));
     let timer = controller.clone().and_then(|controller| {
         let timed_out = Rc::clone(&timed_out);
@@ -106,7 +52,7 @@ async fn send_http(call: &Call<'_>) -> Result<RawResponse, ApiError> {
                 timed_out.set(true);
                 controller.abort();
             },
-            REQUEST_TIMEOUT,
+            timeout,
         )
         .ok()
     });
@@ -121,7 +67,7 @@ async fn send_http(call: &Call<'_>) -> Result<RawResponse, ApiError> {
         builder = builder.header("Authorization", authorization);
     }
     if let Some(token) = call.access_token {
-        builder = builder.header(super::config::ACCESS_TOKEN_HEADER, token);
+        builder = builder.header(ACCESS_TOKEN_HEADER, token);
     }
     let request = match call.form {
         None => builder.build(),
@@ -132,7 +78,9 @@ async fn send_http(call: &Call<'_>) -> Result<RawResponse, ApiError> {
     .map_err(|err| ApiError::Network(err.to_string()))?;
     let failed = |err: gloo_net::Error| {
         if timed_out.get() {
-            ApiError::Timeout
+            ApiError::Timeout {
+                seconds: timeout.as_secs(),
+            }
         } else if signal.as_ref().is_some_and(web_sys::AbortSignal::aborted) {
             ApiError::Aborted
         } else {

@@ -1,0 +1,241 @@
+//! Which loaded devices a person is looking at: a filter every part of which must hold, and
+//! the facts about a device that filters, counts and dialogs share.
+
+use microvisor_api::time::parse_iso8601;
+use microvisor_api::{Device, UpdateStatus};
+
+use crate::AppNames;
+
+/// What narrows the loaded devices. Every part that is set must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeviceFilter {
+    /// Case-insensitive text in the SID, unique name, or target or reported app (SID or name).
+    pub text: String,
+    pub status: Option<String>,
+    pub target_app: Option<String>,
+    pub logging_on: Option<bool>,
+    pub target_differs: bool,
+    /// Pending for longer than this many hours.
+    pub pending_hours: Option<u32>,
+}
+
+/// The update status as the API words it, or "unknown" when the device has none.
+pub fn status_word(device: &Device) -> &str {
+    device
+        .update_status()
+        .map_or("unknown", UpdateStatus::as_wire)
+}
+
+/// Logging is on and has not expired at `now` (Unix seconds).
+pub fn logging_on(device: &Device, now: i64) -> bool {
+    device.logging.as_ref().is_some_and(|logging| {
+        logging.enabled == Some(true)
+            && logging
+                .date_expires
+                .as_deref()
+                .and_then(parse_iso8601)
+                .is_none_or(|expires| expires > now)
+    })
+}
+
+/// Seconds the device has been pending, if it is.
+pub fn pending_for(device: &Device, now: i64) -> Option<i64> {
+    let app = device.app.as_ref()?;
+    if app.update_status != Some(UpdateStatus::Pending) {
+        return None;
+    }
+    Some(now - parse_iso8601(app.date_targeted.as_deref()?)?)
+}
+
+impl DeviceFilter {
+    pub fn is_empty(&self) -> bool {
+        *self == DeviceFilter::default()
+    }
+
+    pub fn matches(&self, device: &Device, apps: &AppNames, now: i64) -> bool {
+        let app = device.app.clone().unwrap_or_default();
+        let text = self.text.trim().to_lowercase();
+        if !text.is_empty() {
+            let name_of = |sid: &Option<String>| {
+                sid.as_deref()
+                    .and_then(|sid| apps.name_of(sid))
+                    .map(str::to_owned)
+            };
+            let haystack = [
+                device.sid.clone(),
+                device.unique_name.clone(),
+                app.target_sid.clone(),
+                app.reported_sid.clone(),
+                name_of(&app.target_sid),
+                name_of(&app.reported_sid),
+            ];
+            if !haystack
+                .iter()
+                .flatten()
+                .any(|field| field.to_lowercase().contains(&text))
+            {
+                return false;
+            }
+        }
+        if self
+            .status
+            .as_deref()
+            .is_some_and(|status| status != status_word(device))
+        {
+            return false;
+        }
+        if self
+            .target_app
+            .as_ref()
+            .is_some_and(|target| Some(target) != app.target_sid.as_ref())
+        {
+            return false;
+        }
+        if self
+            .logging_on
+            .is_some_and(|on| on != logging_on(device, now))
+        {
+            return false;
+        }
+        if self.target_differs && !device.reported_differs_from_target() {
+            return false;
+        }
+        if let Some(hours) = self.pending_hours
+            && pending_for(device, now).is_none_or(|seconds| seconds <= i64::from(hours) * 3600)
+        {
+            return false;
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use microvisor_api::time::format_iso8601;
+    use microvisor_api::{DeviceApp, DeviceLogging};
+
+    pub fn device(n: u32, status: &str, target: &str, reported: Option<&str>) -> Device {
+        Device {
+            sid: Some(format!("UV{n:032}")),
+            unique_name: Some(format!("pump-{n}")),
+            app: Some(DeviceApp {
+                target_sid: Some(target.to_owned()),
+                reported_sid: reported.map(str::to_owned),
+                update_status: Some(UpdateStatus::from_wire(status)),
+                date_targeted: Some(format_iso8601(0)),
+                ..DeviceApp::default()
+            }),
+            logging: Some(DeviceLogging {
+                enabled: Some(n.is_multiple_of(2)),
+                date_expires: Some(format_iso8601(100_000)),
+            }),
+            date_updated: Some(format_iso8601(i64::from(n) * 10)),
+            ..Device::default()
+        }
+    }
+
+    pub fn apps() -> AppNames {
+        [
+            ("KA1".to_owned(), "fw-1".to_owned()),
+            ("KA2".to_owned(), "fw-2".to_owned()),
+        ]
+        .into_iter()
+        .collect()
+    }
+
+    #[test]
+    fn filters_combine() {
+        let fleet = [
+            device(1, "up-to-date", "KA1", Some("KA1")),
+            device(2, "pending", "KA2", None),
+            device(3, "error", "KA1", Some("KA2")),
+        ];
+        let apps = apps();
+        let count = |filter: &DeviceFilter| {
+            fleet
+                .iter()
+                .filter(|d| filter.matches(d, &apps, 10))
+                .count()
+        };
+        assert_eq!(count(&DeviceFilter::default()), 3);
+        assert_eq!(
+            count(&DeviceFilter {
+                text: "FW-2".into(),
+                ..DeviceFilter::default()
+            }),
+            2,
+            "by app name, either side"
+        );
+        assert_eq!(
+            count(&DeviceFilter {
+                text: "pump-3".into(),
+                ..DeviceFilter::default()
+            }),
+            1
+        );
+        assert_eq!(
+            count(&DeviceFilter {
+                status: Some("error".into()),
+                ..DeviceFilter::default()
+            }),
+            1
+        );
+        assert_eq!(
+            count(&DeviceFilter {
+                target_app: Some("KA1".into()),
+                logging_on: Some(false),
+                ..DeviceFilter::default()
+            }),
+            2
+        );
+        assert_eq!(
+            count(&DeviceFilter {
+                target_differs: true,
+                ..DeviceFilter::default()
+            }),
+            1
+        );
+    }
+}
+
+/// The devices of a list with the ones in `updates` put in, where an update is newer than
+/// what was listed (a write moves `date_updated`; a later listing wins over an older write).
+pub fn with_updates(listed: &[Device], updates: &[Device]) -> Vec<Device> {
+    let updated_at = |device: &Device| device.date_updated.as_deref().and_then(parse_iso8601);
+    listed
+        .iter()
+        .map(|device| {
+            updates
+                .iter()
+                .rev()
+                .find(|update| update.sid.is_some() && update.sid == device.sid)
+                .filter(|update| updated_at(update) > updated_at(device))
+                .unwrap_or(device)
+                .clone()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod update_tests {
+    use super::tests::device;
+    use super::*;
+    use microvisor_api::time::format_iso8601;
+
+    #[test]
+    fn newer_updates_replace_listed_devices_and_older_ones_do_not() {
+        let listed = vec![
+            device(1, "up-to-date", "KA1", Some("KA1")),
+            device(2, "up-to-date", "KA1", Some("KA1")),
+        ];
+        let mut newer = device(1, "pending", "KA2", Some("KA1"));
+        newer.date_updated = Some(format_iso8601(1_000));
+        let mut older = device(2, "pending", "KA2", Some("KA1"));
+        older.date_updated = Some(format_iso8601(0));
+        let merged = with_updates(&listed, &[newer.clone(), older]);
+        assert_eq!(merged[0], newer);
+        assert_eq!(merged[1], listed[1]);
+        assert_eq!(with_updates(&listed, &[]), listed);
+    }
+}

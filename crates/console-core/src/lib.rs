@@ -1,0 +1,22 @@
+//! The fleet console's pure logic, apart from the wire model and from any view: filters over
+//! loaded devices, the fleet summary, table sorting, CSV and JSON exports, bulk actions, the
+//! equivalent curl and twilio-cli commands, how device state is worded, and when a request is
+//! retried. No I/O, no clock (callers pass `now`), no web-sys or Leptos: it compiles for the
+//! host, where it is tested, and for wasm32, where the console runs it.
+
+pub mod apps;
+pub mod bulk;
+pub mod commands;
+pub mod display;
+pub mod export;
+pub mod filter;
+pub mod retry;
+pub mod selection;
+pub mod sort;
+pub mod summary;
+
+pub use apps::AppNames;
+pub use bulk::BulkAction;
+pub use filter::DeviceFilter;
+pub use sort::SortKey;
+pub use summary::FleetSummary;

@@ -1,0 +1,111 @@
+//! One API call over any transport: send it, try it again within the retry policy (reads on
+//! every transient failure, writes only when the service refused them), decode the answer.
+
+use console_core::retry::{Failure, Kind, MAX_TRIES, next_delay_ms};
+use leptos::prelude::*;
+use serde::de::DeserializeOwned;
+
+use super::ApiError;
+use super::transport::{Call, HttpMethod, RawResponse, Transport};
+
+/// Waits `ms` milliseconds without blocking the page.
+pub async fn sleep(ms: u64) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                ms.min(i32::MAX as u64) as i32,
+            );
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// A request being tried again: the page says so ("Retrying… 2 of 6").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retrying {
+    /// The try about to be made, counting the first.
+    pub try_number: u32,
+}
+
+impl Retrying {
+    pub fn note(&self) -> String {
+        console_core::retry::retrying_note(self.try_number)
+    }
+}
+
+/// How a try went wrong, when trying again might help.
+fn failure_of(result: &Result<RawResponse, ApiError>) -> Option<Failure<'_>> {
+    match result {
+        Ok(response) if !(200..300).contains(&response.status) => Some(Failure::Status {
+            status: response.status,
+            retry_after: response.retry_after.as_deref(),
+        }),
+        Ok(_) => None,
+        Err(ApiError::Network(_)) => Some(Failure::Dropped),
+        Err(ApiError::Timeout { .. }) => Some(Failure::TimedOut),
+        Err(_) => None,
+    }
+}
+
+/// Sends `call` and decodes a JSON answer (an empty body reads as `null`). While it is tried
+/// again, `retrying` (when given) says which try comes next; it is cleared at the end.
+pub async fn send_and_decode<T: DeserializeOwned>(
+    transport: Transport,
+    call: Call<'_>,
+    retrying: Option<RwSignal<Option<Retrying>>>,
+) -> Result<T, ApiError> {
+    let kind = match call.method {
+        HttpMethod::Get => Kind::Read,
+        HttpMethod::Post | HttpMethod::Delete => Kind::Write,
+    };
+    let report = |state: Option<Retrying>| {
+        if let Some(signal) = retrying {
+            // The page that asked may be gone by now; then there is no one to tell.
+            let _ = signal.try_set(state);
+        }
+    };
+    let started = js_sys::Date::now();
+    let mut tries = 0;
+    let result = loop {
+        tries += 1;
+        let result = transport.send(&call).await;
+        let elapsed = (js_sys::Date::now() - started).max(0.0) as u64;
+        let wait = failure_of(&result).and_then(|failure| {
+            next_delay_ms(kind, failure, tries, elapsed, js_sys::Math::random())
+        });
+        match wait {
+            Some(ms) => {
+                report(Some(Retrying {
+                    try_number: (tries + 1).min(MAX_TRIES),
+                }));
+                sleep(ms).await;
+            }
+            None => break result,
+        }
+    };
+    if tries > 1 {
+        report(None);
+    }
+    decode(result?)
+}
+
+fn decode<T: DeserializeOwned>(response: RawResponse) -> Result<T, ApiError> {
+    let status = response.status;
+    if !(200..300).contains(&status) {
+        return Err(ApiError::from_response(
+            status,
+            &response.status_text,
+            &response.text,
+        ));
+    }
+    let text = if response.text.is_empty() {
+        "null"
+    } else {
+        response.text.as_str()
+    };
+    serde_json::from_str(text).map_err(|err| ApiError::Decode {
+        status,
+        detail: err.to_string(),
+    })
+}

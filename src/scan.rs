@@ -1,0 +1,158 @@
+//! The fleet scan: every device, 1,000 a page, following the API's own page links. It belongs
+//! to the app rather than to a page, so a scan goes on while the operator looks elsewhere,
+//! and what it loaded serves every page that can use it (Fleet, an app's targeting devices).
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local_scoped_with_cancellation;
+use microvisor_api::{Device, PageQuery};
+
+use crate::api::{ApiClient, Retrying};
+
+/// Devices per page of a scan: the API's largest.
+const SCAN_PAGE_SIZE: u32 = 1000;
+
+/// How often a scan shows what it has loaded so far: each publication recounts everything.
+const PUBLISH_EVERY_MS: f64 = 500.0;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScanProgress {
+    pub devices: usize,
+    pub pages: usize,
+    pub started_ms: f64,
+    pub elapsed_ms: f64,
+    pub done: bool,
+    pub cancelled: bool,
+    pub error: Option<String>,
+}
+
+impl ScanProgress {
+    /// Devices loaded per second so far.
+    pub fn rate(&self) -> f64 {
+        if self.elapsed_ms <= 0.0 {
+            0.0
+        } else {
+            self.devices as f64 * 1000.0 / self.elapsed_ms
+        }
+    }
+
+    pub fn running(&self) -> bool {
+        !self.done && !self.cancelled && self.error.is_none()
+    }
+}
+
+/// The app's fleet scan: what it loaded, how far it got, and its controls.
+#[derive(Clone, Copy)]
+pub struct FleetScan {
+    /// Every device loaded so far, in the API's order.
+    pub devices: RwSignal<Vec<Device>>,
+    pub progress: RwSignal<Option<ScanProgress>>,
+    /// A page being tried again: a scan retries each page within the policy and never
+    /// skips one; when a page's retries are spent, the scan stops and says so.
+    pub retrying: RwSignal<Option<Retrying>>,
+    cancelled: StoredValue<Rc<Cell<bool>>, LocalStorage>,
+    /// The app's owner: the scan's task lives as long as the app, not as a page.
+    owner: StoredValue<Option<Owner>, LocalStorage>,
+}
+
+impl FleetScan {
+    /// Made once, where the app sets up its services.
+    pub fn new() -> FleetScan {
+        FleetScan {
+            devices: RwSignal::new(Vec::new()),
+            progress: RwSignal::new(None),
+            retrying: RwSignal::new(None),
+            cancelled: StoredValue::new_local(Rc::new(Cell::new(false))),
+            owner: StoredValue::new_local(Owner::current()),
+        }
+    }
+
+    pub fn running(&self) -> bool {
+        self.progress
+            .with(|p| p.as_ref().is_some_and(ScanProgress::running))
+    }
+
+    pub fn cancel(&self) {
+        self.cancelled.with_value(|flag| flag.set(true));
+    }
+
+    /// Forgets what was loaded and loads every device again.
+    pub fn start(&self, client: ApiClient) {
+        self.cancel();
+        let flag = Rc::new(Cell::new(false));
+        self.cancelled.set_value(Rc::clone(&flag));
+        self.devices.set(Vec::new());
+        let started = js_sys::Date::now();
+        self.progress.set(Some(ScanProgress {
+            started_ms: started,
+            ..ScanProgress::default()
+        }));
+        let scan = *self;
+        let client = client.reporting_retries(self.retrying);
+        let task = async move { scan.run(client, flag, started).await };
+        match self.owner.get_value() {
+            Some(owner) => owner.with(|| spawn_local_scoped_with_cancellation(task)),
+            None => spawn_local_scoped_with_cancellation(task),
+        }
+    }
+
+    async fn run(self, client: ApiClient, cancelled: Rc<Cell<bool>>, started: f64) {
+        let FleetScan {
+            devices, progress, ..
+        } = self;
+        let mut query = Some(PageQuery::first(SCAN_PAGE_SIZE));
+        let mut unpublished: Vec<Device> = Vec::new();
+        let mut published_ms = started;
+        let publish = move |batch: &mut Vec<Device>| {
+            if !batch.is_empty() {
+                devices.update(|all| all.append(batch));
+            }
+        };
+        let mut failure = None;
+        while let Some(current) = query.take() {
+            if cancelled.get() {
+                break;
+            }
+            match client.list_devices(&current).await {
+                Ok(page) => {
+                    let count = page.items.len();
+                    unpublished.extend(page.items);
+                    if js_sys::Date::now() - published_ms >= PUBLISH_EVERY_MS {
+                        publish(&mut unpublished);
+                        published_ms = js_sys::Date::now();
+                    }
+                    progress.update(|p| {
+                        if let Some(p) = p {
+                            p.devices += count;
+                            p.pages += 1;
+                            p.elapsed_ms = js_sys::Date::now() - p.started_ms;
+                        }
+                    });
+                    query = page
+                        .meta
+                        .next_page_url
+                        .as_deref()
+                        .and_then(|next| client.base().page_query_of(next).ok());
+                }
+                Err(err) => failure = Some(err.to_string()),
+            }
+        }
+        publish(&mut unpublished);
+        progress.update(|p| {
+            if let Some(p) = p {
+                p.cancelled = cancelled.get() && failure.is_none();
+                p.error = failure;
+                p.done = !p.cancelled && p.error.is_none();
+                p.elapsed_ms = js_sys::Date::now() - p.started_ms;
+            }
+        });
+    }
+}
+
+impl Default for FleetScan {
+    fn default() -> Self {
+        FleetScan::new()
+    }
+}

@@ -1,0 +1,66 @@
+//! The browser beneath everything else in the console: its clock, the origin and sub-path the
+//! console is served from, and its storage. The lowest layer: it imports nothing of the
+//! console, and every other module may use it.
+
+use std::sync::OnceLock;
+
+/// Seconds since the Unix epoch, from the browser's clock.
+pub fn now_seconds() -> i64 {
+    (js_sys::Date::now() / 1000.0) as i64
+}
+
+/// The page's origin (`http://127.0.0.1:8080`), or "" outside a page.
+pub fn page_origin() -> String {
+    web_sys::window()
+        .and_then(|window| window.location().origin().ok())
+        .unwrap_or_default()
+}
+
+/// The sub-path the console is served under, without a trailing slash: "" at the root. On a
+/// static host it may live under `/microvisor-console/`, which trunk writes into
+/// `<base href>`.
+pub fn base_path() -> &'static str {
+    static BASE: OnceLock<String> = OnceLock::new();
+    BASE.get_or_init(|| {
+        web_sys::window()
+            .and_then(|window| window.document())
+            .and_then(|document| document.base_uri().ok().flatten())
+            .and_then(|uri| web_sys::Url::new(&uri).ok())
+            .map(|url| url.pathname().trim_end_matches('/').to_owned())
+            .unwrap_or_default()
+    })
+}
+
+/// A path on the console's site (`/devices?PageSize=25`, `/config.json`) under its sub-path.
+pub fn site_path(path: &str) -> String {
+    format!("{}{path}", base_path())
+}
+
+/// localStorage: kept on this device until cleared.
+pub fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+/// sessionStorage: kept for this tab only.
+pub fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+/// The text stored under `key`, if any.
+pub fn stored(storage: Option<web_sys::Storage>, key: &str) -> Option<String> {
+    storage?.get_item(key).ok()?
+}
+
+/// Stores `text` under `key`. A full or blocked storage only costs persistence.
+pub fn store(storage: Option<web_sys::Storage>, key: &str, text: &str) {
+    if let Some(storage) = storage {
+        let _ = storage.set_item(key, text);
+    }
+}
+
+/// Forgets `key`.
+pub fn forget(storage: Option<web_sys::Storage>, key: &str) {
+    if let Some(storage) = storage {
+        let _ = storage.remove_item(key);
+    }
+}
