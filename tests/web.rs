@@ -283,3 +283,62 @@ async fn logging_buttons_follow_the_state() {
         ["Enable logging"]
     );
 }
+
+#[wasm_bindgen_test]
+async fn the_header_checkbox_selects_every_row_and_shows_a_partial_choice() {
+    use microvisor_console::components::TableSelection;
+    use std::collections::BTreeSet;
+    let devices = vec![
+        device(1, "up-to-date", "KA1", Some("KA1")),
+        device(2, "pending", "KA1", None),
+        device(3, "error", "KA1", Some("KA9")),
+    ];
+    let selected = RwSignal::new(BTreeSet::<String>::new());
+    let on_toggle = Callback::new(move |(sid, _shift): (String, bool)| {
+        selected.update(|s| {
+            if !s.remove(&sid) {
+                s.insert(sid);
+            }
+        })
+    });
+    let (host, _handle) = mount(move || {
+        view! {
+            <DeviceTable devices app_names=AppNames::default() now=0
+                selection=TableSelection { selected, on_toggle }/>
+        }
+        .into_any()
+    });
+    tick().await;
+    let header: web_sys::HtmlInputElement = host
+        .query_selector("thead input.select-all")
+        .unwrap()
+        .expect("a header checkbox")
+        .unchecked_into();
+    assert_eq!(
+        header.get_attribute("aria-label").as_deref(),
+        Some("Select every row")
+    );
+    assert!(!header.checked() && !header.indeterminate());
+    // One row: the header box is neither checked nor clear.
+    click(&host, "tbody tr:nth-child(2) input[data-select]");
+    tick().await;
+    assert_eq!(selected.get_untracked().len(), 1);
+    assert!(!header.checked() && header.indeterminate());
+    // The header box takes every row; again, none.
+    header.click();
+    tick().await;
+    assert_eq!(selected.get_untracked().len(), 3);
+    assert!(header.checked() && !header.indeterminate());
+    let boxes = host.query_selector_all("tbody input[data-select]").unwrap();
+    assert!((0..boxes.length()).all(|i| {
+        boxes
+            .item(i)
+            .unwrap()
+            .unchecked_into::<web_sys::HtmlInputElement>()
+            .checked()
+    }));
+    header.click();
+    tick().await;
+    assert!(selected.get_untracked().is_empty());
+    assert!(!header.checked() && !header.indeterminate());
+}

@@ -118,3 +118,58 @@ async fn an_unknown_device_has_a_not_found_view() {
         .await;
     session.close().await;
 }
+
+/// Choosing rows never moves the table under the pointer, the header box takes the whole page,
+/// and on a phone each device is a card whose values read on one line where they fit.
+#[tokio::test]
+async fn selecting_keeps_the_table_still_and_cards_read_well_on_a_phone() {
+    let session = Session::start(60).await;
+    session.open("/devices?PageSize=25").await;
+    session.wait_for_rows(25, &[]).await;
+    let top =
+        "return Math.round(document.querySelector('table.devices').getBoundingClientRect().top)";
+    let before = session.eval(top).await;
+    session
+        .click_css("tbody tr:nth-child(3) td.select input")
+        .await;
+    session
+        .wait_for_text(".bulk .selected-count", |t| t == "1 selected")
+        .await;
+    assert_eq!(session.eval(top).await, before, "one row chosen");
+    let header = "const h = document.querySelector('thead input.select-all'); return [h.checked, h.indeterminate]";
+    assert_eq!(session.eval(header).await, serde_json::json!([false, true]));
+    session
+        .screenshot_at("selection-one-row", 1280, false)
+        .await;
+    session.click_css("thead input.select-all").await;
+    session
+        .wait_for_text(".bulk .selected-count", |t| t == "25 selected")
+        .await;
+    assert_eq!(session.eval(top).await, before, "the whole page chosen");
+    assert_eq!(session.eval(header).await, serde_json::json!([true, false]));
+    session
+        .screenshot_at("selection-whole-page", 1280, true)
+        .await;
+
+    // 390 px: cards of labelled fields; an app name such as "sensor-hub-1.9.11" stays whole.
+    session.client.set_window_size(390, 900).await.unwrap();
+    let layout = session
+        .wait_for(
+            "cards",
+            "const cell = document.querySelector('tbody tr td.col-target');
+             if (getComputedStyle(cell).display !== 'grid') return null;
+             const value = cell.querySelector('span');
+             const line = parseFloat(getComputedStyle(value).lineHeight) || 20;
+             return { width: value.getBoundingClientRect().width, lines: Math.round(value.getBoundingClientRect().height / line), text: value.textContent };",
+            |v| v.is_object(),
+        )
+        .await;
+    assert!(
+        layout["width"].as_f64().unwrap_or(0.0) >= 180.0,
+        "a value gets the card's width: {layout}"
+    );
+    assert_eq!(layout["lines"], 1, "an app name on one line: {layout}");
+    session.save_screenshot("device-cards-390").await;
+    session.client.set_window_size(1280, 900).await.unwrap();
+    session.close().await;
+}

@@ -7,19 +7,7 @@ use serde::de::DeserializeOwned;
 
 use super::ApiError;
 use super::transport::{Call, HttpMethod, RawResponse, Transport};
-
-/// Waits `ms` milliseconds without blocking the page.
-pub async fn sleep(ms: u64) {
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-                &resolve,
-                ms.min(i32::MAX as u64) as i32,
-            );
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
+use crate::web::sleep;
 
 /// A request being tried again: the page says so ("Retrying… 2 of 6").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

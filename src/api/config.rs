@@ -20,6 +20,7 @@ pub fn set_access_token(token: &str) {
 }
 
 /// What `config.json` said, if a server answered it.
+#[derive(Debug, Clone, PartialEq)]
 pub enum ServerAnswer {
     Config(ConsoleConfig),
     NeedsSignIn {

@@ -99,16 +99,25 @@ pub enum Startup {
 /// Picks the backend: the saved choice, else the server when `config.json` answers, else the
 /// in-page demo.
 pub async fn start() -> Startup {
-    match saved_choice() {
-        Some(ConnectionChoice::Demo) => return Startup::Ready(Backend::Demo),
-        Some(ConnectionChoice::Custom { url, key, secret }) => {
-            return Startup::Ready(Backend::Custom { url, key, secret });
+    let saved = saved_choice();
+    // A choice of the demo or a custom API needs nothing from this console's server.
+    let served = match saved {
+        Some(ConnectionChoice::Demo | ConnectionChoice::Custom { .. }) => None,
+        Some(ConnectionChoice::Server) | None => Some(load_config().await),
+    };
+    choose(saved, served)
+}
+
+/// The backend from what was saved in this browser and what this console's server said (if it
+/// was asked): a saved demo or custom API first, then the server, then the in-page demo.
+pub fn choose(saved: Option<ConnectionChoice>, served: Option<ServerAnswer>) -> Startup {
+    match (saved, served) {
+        (Some(ConnectionChoice::Demo), _) => Startup::Ready(Backend::Demo),
+        (Some(ConnectionChoice::Custom { url, key, secret }), _) => {
+            Startup::Ready(Backend::Custom { url, key, secret })
         }
-        Some(ConnectionChoice::Server) | None => {}
-    }
-    match load_config().await {
-        ServerAnswer::Config(config) => Startup::Ready(Backend::Server(config)),
-        ServerAnswer::NeedsSignIn { rejected } => Startup::NeedsSignIn { rejected },
-        ServerAnswer::Absent => Startup::Ready(Backend::Demo),
+        (_, Some(ServerAnswer::Config(config))) => Startup::Ready(Backend::Server(config)),
+        (_, Some(ServerAnswer::NeedsSignIn { rejected })) => Startup::NeedsSignIn { rejected },
+        (_, Some(ServerAnswer::Absent) | None) => Startup::Ready(Backend::Demo),
     }
 }

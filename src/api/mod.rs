@@ -9,13 +9,16 @@ mod connection;
 mod error;
 mod transport;
 
-pub use call::{Retrying, sleep};
+pub use call::Retrying;
 pub use client::ApiClient;
-pub use config::{access_token, set_access_token};
+pub use config::{ServerAnswer, access_token, set_access_token};
 pub use connection::{
-    Backend, ConnectionChoice, Startup, is_remembered, save_choice, saved_choice, start,
+    Backend, ConnectionChoice, Startup, choose, is_remembered, save_choice, saved_choice, start,
 };
 pub use error::ApiError;
 #[cfg(feature = "demo")]
-pub use transport::in_page::reset as reset_demo;
+pub use transport::in_page::{
+    reset as reset_demo, script_faults as script_demo_faults,
+    set_unreliable as set_demo_unreliable, unreliable as demo_unreliable,
+};
 pub use transport::{READ_TIMEOUT, WRITE_TIMEOUT};

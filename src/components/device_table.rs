@@ -269,9 +269,13 @@ fn device_row(
     view! {
         <tr data-sid=row_sid>
             {select}
+            // Each cell holds one element: on narrow screens the cell is a grid of its label
+            // and that value.
             <td class="sid col-sid" data-label="SID">
-                <code>{sid.clone()}</code>
-                <button type="button" class="copy" aria-label="Copy SID" data-copy=sid>"Copy"</button>
+                <span>
+                    <code>{sid.clone()}</code>
+                    <button type="button" class="copy" aria-label="Copy SID" data-copy=sid>"Copy"</button>
+                </span>
             </td>
             <td class="name col-name" data-label="Unique name">
                 // `elementtiming`: browsers record when each name first paints (`cargo xtask bench`).
@@ -283,16 +287,18 @@ fn device_row(
                 </a>
             </td>
             <td class="col-status" data-label="Update status"><StatusBadge status=app.update_status.clone()/></td>
-            <td class="col-target" data-label="Target app">{target.unwrap_or_else(|| "—".to_owned())}</td>
+            <td class="col-target" data-label="Target app"><span>{target.unwrap_or_else(|| "—".to_owned())}</span></td>
             <td class="col-reported" class:differs=differs data-label="Reported app">
-                {reported.unwrap_or_else(|| "—".to_owned())}
-                {differs.then(|| view! {
-                    <span class="note" title="The device reports a different app than its target">
-                        " ≠ target"
-                    </span>
-                })}
+                <span>
+                    {reported.unwrap_or_else(|| "—".to_owned())}
+                    {differs.then(|| view! {
+                        <span class="note" title="The device reports a different app than its target">
+                            " ≠ target"
+                        </span>
+                    })}
+                </span>
             </td>
-            <td class=logging_class data-label="Logging">{logging}</td>
+            <td class=logging_class data-label="Logging"><span>{logging}</span></td>
             <td class="col-updated" data-label="Updated"><time datetime=updated_exact.clone() title=updated_exact>{updated}</time></td>
         </tr>
     }

@@ -61,14 +61,15 @@ pub fn DeviceDetailPage() -> impl IntoView {
         on_cleanup(move || ticker.clear());
     }
 
-    // Poll while the update is pending: each answer schedules the next look, and the look
-    // not yet taken is cancelled when the answer changes or the page goes away.
+    // Poll while the update is pending: every answer (even one like the last) schedules the
+    // next look, and the look not yet taken is cancelled when the next answer comes or the
+    // page goes away. A failed look stops the polling; its error shows with Retry.
     Effect::new(move || {
-        let pending = current.with(|device| {
-            device.as_ref().and_then(Device::update_status) == Some(&UpdateStatus::Pending)
+        let pending = fetched.with(|answer| {
+            matches!(answer, Some(Ok((device, _)))
+                if device.update_status() == Some(&UpdateStatus::Pending))
         });
         if pending
-            && refresh_error.with(Option::is_none)
             && let Ok(timer) = set_timeout_with_handle(move || fetched.refetch(), PENDING_POLL)
         {
             on_cleanup(move || timer.clear());

@@ -156,6 +156,7 @@ pub fn SettingsPage() -> impl IntoView {
                     <button type="button" class="secondary" on:click=reset_demo>"Reset demo"</button>
                 })}
             </div>
+            <DemoNetwork/>
             <p class="connection-status" role="status">
                 {move || status().map(|result| match result {
                     Ok(text) => view! { <span class="field-ok">{text}</span> }.into_any(),
@@ -192,3 +193,22 @@ pub fn SettingsPage() -> impl IntoView {
         </section>
     }
 }
+
+/// In the demo: whether the in-page emulator plays an unreliable network, to see how the
+/// console copes (reads retried, writes failed honestly, bulk results per device).
+#[cfg(feature = "demo")]
+#[component]
+fn DemoNetwork() -> impl IntoView {
+    view! {
+        <div class="edit-row">
+            <input id="demo-unreliable" type="checkbox" prop:checked=crate::api::demo_unreliable()
+                on:change=move |ev| crate::api::set_demo_unreliable(event_target_checked(&ev))/>
+            <label for="demo-unreliable">"Demo: simulate an unreliable network"</label>
+            <span class="muted">"a fifth of requests fail (500, 503, 429 or a dropped connection) and each takes about 300 ms"</span>
+        </div>
+    }
+}
+
+#[cfg(not(feature = "demo"))]
+#[component]
+fn DemoNetwork() -> impl IntoView {}

@@ -202,10 +202,10 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> Result<(), Failure>
 }
 
 /// Fewer tests than this in a layer fails the run: each is what the layer runs today.
-const MINIMUM_HOST_TESTS: u64 = 150;
-const MINIMUM_WASM_TESTS: u64 = 8;
+const MINIMUM_HOST_TESTS: u64 = 142;
+const MINIMUM_WASM_TESTS: u64 = 19;
 const MINIMUM_FUZZ_TESTS: u64 = 1;
-const MINIMUM_E2E_TESTS: u64 = 39;
+const MINIMUM_E2E_TESTS: u64 = 38;
 
 fn test() -> Result<(), Failure> {
     setup::all(true)?;
@@ -274,6 +274,7 @@ fn test() -> Result<(), Failure> {
         host.run(
             cargo().args([
                 "test",
+                "--no-fail-fast",
                 "--workspace",
                 "--exclude",
                 "microvisor-console",
@@ -290,6 +291,7 @@ fn test() -> Result<(), Failure> {
         wasm.run(
             with_browser_env(cargo().args([
                 "test",
+                "--no-fail-fast",
                 "--target",
                 WASM_TARGET,
                 "--package",
@@ -328,7 +330,8 @@ fn run_e2e(layer: &mut Layer, filter: Option<&str>) -> Result<(), Failure> {
     dist("/microvisor-console/", &static_site)?;
     run(cargo().args(["build", "--package", "console-server"]))?;
     let mut command = cargo();
-    command.args(["test", "--package", "console-e2e", "--"]);
+    // Every test binary runs, whatever fails before it: the tally counts them all.
+    command.args(["test", "--no-fail-fast", "--package", "console-e2e", "--"]);
     if let Some(filter) = filter {
         command.arg(filter);
     }

@@ -8,6 +8,7 @@
 //! tick in the background.
 
 mod auth;
+pub mod faults;
 mod fleet;
 mod handler;
 mod pagination;

@@ -1,18 +1,59 @@
 //! Demo mode: the emulator core answers inside the page, with no server. Its state is kept in
-//! localStorage, so a rename survives a reload, until "Reset demo".
+//! localStorage, so a rename survives a reload, until "Reset demo". The demo can also play an
+//! unreliable network (a fifth of requests fail, 300 ms each), planned by the emulator core's
+//! fault plan as the server's `--fault-rate` is.
 
 use std::cell::RefCell;
 
 use microvisor_api::url::split_origin;
+use microvisor_sim::faults::{Fault, FaultPlan};
 use microvisor_sim::{Emulator, Method, RecordKind, SimConfig, SimRequest};
 
 use super::{Call, HttpMethod, RawResponse};
+use crate::api::ApiError;
 use crate::web;
 
 const STATE_KEY: &str = "microvisor-console.demo-state";
+const NETWORK_KEY: &str = "microvisor-console.demo-network";
+
+/// The unreliable network the demo can play: as `--fault-rate 0.2 --latency-ms 300`.
+const UNRELIABLE_RATE: f64 = 0.2;
+const UNRELIABLE_LATENCY_MS: u64 = 300;
 
 thread_local! {
     static DEMO: RefCell<Option<Emulator>> = const { RefCell::new(None) };
+    static NETWORK: RefCell<FaultPlan> = RefCell::new(network(unreliable()));
+}
+
+fn network(unreliable: bool) -> FaultPlan {
+    if unreliable {
+        FaultPlan::new(
+            UNRELIABLE_RATE,
+            UNRELIABLE_LATENCY_MS,
+            js_sys::Date::now() as u64,
+        )
+    } else {
+        FaultPlan::none()
+    }
+}
+
+/// Whether the demo plays an unreliable network (remembered on this device).
+pub fn unreliable() -> bool {
+    web::stored(web::local_storage(), NETWORK_KEY).as_deref() == Some("unreliable")
+}
+
+pub fn set_unreliable(on: bool) {
+    if on {
+        web::store(web::local_storage(), NETWORK_KEY, "unreliable");
+    } else {
+        web::forget(web::local_storage(), NETWORK_KEY);
+    }
+    NETWORK.with(|plan| *plan.borrow_mut() = network(on));
+}
+
+/// The next requests fail with these faults, in order: for tests of what the console does then.
+pub fn script_faults(faults: impl IntoIterator<Item = Fault>) {
+    NETWORK.with(|plan| plan.borrow_mut().script(faults));
 }
 
 fn now_ms() -> i64 {
@@ -53,8 +94,27 @@ fn method(method: HttpMethod) -> Method {
     }
 }
 
-/// Answers one request the way the emulator behind a server would.
-pub fn send(call: &Call<'_>) -> RawResponse {
+/// Answers one request the way the emulator behind a server would, through the demo's network.
+pub async fn send(call: &Call<'_>) -> Result<RawResponse, ApiError> {
+    let (delay, fault) = NETWORK.with(|plan| plan.borrow_mut().roll());
+    if delay > 0 {
+        web::sleep(delay).await;
+    }
+    match fault.map(|fault| (fault, fault.response())) {
+        None => Ok(answer(call)),
+        Some((fault, Some(response))) => Ok(RawResponse {
+            status: response.status,
+            status_text: String::new(),
+            retry_after: fault.retry_after().map(|seconds| seconds.to_string()),
+            text: response.body,
+        }),
+        Some((_, None)) => Err(ApiError::Network(
+            "the connection dropped (the demo's unreliable network)".to_owned(),
+        )),
+    }
+}
+
+fn answer(call: &Call<'_>) -> RawResponse {
     let (origin, rest) = split_origin(call.url).unwrap_or_default();
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     DEMO.with(|cell| {

@@ -46,7 +46,7 @@ impl Transport {
         match self {
             Transport::Http => http::send(call).await,
             #[cfg(feature = "demo")]
-            Transport::InPage => Ok(in_page::send(call)),
+            Transport::InPage => in_page::send(call).await,
             #[cfg(not(feature = "demo"))]
             Transport::InPage => Err(ApiError::Network(
                 "This build of the console has no demo mode; connect it to a server in Settings."

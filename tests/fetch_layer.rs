@@ -1,0 +1,326 @@
+//! The fetch layer, bulk runs, selection and start-up in headless Chromium, against the
+//! emulator inside the page (`ApiClient::in_page()`), whose network can be told to fail.
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use console_protocol::ConsoleConfig;
+use leptos::prelude::*;
+use leptos::task::tick;
+use microvisor_api::{Device, DeviceUpdate, KeyValueForm, PageQuery};
+use microvisor_console::api::{
+    ApiClient, ApiError, Backend, ConnectionChoice, Retrying, ServerAnswer, Startup, choose,
+    reset_demo, save_choice, script_demo_faults, start,
+};
+use microvisor_console::bulk::{BulkRun, Outcome, selection_toggle};
+use microvisor_console::web::sleep;
+use microvisor_sim::faults::Fault;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A fresh demo fleet, a running executor, and a reactive owner for what the test creates.
+fn fresh() -> Owner {
+    // Set once for the whole page; later calls find it set.
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    reset_demo();
+    let owner = Owner::new();
+    owner.set();
+    owner
+}
+
+async fn first_devices(client: &ApiClient, count: u32) -> Vec<Device> {
+    client
+        .list_devices(&PageQuery::first(count))
+        .await
+        .expect("the demo lists devices")
+        .items
+}
+
+fn sid(device: &Device) -> String {
+    device.sid.clone().expect("a SID")
+}
+
+/// Every value `signal` takes from now on, as an effect sees them.
+fn record<T: Clone + Send + Sync + 'static>(signal: RwSignal<T>) -> Rc<RefCell<Vec<T>>> {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let sink = Rc::clone(&seen);
+    let sink = send_wrapper::SendWrapper::new(sink);
+    Effect::new(move || sink.borrow_mut().push(signal.get()));
+    seen
+}
+
+#[wasm_bindgen_test]
+async fn a_read_is_retried_through_transient_failures_and_the_page_hears_of_it() {
+    let _owner = fresh();
+    let retrying = RwSignal::new(None::<Retrying>);
+    let seen = record(retrying);
+    let client = ApiClient::in_page().reporting_retries(retrying);
+    script_demo_faults([Fault::Internal, Fault::Disconnect, Fault::Unavailable]);
+    let page = client.list_devices(&PageQuery::first(10)).await;
+    assert_eq!(page.expect("the fourth try answers").items.len(), 10);
+    tick().await;
+    let seen = seen.borrow().clone();
+    let notes: Vec<String> = seen.iter().flatten().map(Retrying::note).collect();
+    assert!(
+        notes.contains(&"Retrying… 2 of 6".to_owned())
+            && notes.contains(&"Retrying… 4 of 6".to_owned()),
+        "{notes:?}"
+    );
+    assert_eq!(seen.last(), Some(&None), "cleared once it answered");
+}
+
+#[wasm_bindgen_test]
+async fn a_read_that_keeps_failing_gives_up_after_the_last_try() {
+    let _owner = fresh();
+    let client = ApiClient::in_page();
+    script_demo_faults([Fault::Internal; 6]);
+    let err = client
+        .list_devices(&PageQuery::first(10))
+        .await
+        .expect_err("six failures spend the budget");
+    assert_eq!(err.status(), Some(500));
+    // The faults were all used: the next read goes through at once.
+    assert_eq!(first_devices(&client, 3).await.len(), 3);
+}
+
+#[wasm_bindgen_test]
+async fn a_write_is_retried_only_when_the_service_refused_it() {
+    let _owner = fresh();
+    let client = ApiClient::in_page();
+    let device = first_devices(&client, 1).await.remove(0);
+    let rename = |name: &str| DeviceUpdate {
+        unique_name: Some(name.to_owned()),
+        ..DeviceUpdate::default()
+    };
+    // A 500 may mean the write landed: it is not sent again, and the console says it failed.
+    script_demo_faults([Fault::Internal]);
+    let err = client
+        .update_device(&sid(&device), &rename("after-a-500"))
+        .await
+        .expect_err("a write answered 500 fails");
+    assert_eq!(err.status(), Some(500));
+    let now = client.fetch_device(&sid(&device)).await.unwrap();
+    assert_eq!(now.unique_name, device.unique_name, "nothing was applied");
+    // A dropped connection is not retried for a write either.
+    script_demo_faults([Fault::Disconnect]);
+    assert!(matches!(
+        client
+            .update_device(&sid(&device), &rename("after-a-drop"))
+            .await,
+        Err(ApiError::Network(_))
+    ));
+    // 503 and 429 mean the service did not take it: tried again, applied once.
+    script_demo_faults([Fault::Unavailable]);
+    let renamed = client
+        .update_device(&sid(&device), &rename("after-a-503"))
+        .await
+        .expect("retried after a 503");
+    assert_eq!(renamed.unique_name.as_deref(), Some("after-a-503"));
+}
+
+#[wasm_bindgen_test]
+async fn an_empty_answer_reads_as_success() {
+    let _owner = fresh();
+    let client = ApiClient::in_page();
+    let form = KeyValueForm {
+        key: Some("wasm-test-key".into()),
+        value: Some("v".into()),
+    };
+    client
+        .put_key_value(None, false, None, &form)
+        .await
+        .expect("created");
+    // DELETE answers 204 with no body at all.
+    client
+        .delete_key_value(None, false, "wasm-test-key")
+        .await
+        .expect("an empty 204 is success");
+    let configs = client.list_configs(None).await.unwrap();
+    assert!(
+        configs
+            .items
+            .iter()
+            .all(|c| c.key.as_deref() != Some("wasm-test-key"))
+    );
+}
+
+/// Waits until a bulk run has finished.
+async fn finished(run: BulkRun) {
+    for _ in 0..200 {
+        if !run.running.get_untracked() {
+            return;
+        }
+        sleep(10).await;
+    }
+    panic!("the bulk run did not finish");
+}
+
+fn outcomes(run: BulkRun) -> Vec<(String, Outcome)> {
+    run.items
+        .get_untracked()
+        .into_iter()
+        .map(|item| (item.sid, item.outcome))
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_bulk_run_gives_every_device_a_result_and_retries_the_failed() {
+    let _owner = fresh();
+    let client = ApiClient::in_page();
+    let devices = first_devices(&client, 3).await;
+    let targets: Vec<(String, String)> = devices.iter().map(|d| (sid(d), sid(d))).collect();
+    let update = DeviceUpdate {
+        logging_enabled: Some(false),
+        ..DeviceUpdate::default()
+    };
+    let answered = Rc::new(RefCell::new(Vec::new()));
+    let on_finished = {
+        let answered = send_wrapper::SendWrapper::new(Rc::clone(&answered));
+        Callback::new(move |devices: Vec<Device>| answered.borrow_mut().extend(devices))
+    };
+    let run = BulkRun::new();
+    // The first write sent fails with a 500; the others land.
+    script_demo_faults([Fault::Internal]);
+    run.start(client.clone(), targets, update.clone(), on_finished);
+    finished(run).await;
+    let results = outcomes(run);
+    assert!(
+        matches!(&results[0].1, Outcome::Failed(reason) if reason.contains("Injected fault")),
+        "{results:?}"
+    );
+    assert_eq!(results[1].1, Outcome::Done);
+    assert_eq!(results[2].1, Outcome::Done);
+    assert_eq!(
+        answered.borrow().len(),
+        2,
+        "each write's answer comes back once"
+    );
+    assert_eq!(run.failed(), vec![(sid(&devices[0]), sid(&devices[0]))]);
+
+    run.start(client.clone(), run.failed(), update, on_finished);
+    finished(run).await;
+    assert_eq!(outcomes(run), vec![(sid(&devices[0]), Outcome::Done)]);
+    let now = client.fetch_device(&sid(&devices[0])).await.unwrap();
+    assert_eq!(now.logging.unwrap().enabled, Some(false));
+}
+
+#[wasm_bindgen_test]
+async fn a_bulk_run_cancelled_at_once_sends_nothing() {
+    let _owner = fresh();
+    let client = ApiClient::in_page();
+    let devices = first_devices(&client, 6).await;
+    let targets: Vec<(String, String)> = devices.iter().map(|d| (sid(d), sid(d))).collect();
+    let run = BulkRun::new();
+    run.start(
+        client.clone(),
+        targets,
+        DeviceUpdate {
+            unique_name: None,
+            restart_app: Some(true),
+            ..DeviceUpdate::default()
+        },
+        Callback::new(|_| ()),
+    );
+    run.cancel();
+    finished(run).await;
+    assert!(
+        outcomes(run)
+            .iter()
+            .all(|(_, outcome)| *outcome == Outcome::NotSent),
+        "{:?}",
+        outcomes(run)
+    );
+    assert_eq!(run.failed().len(), 6, "not sent counts for Retry failed");
+    let after = first_devices(&client, 6).await;
+    assert_eq!(after, devices, "no device changed");
+}
+
+#[wasm_bindgen_test]
+async fn shift_clicks_select_ranges_in_the_order_shown() {
+    let _owner = fresh();
+    let client = ApiClient::in_page();
+    let devices = first_devices(&client, 5).await;
+    let sids: Vec<String> = devices.iter().map(sid).collect();
+    let rows = RwSignal::new(devices);
+    let selected = RwSignal::new(BTreeSet::new());
+    let toggle = selection_toggle(rows.into(), selected);
+    toggle.run((sids[1].clone(), false));
+    toggle.run((sids[3].clone(), true));
+    assert_eq!(
+        selected.get_untracked(),
+        sids[1..=3].iter().cloned().collect::<BTreeSet<_>>()
+    );
+    // Reversed order on screen: the range follows what is shown.
+    rows.update(|rows| rows.reverse());
+    toggle.run((sids[0].clone(), true));
+    assert_eq!(
+        selected.get_untracked(),
+        sids[0..=3].iter().cloned().collect::<BTreeSet<_>>()
+    );
+    toggle.run((sids[2].clone(), false));
+    assert!(!selected.get_untracked().contains(&sids[2]));
+}
+
+#[wasm_bindgen_test]
+fn a_saved_choice_wins_then_the_server_then_the_demo() {
+    let server = ServerAnswer::Config(ConsoleConfig::default());
+    let custom = ConnectionChoice::Custom {
+        url: "https://proxy.example/v1".into(),
+        key: String::new(),
+        secret: String::new(),
+    };
+    assert_eq!(
+        choose(Some(ConnectionChoice::Demo), Some(server.clone())),
+        Startup::Ready(Backend::Demo)
+    );
+    assert!(matches!(
+        choose(Some(custom), Some(server.clone())),
+        Startup::Ready(Backend::Custom { .. })
+    ));
+    assert_eq!(
+        choose(Some(ConnectionChoice::Server), Some(server.clone())),
+        Startup::Ready(Backend::Server(ConsoleConfig::default()))
+    );
+    assert_eq!(
+        choose(None, Some(server)),
+        Startup::Ready(Backend::Server(ConsoleConfig::default()))
+    );
+    assert_eq!(
+        choose(None, Some(ServerAnswer::NeedsSignIn { rejected: false })),
+        Startup::NeedsSignIn { rejected: false }
+    );
+    assert_eq!(
+        choose(None, Some(ServerAnswer::Absent)),
+        Startup::Ready(Backend::Demo)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn start_up_reads_the_saved_choice_and_falls_back_to_the_demo() {
+    // The test runner's server has no config.json: with nothing saved, the demo starts.
+    save_choice(&ConnectionChoice::Server, false);
+    assert_eq!(start().await, Startup::Ready(Backend::Demo));
+    let custom = ConnectionChoice::Custom {
+        url: "https://proxy.example/v1".into(),
+        key: "SK1".into(),
+        secret: "s".into(),
+    };
+    save_choice(&custom, false);
+    assert_eq!(
+        start().await,
+        Startup::Ready(Backend::Custom {
+            url: "https://proxy.example/v1".into(),
+            key: "SK1".into(),
+            secret: "s".into()
+        })
+    );
+    save_choice(&ConnectionChoice::Demo, false);
+    assert_eq!(start().await, Startup::Ready(Backend::Demo));
+    microvisor_console::web::forget(
+        microvisor_console::web::session_storage(),
+        "microvisor-console.connection",
+    );
+}
