@@ -11,6 +11,7 @@ use leptos::task::spawn_local_scoped_with_cancellation;
 use microvisor_api::{Device, DeviceUpdate};
 
 use crate::api::ApiClient;
+use crate::shown::ShownRows;
 
 /// Requests in flight at once: enough to be quick, few enough to stay clear of rate limits.
 pub const CONCURRENCY: usize = 4;
@@ -151,7 +152,7 @@ impl Default for BulkRun {
 /// What a row checkbox does: toggles its device, or with Shift the whole range from the last
 /// row clicked, in the order `rows` shows them.
 pub fn selection_toggle(
-    rows: Signal<Vec<Device>>,
+    rows: ShownRows,
     selected: RwSignal<BTreeSet<String>>,
 ) -> Callback<(String, bool)> {
     let anchor = StoredValue::new(None::<String>);

@@ -11,6 +11,7 @@ pub mod pages;
 pub mod prefs;
 pub mod routes;
 pub mod scan;
+pub mod shown;
 pub mod web;
 
 #[cfg(test)]

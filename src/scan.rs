@@ -9,7 +9,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local_scoped_with_cancellation;
 use microvisor_api::{Device, PageQuery};
 
-use crate::api::{ApiClient, Retrying};
+use futures_channel::oneshot;
+use microvisor_api::list::links_of;
+
+use crate::api::{ApiClient, ApiError, Retrying};
 
 /// Devices per page of a scan: the API's largest.
 const SCAN_PAGE_SIZE: u32 = 1000;
@@ -102,7 +105,6 @@ impl FleetScan {
         let FleetScan {
             devices, progress, ..
         } = self;
-        let mut query = Some(PageQuery::first(SCAN_PAGE_SIZE));
         let mut unpublished: Vec<Device> = Vec::new();
         let mut published_ms = started;
         let publish = move |batch: &mut Vec<Device>| {
@@ -111,33 +113,48 @@ impl FleetScan {
             }
         };
         let mut failure = None;
-        while let Some(current) = query.take() {
+        let mut in_flight = Some(fetch(&client, PageQuery::first(SCAN_PAGE_SIZE)));
+        while let Some(answer) = in_flight.take() {
             if cancelled.get() {
                 break;
             }
-            match client.list_devices(&current).await {
-                Ok(page) => {
-                    let count = page.items.len();
-                    unpublished.extend(page.items);
-                    if js_sys::Date::now() - published_ms >= PUBLISH_EVERY_MS {
-                        publish(&mut unpublished);
-                        published_ms = js_sys::Date::now();
-                    }
-                    progress.update(|p| {
-                        if let Some(p) = p {
-                            p.devices += count;
-                            p.pages += 1;
-                            p.elapsed_ms = js_sys::Date::now() - p.started_ms;
-                        }
-                    });
-                    query = page
-                        .meta
-                        .next_page_url
-                        .as_deref()
-                        .and_then(|next| client.base().page_query_of(next).ok());
+            let body = match answer.await {
+                Ok(Ok(body)) => body,
+                Ok(Err(err)) => {
+                    failure = Some(err.to_string());
+                    break;
                 }
-                Err(err) => failure = Some(err.to_string()),
+                // The request's task ended with the scan's owner: nothing to report to.
+                Err(_) => break,
+            };
+            // The next page is asked for before this one is decoded, so the two overlap: the
+            // request goes out at the yield below, and is on its way during the decoding.
+            in_flight = links_of(&body)
+                .and_then(|meta| meta.next_page_url)
+                .and_then(|next| client.base().page_query_of(&next).ok())
+                .map(|query| fetch(&client, query));
+            leptos::task::tick().await;
+            let page = match ApiClient::decode_devices(body) {
+                Ok(page) => page,
+                Err(err) => {
+                    failure = Some(err.to_string());
+                    break;
+                }
+            };
+            crate::web::mark("scan-page-decoded");
+            let count = page.items.len();
+            unpublished.extend(page.items);
+            if js_sys::Date::now() - published_ms >= PUBLISH_EVERY_MS {
+                publish(&mut unpublished);
+                published_ms = js_sys::Date::now();
             }
+            progress.update(|p| {
+                if let Some(p) = p {
+                    p.devices += count;
+                    p.pages += 1;
+                    p.elapsed_ms = js_sys::Date::now() - p.started_ms;
+                }
+            });
         }
         publish(&mut unpublished);
         progress.update(|p| {
@@ -149,6 +166,16 @@ impl FleetScan {
             }
         });
     }
+}
+
+/// Starts asking for a page now, on the scan's owner, and gives its answer when it comes.
+fn fetch(client: &ApiClient, query: PageQuery) -> oneshot::Receiver<Result<Vec<u8>, ApiError>> {
+    let (answer, receiver) = oneshot::channel();
+    let client = client.clone();
+    spawn_local_scoped_with_cancellation(async move {
+        let _ = answer.send(client.list_devices_body(&query).await);
+    });
+    receiver
 }
 
 impl Default for FleetScan {

@@ -49,6 +49,22 @@ pub async fn sleep(ms: u64) {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// A performance mark: `cargo xtask bench` reads them to time the console from the inside (an
+/// API answer's arrival to its rows drawn). A few bytes of timeline; nothing else.
+pub fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
+        let _ = performance.mark(name);
+    }
+}
+
+/// The text of the page's element with this `id`, if there is one.
+pub fn element_text(id: &str) -> Option<String> {
+    web_sys::window()?
+        .document()?
+        .get_element_by_id(id)?
+        .text_content()
+}
+
 /// localStorage: kept on this device until cleared.
 pub fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?

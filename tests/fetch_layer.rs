@@ -15,6 +15,7 @@ use microvisor_console::api::{
     reset_demo, save_choice, script_demo_faults, start,
 };
 use microvisor_console::bulk::{BulkRun, Outcome, selection_toggle};
+use microvisor_console::shown::ShownRows;
 use microvisor_console::web::sleep;
 use microvisor_sim::faults::Fault;
 use wasm_bindgen_test::*;
@@ -246,7 +247,7 @@ async fn shift_clicks_select_ranges_in_the_order_shown() {
     let sids: Vec<String> = devices.iter().map(sid).collect();
     let rows = RwSignal::new(devices);
     let selected = RwSignal::new(BTreeSet::new());
-    let toggle = selection_toggle(rows.into(), selected);
+    let toggle = selection_toggle(ShownRows::all(rows), selected);
     toggle.run((sids[1].clone(), false));
     toggle.run((sids[3].clone(), true));
     assert_eq!(

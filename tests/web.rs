@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos::task::tick;
 use microvisor_api::{App, Device, DeviceApp, DeviceLogging, UpdateStatus};
 use microvisor_console::components::{DeviceTable, Pager, PagerLinks, StatusBadge};
+use microvisor_console::shown::ShownRows;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -58,7 +59,7 @@ async fn device_table_renders_one_row_per_device_with_names_and_badges() {
         device(3, "error", "KA1", Some("KA9")),
     ];
     let (host, _handle) = mount(move || {
-        view! { <DeviceTable devices app_names=AppNames::from_apps(&apps) now=1_767_225_600 + 600/> }.into_any()
+        view! { <DeviceTable rows=ShownRows::all(devices) app_names=AppNames::from_apps(&apps) now=1_767_225_600 + 600/> }.into_any()
     });
     tick().await;
     assert_eq!(texts(&host, "tbody tr").len(), 3);
@@ -89,7 +90,7 @@ async fn hostile_names_render_as_text() {
     let mut hostile = device(1, "up-to-date", "KA1", Some("KA1"));
     hostile.unique_name = Some("<img src=x onerror=\"window.__pwned=1\">".into());
     let (host, _handle) = mount(move || {
-        view! { <DeviceTable devices=vec![hostile] app_names=AppNames::default() now=0/> }
+        view! { <DeviceTable rows=ShownRows::all(vec![hostile]) app_names=AppNames::default() now=0/> }
             .into_any()
     });
     tick().await;
@@ -303,7 +304,7 @@ async fn the_header_checkbox_selects_every_row_and_shows_a_partial_choice() {
     });
     let (host, _handle) = mount(move || {
         view! {
-            <DeviceTable devices app_names=AppNames::default() now=0
+            <DeviceTable rows=ShownRows::all(devices) app_names=AppNames::default() now=0
                 selection=TableSelection { selected, on_toggle }/>
         }
         .into_any()

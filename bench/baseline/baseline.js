@@ -50,6 +50,7 @@ function render(page) {
     fragment.appendChild(tr);
   }
   rows.replaceChildren(fragment);
+  performance.mark("device-rows-drawn");
   const meta = page.meta;
   pager.replaceChildren();
   for (const [label, url] of [["First", meta.first_page_url], ["Previous", meta.previous_page_url], ["Next", meta.next_page_url]]) {
@@ -67,7 +68,9 @@ function render(page) {
 
 async function load(search) {
   const response = await fetch(`/v1/Devices${search}`);
-  render(await response.json());
+  const text = await response.text();
+  performance.mark("api:/v1/Devices");
+  render(JSON.parse(text));
 }
 
 function go(search) {
@@ -77,7 +80,12 @@ function go(search) {
 
 const apps = fetch("/v1/Apps?PageSize=1000").then((response) => response.json());
 const search = location.search || "?PageSize=50";
-const devices = fetch(`/v1/Devices${search}`).then((response) => response.json());
+const devices = fetch(`/v1/Devices${search}`)
+  .then((response) => response.text())
+  .then((text) => {
+    performance.mark("api:/v1/Devices");
+    return JSON.parse(text);
+  });
 Promise.all([apps, devices]).then(([apps, page]) => {
   appNames = new Map(apps.apps.map((app) => [app.sid, app.unique_name || app.sid]));
   render(page);

@@ -43,36 +43,64 @@ observer.observe({ type: 'element', buffered: true });
 setTimeout(() => { observer.disconnect(); done(null); }, 20000);
 "#;
 
-/// Resolves with the milliseconds from the click on the next-page control to the frame that
-/// shows the new page: the first animation frame whose DOM has a new first row, plus the
-/// rendering of that frame (a task queued from its callback runs after the paint). Element
-/// Timing cannot serve here: a page may rewrite the rows on screen in place, and an element
-/// reports only its first paint. It starts once the current page is fully drawn.
+/// Resolves with [first, all]: milliseconds from the click on the next-page control to the
+/// frame that first shows a new first row, and to the frame that shows every row new (the last
+/// row changed too, and all `rows` are there), each plus the rendering of that frame (a task
+/// queued from its callback runs after the paint). Element Timing cannot serve here: a page
+/// may rewrite the rows on screen in place, and an element reports only its first paint. It
+/// starts once the current page is fully drawn.
 const NEXT_PAGE_PAINT: &str = r#"
 const [label, rows, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const cells = () => document.querySelectorAll('[elementtiming=device-row]');
 const first = () => { const cell = cells()[0]; return cell ? cell.textContent : null; };
+const last = () => { const all = cells(); return all.length ? all[all.length - 1].textContent : null; };
 const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+const painted = () => new Promise((resolve) => setTimeout(resolve, 0));
 (async () => {
   const settled = performance.now() + 20000;
   while (cells().length < rows && performance.now() < settled) await frame();
   await frame(); await frame();
-  const old = first();
+  const [oldFirst, oldLast] = [first(), last()];
   const control = [...document.querySelectorAll('a, button')].find((el) => el.textContent.trim() === label);
   if (!control) { done(null); return; }
   const before = performance.now();
   control.click();
-  const check = () => {
-    if (first() !== null && first() !== old) {
-      setTimeout(() => done(performance.now() - before), 0);
-    } else if (performance.now() - before > 20000) {
-      done(null);
-    } else {
-      requestAnimationFrame(check);
+  let firstAt = null;
+  while (performance.now() - before < 20000) {
+    await frame();
+    if (firstAt === null && first() !== null && first() !== oldFirst) {
+      await painted(); firstAt = performance.now() - before;
     }
-  };
-  requestAnimationFrame(check);
+    if (firstAt !== null && cells().length >= rows && last() !== oldLast) {
+      await painted(); done([firstAt, performance.now() - before]); return;
+    }
+  }
+  done(null);
 })();
+"#;
+
+/// Resolves with the time since navigation start when `arguments[0]` rows are in the DOM (the
+/// page is already open; `performance.now()` counts from its navigation start).
+const ALL_ROWS_IN_DOM: &str = r#"
+const [rows, done] = [arguments[0], arguments[arguments.length - 1]];
+const started = performance.now();
+const check = () => {
+  if (document.querySelectorAll('[elementtiming=device-row]').length >= rows) done(performance.now());
+  else if (performance.now() - started > 20000) done(null);
+  else requestAnimationFrame(check);
+};
+check();
+"#;
+
+/// Milliseconds from the latest answer of the device list (`api:/v1/Devices`) to the next
+/// "all rows drawn" mark after it, or null. Both pages set both marks.
+const RESPONSE_TO_ROWS: &str = r#"
+const answers = performance.getEntriesByName('api:/v1/Devices');
+const drawn = performance.getEntriesByName('device-rows-drawn');
+if (!answers.length) return null;
+const answer = answers[answers.length - 1].startTime;
+const after = drawn.map((m) => m.startTime).filter((t) => t >= answer);
+return after.length ? after[after.length - 1] - answer : null;
 "#;
 
 /// Bytes the browser fetched over the network for the page's own files, and for API calls.
@@ -94,6 +122,10 @@ return [performance.memory.usedJSHeapSize, wasm];
 
 pub struct ColdLoad {
     pub first_row: Samples,
+    /// Navigation start to every row of the page in the DOM.
+    pub all_rows: Samples,
+    /// The list's answer to its rows drawn, from the page's own performance marks.
+    pub response_to_rows: Samples,
     /// Bytes of the page's files and of its API calls, from the last run.
     pub assets_bytes: u64,
     pub api_bytes: u64,
@@ -102,6 +134,8 @@ pub struct ColdLoad {
 /// Navigation start to the first row painted, each run in a new browser (an empty cache).
 pub async fn cold_load(base_url: &str, page: Page, page_size: u32, runs: usize) -> ColdLoad {
     let mut first_row = Samples::default();
+    let mut all_rows = Samples::default();
+    let mut response_to_rows = Samples::default();
     let mut transferred = (0, 0);
     for _ in 0..runs {
         let session = Session::browse(base_url.to_owned()).await;
@@ -109,35 +143,57 @@ pub async fn cold_load(base_url: &str, page: Page, page_size: u32, runs: usize) 
             .open(&format!("{}?PageSize={page_size}", page.list_path))
             .await;
         first_row.0.push(first_row_paint(&session).await);
+        all_rows
+            .0
+            .push(all_rows_in_dom(&session, page, page_size).await);
+        if let Some(ms) = session.eval(RESPONSE_TO_ROWS).await.as_f64() {
+            response_to_rows.0.push(ms);
+        }
         let sizes = session.eval(TRANSFERRED).await;
         transferred = (number_at(&sizes, 0) as u64, number_at(&sizes, 1) as u64);
         session.close().await;
     }
     ColdLoad {
         first_row,
+        all_rows,
+        response_to_rows,
         assets_bytes: transferred.0,
         api_bytes: transferred.1,
     }
 }
 
-/// Click on "Next" to the first new row painted, `clicks` times in one browser.
-pub async fn next_page(base_url: &str, page: Page, page_size: u32, clicks: usize) -> Samples {
+/// Page turns: click on "Next" to the first new row painted, to every row new, and the
+/// answer to the rows drawn, `clicks` times in one browser.
+pub struct PageTurns {
+    pub first_row: Samples,
+    pub all_rows: Samples,
+    pub response_to_rows: Samples,
+}
+
+pub async fn next_page(base_url: &str, page: Page, page_size: u32, clicks: usize) -> PageTurns {
     let session = Session::browse(base_url.to_owned()).await;
     session
         .open(&format!("{}?PageSize={page_size}", page.list_path))
         .await;
     first_row_paint(&session).await;
-    let mut samples = Samples::default();
+    let mut turns = PageTurns {
+        first_row: Samples::default(),
+        all_rows: Samples::default(),
+        response_to_rows: Samples::default(),
+    };
     for _ in 0..clicks {
-        samples
-            .0
-            .push(next_page_paint(&session, page, page_size).await);
+        let (first, all) = next_page_paint(&session, page, page_size).await;
+        turns.first_row.0.push(first);
+        turns.all_rows.0.push(all);
+        if let Some(ms) = session.eval(RESPONSE_TO_ROWS).await.as_f64() {
+            turns.response_to_rows.0.push(ms);
+        }
     }
     session.close().await;
-    samples
+    turns
 }
 
-async fn next_page_paint(session: &Session, page: Page, rows: u32) -> f64 {
+async fn next_page_paint(session: &Session, page: Page, rows: u32) -> (f64, f64) {
     let value = session
         .client
         .execute_async(
@@ -146,9 +202,27 @@ async fn next_page_paint(session: &Session, page: Page, rows: u32) -> f64 {
         )
         .await
         .expect("the next-page script ran");
+    match (
+        value.get(0).and_then(Value::as_f64),
+        value.get(1).and_then(Value::as_f64),
+    ) {
+        (Some(first), Some(all)) => (first, all),
+        _ => panic!(
+            "{}: the rows were not all new after Next: {value}",
+            page.name
+        ),
+    }
+}
+
+async fn all_rows_in_dom(session: &Session, page: Page, rows: u32) -> f64 {
+    let value = session
+        .client
+        .execute_async(ALL_ROWS_IN_DOM, vec![Value::from(rows)])
+        .await
+        .expect("the all-rows script ran");
     value
         .as_f64()
-        .unwrap_or_else(|| panic!("{}: no new row painted after Next", page.name))
+        .unwrap_or_else(|| panic!("{}: {rows} rows never all in the DOM", page.name))
 }
 
 pub struct Memory {
@@ -167,6 +241,13 @@ impl Memory {
 
     pub fn growth_percent(&self) -> f64 {
         100.0 * (Memory::total(self.after_all) / Memory::total(self.after_one) - 1.0)
+    }
+
+    /// Growth from the checkpoint after `turn` turns to the end: past the first turns' high
+    /// water mark (caches, the router's history), what a leak would still show.
+    pub fn growth_after_percent(&self, turn: usize) -> Option<f64> {
+        let (_, from) = self.checkpoints.iter().find(|(t, _)| *t == turn)?;
+        Some(100.0 * (Memory::total(self.after_all) / from - 1.0))
     }
 }
 
@@ -206,8 +287,74 @@ pub struct Scan {
     pub seconds: f64,
 }
 
-/// The console's fleet scan from the click on "Scan fleet" to "complete".
-pub async fn fleet_scan(base_url: &str) -> Scan {
+/// The fleet table over everything a scan loaded.
+pub struct FleetTable {
+    pub devices: u64,
+    /// Milliseconds between animation frames while scrolling from top to bottom.
+    pub scroll_frames: Samples,
+    /// Rows in the DOM at most while scrolling.
+    pub most_rows: u64,
+    /// A keystroke in the search box to the frame showing the new matches.
+    pub filter: Samples,
+    /// A click on a column header to the frame showing the new order.
+    pub sort: Samples,
+}
+
+impl FleetTable {
+    pub fn fps(&self) -> f64 {
+        1000.0 / self.scroll_frames.median()
+    }
+}
+
+/// Scrolls the fleet table from top to bottom, a screenful and more each frame, timing frames.
+const SCROLL_THROUGH: &str = r#"
+const done = arguments[arguments.length - 1];
+const box = document.querySelector('.table-wrap.scroller');
+const frames = []; let most = 0; let last = null;
+const step = (now) => {
+  if (last !== null) frames.push(now - last);
+  last = now;
+  most = Math.max(most, document.querySelectorAll('table.devices tbody tr[data-sid]').length);
+  const bottom = box.scrollTop + box.clientHeight >= box.scrollHeight - 1;
+  if (bottom || frames.length >= 2000) { done([frames, most]); return; }
+  box.scrollTop += box.clientHeight * 1.5;
+  requestAnimationFrame(step);
+};
+box.scrollTop = 0;
+requestAnimationFrame(step);
+"#;
+
+/// Resolves with the milliseconds from an action (`arguments[0]`: "key:<text>" types text into
+/// the search box, "sort:<label>" clicks a header) to the rendered frame in which `watch`
+/// shows something else than before: a CSS selector's text, or with "rows" the order of the
+/// drawn rows.
+const ACT_AND_WAIT: &str = r#"
+const [action, watch, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+const text = () => {
+  if (watch === 'rows') return [...document.querySelectorAll('table.devices tbody tr[data-sid]')].map((r) => r.dataset.sid).join();
+  const e = document.querySelector(watch); return e ? e.textContent : null;
+};
+const before = text();
+const started = performance.now();
+if (action.startsWith('key:')) {
+  const input = document.getElementById('fleet-search');
+  input.value = action.slice(4);
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+} else {
+  const label = action.slice(5);
+  [...document.querySelectorAll('th button.sort')].find((b) => b.textContent === label).click();
+}
+const check = () => {
+  if (text() !== before) setTimeout(() => done(performance.now() - started), 0);
+  else if (performance.now() - started > 20000) done(null);
+  else requestAnimationFrame(check);
+};
+requestAnimationFrame(check);
+"#;
+
+/// The console's fleet scan from the click on "Scan fleet" to "complete", then the table over
+/// what it loaded: scrolling, filtering, sorting.
+pub async fn fleet(base_url: &str) -> (Scan, FleetTable) {
     let session = Session::browse(base_url.to_owned()).await;
     session.open("/fleet").await;
     session
@@ -232,13 +379,76 @@ pub async fn fleet_scan(base_url: &str) -> Scan {
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     let seconds = started.elapsed().as_secs_f64();
-    session.close().await;
     let devices = status
         .split_whitespace()
         .next()
         .and_then(|count| count.replace(',', "").parse().ok())
         .unwrap_or_else(|| panic!("no device count in {status:?}"));
-    Scan { devices, seconds }
+    let scan = Scan { devices, seconds };
+    session
+        .wait_for_text(".toolbar .muted", |t| t == format!("{devices} matching"))
+        .await;
+    let scrolled = session
+        .client
+        .execute_async(SCROLL_THROUGH, Vec::new())
+        .await
+        .expect("the scrolling script ran");
+    let scroll_frames = Samples(
+        scrolled[0]
+            .as_array()
+            .map(|frames| frames.iter().filter_map(Value::as_f64).collect())
+            .unwrap_or_default(),
+    );
+    let most_rows = scrolled[1].as_u64().unwrap_or(0);
+    // Back to the top, where every sort shows other rows (at the bottom, sorted either way, are
+    // the devices without the value).
+    session
+        .client
+        .execute_async(
+            "const done = arguments[0]; document.querySelector('.table-wrap.scroller').scrollTop = 0;
+             requestAnimationFrame(() => requestAnimationFrame(() => done(1)));",
+            Vec::new(),
+        )
+        .await
+        .expect("scrolled back");
+    let mut filter = Samples::default();
+    // Searches that each change what matches, then back to everything; each is one input
+    // event, as a keystroke is.
+    for typed in [
+        "meter", "tracker", "sensor", "meter-00", "berlin", "lima", "osaka", "",
+    ] {
+        filter
+            .0
+            .push(act(&session, &format!("key:{typed}"), ".toolbar .muted").await);
+    }
+    let mut sort = Samples::default();
+    for _ in 0..2 {
+        for label in ["Unique name", "Unique name", "Unique name"] {
+            sort.0
+                .push(act(&session, &format!("sort:{label}"), "rows").await);
+        }
+    }
+    session.close().await;
+    (
+        scan,
+        FleetTable {
+            devices,
+            scroll_frames,
+            most_rows,
+            filter,
+            sort,
+        },
+    )
+}
+
+async fn act(session: &Session, action: &str, watch: &str) -> f64 {
+    session
+        .client
+        .execute_async(ACT_AND_WAIT, vec![Value::from(action), Value::from(watch)])
+        .await
+        .expect("the timing script ran")
+        .as_f64()
+        .unwrap_or_else(|| panic!("{action}: nothing changed in {watch}"))
 }
 
 async fn first_row_paint(session: &Session) -> f64 {

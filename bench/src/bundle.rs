@@ -45,3 +45,33 @@ pub fn measure(dist: &Path) -> Result<Vec<BundleFile>, String> {
     files.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(files)
 }
+
+/// A page of 1,000 devices from the API, as sent: (raw, gzip, zstd) bytes on the wire.
+pub async fn api_page(base_url: &str) -> Result<(u64, u64, u64), String> {
+    let client = reqwest::Client::new();
+    let url = format!("{base_url}/v1/Devices?PageSize=1000");
+    let mut sizes = [0_u64; 3];
+    for (slot, encoding) in sizes.iter_mut().zip(["identity", "gzip", "zstd"]) {
+        let response = client
+            .get(&url)
+            .header("Accept-Encoding", encoding)
+            .send()
+            .await
+            .map_err(|err| format!("{url}: {err}"))?;
+        let sent = response
+            .headers()
+            .get("content-encoding")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("identity")
+            .to_owned();
+        if sent != encoding {
+            return Err(format!("{url}: asked for {encoding}, got {sent}"));
+        }
+        *slot = response
+            .bytes()
+            .await
+            .map_err(|err| format!("{url}: {err}"))?
+            .len() as u64;
+    }
+    Ok((sizes[0], sizes[1], sizes[2]))
+}

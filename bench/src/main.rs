@@ -28,6 +28,13 @@ struct Args {
     /// The built console with the baseline page under `baseline/` (xtask prepares it).
     #[arg(long, env = "CONSOLE_DIST")]
     site: PathBuf,
+    /// The static demo site (with the emulator in the page), for its bundle size.
+    #[arg(long, env = "CONSOLE_STATIC_SITE")]
+    static_site: PathBuf,
+    /// One run of each measure at small sizes, to check the benchmark still works (what
+    /// `cargo xtask test` runs); the figures mean little.
+    #[arg(long)]
+    quick: bool,
     /// Where to write the report.
     #[arg(long, default_value = "BENCHMARKS.md")]
     out: PathBuf,
@@ -67,14 +74,29 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: &Args) -> Result<(), String> {
+    let quick = Args {
+        runs: 1,
+        clicks: 2,
+        turns: 30,
+        fleet: 5_000,
+        proxy_rounds: 1,
+        site: args.site.clone(),
+        static_site: args.static_site.clone(),
+        out: args.out.clone(),
+        command: args.command.clone(),
+        quick: true,
+    };
+    let args = if args.quick { &quick } else { args };
     let mut report = Report::new(&args.command);
 
     println!("bench: bundle");
     report.bundle = bundle::measure(&args.site)?;
+    report.static_bundle = bundle::measure(&args.static_site)?;
 
     let fleet = args.fleet.to_string();
     let (_server, base_url) =
         start_server(&["--devices", &fleet, "--update-failure-rate", "0"]).await;
+    report.api_page = Some(bundle::api_page(&base_url).await?);
     println!("bench: cold loads, {} per page", args.runs);
     for page in [CONSOLE, BASELINE] {
         for page_size in [50, 1000] {
@@ -85,8 +107,8 @@ async fn run(args: &Args) -> Result<(), String> {
     println!("bench: next page, {} clicks per page size", args.clicks);
     for page in [CONSOLE, BASELINE] {
         for page_size in [50, 1000] {
-            let samples = browser::next_page(&base_url, page, page_size, args.clicks).await;
-            report.add_next_page(page, page_size, samples);
+            let turns = browser::next_page(&base_url, page, page_size, args.clicks).await;
+            report.add_next_page(page, page_size, turns);
         }
     }
     println!("bench: memory over {} page turns", args.turns);
@@ -94,8 +116,10 @@ async fn run(args: &Args) -> Result<(), String> {
         let memory = browser::memory(&base_url, page, args.turns).await;
         report.add_memory(page, memory);
     }
-    println!("bench: fleet scan of {} devices", args.fleet);
-    report.scan = Some(browser::fleet_scan(&base_url).await);
+    println!("bench: fleet scan and table of {} devices", args.fleet);
+    let (scan, table) = browser::fleet(&base_url).await;
+    report.scan = Some(scan);
+    report.fleet_table = Some(table);
 
     println!("bench: proxy, {} rounds", args.proxy_rounds);
     report.proxy = proxy(args).await?;
@@ -103,7 +127,7 @@ async fn run(args: &Args) -> Result<(), String> {
     println!("bench: emulator list latency at {} devices", args.fleet);
     report.emulator = Some(emulator::list_latency(args.fleet, 50));
 
-    let markdown = report.markdown(&Budgets::default(), &args.site);
+    let markdown = report.markdown(&Budgets::default());
     println!("\n{}", report.summary_table(&Budgets::default()));
     std::fs::write(&args.out, markdown)
         .map_err(|err| format!("cannot write {}: {err}", args.out.display()))?;

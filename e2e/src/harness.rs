@@ -19,10 +19,37 @@ pub struct Session {
     pub client: Client,
     /// `http://127.0.0.1:PORT`, no trailing slash.
     pub base_url: String,
-    _server: Child,
-    _driver: Child,
+    _server: Group,
+    _driver: Group,
     /// The upstream behind a proxy-mode server, if any.
-    _upstream: Option<Child>,
+    _upstream: Option<Group>,
+}
+
+/// A process started in a process group of its own, all of which is killed when this is
+/// dropped: chromedriver's browsers, nginx's workers. A test that fails leaves none behind to
+/// slow the tests after it.
+pub struct Group(Child);
+
+impl Group {
+    pub fn spawn(command: &mut Command) -> std::io::Result<Group> {
+        command
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .map(Group)
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0.id().and_then(|pid| i32::try_from(pid).ok()) {
+            // SAFETY: kill(2) with a negative pid signals that process group; it touches no
+            // memory of ours.
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+            }
+        }
+    }
 }
 
 /// The account the proxy tests' upstream emulator checks credentials for.
@@ -50,11 +77,11 @@ pub fn free_port() -> u16 {
 }
 
 /// Starts console-server with these flags; returns the process and its URL.
-pub async fn start_server(args: &[&str]) -> (Child, String) {
+pub async fn start_server(args: &[&str]) -> (Group, String) {
     start_server_with_env(args, &[]).await
 }
 
-pub async fn start_server_with_env(args: &[&str], env: &[(&str, &str)]) -> (Child, String) {
+pub async fn start_server_with_env(args: &[&str], env: &[(&str, &str)]) -> (Group, String) {
     let binary = given_path("CONSOLE_SERVER_BIN");
     let dist = given_path("CONSOLE_DIST");
     assert!(
@@ -62,17 +89,17 @@ pub async fn start_server_with_env(args: &[&str], env: &[(&str, &str)]) -> (Chil
         "build the console first: {} has no index.html",
         dist.display()
     );
-    let mut server = Command::new(&binary)
-        .args(["--listen", "127.0.0.1:0", "--dist"])
-        .arg(&dist)
-        .args(args)
-        .env("RUST_LOG", "console_server=warn")
-        .envs(env.iter().copied())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|err| panic!("cannot start {}: {err}", binary.display()));
-    let stdout = server.stdout.take().expect("server stdout");
+    let mut server = Group::spawn(
+        Command::new(&binary)
+            .args(["--listen", "127.0.0.1:0", "--dist"])
+            .arg(&dist)
+            .args(args)
+            .env("RUST_LOG", "console_server=warn")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped()),
+    )
+    .unwrap_or_else(|err| panic!("cannot start {}: {err}", binary.display()));
+    let stdout = server.0.stdout.take().expect("server stdout");
     let mut lines = BufReader::new(stdout).lines();
     let line = tokio::time::timeout(PATIENCE, lines.next_line())
         .await
@@ -88,16 +115,16 @@ pub async fn start_server_with_env(args: &[&str], env: &[(&str, &str)]) -> (Chil
     (server, url)
 }
 
-async fn start_driver() -> (Child, String) {
+async fn start_driver() -> (Group, String) {
     let port = free_port();
     let binary = given_path("CHROMEDRIVER");
-    let driver = Command::new(&binary)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|err| panic!("cannot start {}: {err}", binary.display()));
+    let driver = Group::spawn(
+        Command::new(&binary)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    )
+    .unwrap_or_else(|err| panic!("cannot start {}: {err}", binary.display()));
     let deadline = Instant::now() + PATIENCE;
     while tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
@@ -113,7 +140,7 @@ async fn start_driver() -> (Child, String) {
 }
 
 /// chromedriver and a headless Chromium session with these extra flags.
-async fn start_browser(browser_args: &[&str]) -> (Client, Child) {
+async fn start_browser(browser_args: &[&str]) -> (Client, Group) {
     let (driver, driver_url) = start_driver().await;
     let mut capabilities = chrome_capabilities(1280, 900);
     if let Some(args) = capabilities
@@ -194,11 +221,11 @@ impl Session {
     }
 
     /// A session against a server started elsewhere (nginx, say), kept alive with it.
-    pub async fn attach(server: Child, base_url: String) -> Session {
+    pub async fn attach(server: Group, base_url: String) -> Session {
         Session::connect(server, base_url).await
     }
 
-    async fn connect(server: Child, base_url: String) -> Session {
+    async fn connect(server: Group, base_url: String) -> Session {
         let (client, driver) = start_browser(&[]).await;
         Session {
             client,
@@ -249,7 +276,7 @@ impl Session {
     /// SIDs of the device rows on screen, in order.
     pub async fn row_sids(&self) -> Vec<String> {
         let value = self
-            .eval("return Array.from(document.querySelectorAll('table.devices tbody tr')).map(r => r.dataset.sid);")
+            .eval("return Array.from(document.querySelectorAll('table.devices tbody tr[data-sid]')).map(r => r.dataset.sid);")
             .await;
         serde_json::from_value(value.clone())
             .unwrap_or_else(|err| panic!("rows without a data-sid ({err}): {value}"))
@@ -568,11 +595,7 @@ impl Session {
     pub async fn browse_with_args(base_url: String, browser_args: &[&str]) -> Session {
         let (client, driver) = start_browser(browser_args).await;
         // Any process stands in for the server slot; the host lives in this test process.
-        let placeholder = Command::new("sleep")
-            .arg("3600")
-            .kill_on_drop(true)
-            .spawn()
-            .expect("sleep");
+        let placeholder = Group::spawn(Command::new("sleep").arg("3600")).expect("sleep");
         Session {
             client,
             base_url,
@@ -611,7 +634,7 @@ pub fn sample_nginx_server_block(
 
 /// Debian's nginx in the foreground with this `server { ... }` block listening on `port`;
 /// returns once it accepts connections.
-pub async fn start_nginx(server_block: &str, port: u16) -> (Child, String) {
+pub async fn start_nginx(server_block: &str, port: u16) -> (Group, String) {
     let work = std::env::temp_dir().join(format!("console-nginx-{}-{port}", std::process::id()));
     std::fs::create_dir_all(&work).expect("a work folder for nginx");
     let w = work.to_string_lossy();
@@ -624,15 +647,15 @@ pub async fn start_nginx(server_block: &str, port: u16) -> (Child, String) {
     );
     let config_path = work.join("nginx.conf");
     std::fs::write(&config_path, config).expect("nginx.conf written");
-    let nginx = Command::new(given_path("NGINX"))
-        .arg("-c")
-        .arg(&config_path)
-        .arg("-p")
-        .arg(&work)
-        .stdout(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("Debian's nginx is installed (cargo xtask setup --browser)");
+    let nginx = Group::spawn(
+        Command::new(given_path("NGINX"))
+            .arg("-c")
+            .arg(&config_path)
+            .arg("-p")
+            .arg(&work)
+            .stdout(Stdio::null()),
+    )
+    .expect("Debian's nginx is installed (cargo xtask setup --browser)");
     let deadline = Instant::now() + PATIENCE;
     while tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await

@@ -10,7 +10,7 @@ async fn pick_device(session: &Session, pick: &str) -> (String, String) {
     session.wait_for_rows(100, &[]).await;
     let script = format!(
         "const rows = Array.from(document.querySelectorAll('table.devices tbody tr'));
-         const found = rows.find(row => row.querySelector('td.col-name a .muted') === null && ({pick}));
+         const found = rows.find(row => row.querySelector('td.col-name a.unnamed') === null && ({pick}));
          return found ? [found.dataset.sid, found.querySelector('td.col-name a').textContent] : null;"
     );
     let found = session

@@ -352,3 +352,101 @@ async fn select_range(session: &Session, first: usize, last: usize) {
         ))
         .await;
 }
+
+/// The scroll box of the fleet table: scrolls so that row `index` (counting from 0) is in view.
+async fn scroll_to_row(session: &Session, index: usize) {
+    session
+        .eval(&format!(
+            "const box = document.querySelector('.table-wrap.scroller');
+             const total = Number(document.querySelector('table.devices').getAttribute('aria-rowcount'));
+             box.scrollTop = {index} * box.scrollHeight / total; return 1;"
+        ))
+        .await;
+    session
+        .wait_for(
+            &format!("row {index} drawn"),
+            &format!(
+                "if (document.querySelector('table.devices tbody tr[aria-rowindex=\"{}\"]')) return true;
+                 const box = document.querySelector('.table-wrap.scroller');
+                 const rows = [...document.querySelectorAll('table.devices tbody tr[data-sid]')];
+                 return [box.scrollTop, box.scrollHeight, rows.length, rows.length ? rows[0].getAttribute('aria-rowindex') : null];",
+                index + 2
+            ),
+            |v| v.as_bool() == Some(true),
+        )
+        .await;
+}
+
+/// Ten thousand devices in one table: every one reachable by scrolling, never more than about
+/// 200 rows in the page, a Shift-click range that spans a scroll, and a bulk action on it.
+#[tokio::test]
+async fn a_table_of_ten_thousand_devices_scrolls_to_the_last_and_acts_on_a_range() {
+    let session = Session::start(10_000).await;
+    session.open("/fleet").await;
+    session.scan(10_000).await;
+    session
+        .wait_for_text(".toolbar .muted", |t| t == "10000 matching")
+        .await;
+    // The API's last device, by following its page links.
+    let last = session
+        .client
+        .execute_async(
+            "const done = arguments[0];
+             (async () => {
+               let url = '/v1/Devices?PageSize=1000', last = null;
+               while (url) { const page = await (await fetch(url)).json(); last = page.devices.at(-1).sid; url = page.meta.next_page_url; }
+               done(last);
+             })();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let drawn = "return document.querySelectorAll('table.devices tbody tr[data-sid]').length";
+    let count = session.eval(drawn).await.as_u64().unwrap();
+    assert!(count > 10 && count <= 200, "{count} rows in the DOM");
+
+    // Choose row 9,950, scroll on to the end, Shift-click the last row: 50 devices.
+    scroll_to_row(&session, 9_950).await;
+    session
+        .click_css("table.devices tbody tr[aria-rowindex=\"9952\"] td.select input")
+        .await;
+    scroll_to_row(&session, 9_999).await;
+    let last_row = "const rows = document.querySelectorAll('table.devices tbody tr[data-sid]'); return rows[rows.length - 1].dataset.sid";
+    assert_eq!(
+        session.eval(last_row).await,
+        last,
+        "the last row is the API's last device"
+    );
+    let count = session.eval(drawn).await.as_u64().unwrap();
+    assert!(count <= 200, "{count} rows in the DOM at the end");
+    session
+        .eval(
+            "const b = document.querySelector('table.devices tbody tr[aria-rowindex=\"10001\"] td.select input');
+             b.dispatchEvent(new MouseEvent('click', {bubbles: true, shiftKey: true})); return 1;",
+        )
+        .await;
+    session
+        .wait_for_text(".bulk .selected-count", |t| t == "50 selected")
+        .await;
+    session.save_screenshot("fleet-10000-end").await;
+
+    session.review_bulk("logging-off", None).await;
+    session.click_button("Apply").await;
+    session
+        .wait_for_text(".bulk-status", |t| {
+            t.starts_with("50 of 50 finished · 50 done")
+        })
+        .await;
+    let results = session.bulk_results().await;
+    assert_eq!(results.len(), 50);
+    assert!(
+        results
+            .iter()
+            .any(|(sid, _)| Some(sid.as_str()) == last.as_str())
+    );
+    let state = session
+        .get_json(&format!("/v1/Devices/{}", last.as_str().unwrap()))
+        .await;
+    assert_eq!(state["logging"]["enabled"], false);
+    session.close().await;
+}

@@ -6,7 +6,9 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use console_e2e::harness::{PATIENCE, Session, free_port, given_path, start_server_with_env};
+use console_e2e::harness::{
+    Group, PATIENCE, Session, free_port, given_path, start_server_with_env,
+};
 use tokio::process::Command;
 
 const LOADS: usize = 20;
@@ -17,15 +19,15 @@ async fn twenty_loads_of_prisms_dynamic_mock_all_render() {
         return;
     }
     let port = free_port();
-    let _prism = Command::new(given_path("PRISM"))
-        .args(["mock", "--dynamic", "--host", "127.0.0.1", "--port"])
-        .arg(port.to_string())
-        .arg(given_path("MICROVISOR_SPEC"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("Prism starts (cargo xtask setup --browser installs it)");
+    let _prism = Group::spawn(
+        Command::new(given_path("PRISM"))
+            .args(["mock", "--dynamic", "--host", "127.0.0.1", "--port"])
+            .arg(port.to_string())
+            .arg(given_path("MICROVISOR_SPEC"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    )
+    .expect("Prism starts (cargo xtask setup --browser installs it)");
     let deadline = Instant::now() + PATIENCE;
     while tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await

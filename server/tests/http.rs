@@ -254,3 +254,69 @@ async fn state_persists_in_sqlite_across_routers() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.contains(&sid));
 }
+
+/// A dist folder whose index.html has a head, as trunk writes it.
+fn dist_with_head() -> PathBuf {
+    let dir = temp_dist();
+    std::fs::write(
+        dir.join("index.html"),
+        "<!doctype html><html><head><title>console</title></head><body></body></html>",
+    )
+    .unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn api_answers_are_compressed_as_the_browser_accepts() {
+    let app = router(&options(temp_dist())).unwrap();
+    let request = Request::get("/v1/Devices?PageSize=60")
+        .header(header::HOST, "localhost:8080")
+        .header(header::ACCEPT_ENCODING, "br, gzip")
+        .body(Body::empty())
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers().get(header::CONTENT_ENCODING).unwrap(),
+        "br"
+    );
+    let compressed = response.into_body().collect().await.unwrap().to_bytes();
+    let mut text = Vec::new();
+    brotli::BrotliDecompress(&mut compressed.as_ref(), &mut text).unwrap();
+    let page: serde_json::Value = serde_json::from_slice(&text).unwrap();
+    assert_eq!(page["devices"].as_array().unwrap().len(), 60);
+    assert!(
+        compressed.len() * 4 < text.len(),
+        "{} of {}",
+        compressed.len(),
+        text.len()
+    );
+    // Without Accept-Encoding, plain JSON.
+    let plain = app.oneshot(get("/v1/Devices?PageSize=5")).await.unwrap();
+    assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
+}
+
+#[tokio::test]
+async fn the_page_carries_its_config_unless_a_token_guards_it() {
+    let page = |options: Options| async move {
+        let response = router(&options)
+            .unwrap()
+            .oneshot(get("/devices/x"))
+            .await
+            .unwrap();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        String::from_utf8(body.to_vec()).unwrap()
+    };
+    let open = page(options(dist_with_head())).await;
+    assert!(
+        open.contains(r#"<script type="application/json" id="console-config">{"mode":"emulator","api_base":"/v1"}</script></head>"#),
+        "{open}"
+    );
+    let guarded = page(Options {
+        access_token: Some("t0ken".into()),
+        ..options(dist_with_head())
+    })
+    .await;
+    assert!(guarded.contains("<title>console</title>"));
+    assert!(!guarded.contains("console-config"), "{guarded}");
+}

@@ -38,7 +38,7 @@ fn failure_of(result: &Result<RawResponse, ApiError>) -> Option<Failure<'_>> {
 
 /// Sends `call` and decodes a JSON answer (an empty body reads as `null`). While it is tried
 /// again, `retrying` (when given) says which try comes next; it is cleared at the end.
-pub async fn send_and_decode<T: DeserializeOwned>(
+pub async fn send_and_decode<T: Decode>(
     transport: Transport,
     call: Call<'_>,
     retrying: Option<RwSignal<Option<Retrying>>>,
@@ -75,25 +75,62 @@ pub async fn send_and_decode<T: DeserializeOwned>(
     if tries > 1 {
         report(None);
     }
-    decode(result?)
+    let response = result?;
+    // "api:/v1/Devices": when a list's answer arrived, before it is decoded and drawn.
+    crate::web::mark(&format!("api:{}", api_path_of(call.url)));
+    decode(response)
 }
 
-fn decode<T: DeserializeOwned>(response: RawResponse) -> Result<T, ApiError> {
+/// Sends `call` as `send_and_decode` does, and gives back the answer's body undecoded (an
+/// error answer is decoded into its error).
+pub async fn send_for_body(
+    transport: Transport,
+    call: Call<'_>,
+    retrying: Option<RwSignal<Option<Retrying>>>,
+) -> Result<Vec<u8>, ApiError> {
+    let body: RawBody = send_and_decode(transport, call, retrying).await?;
+    Ok(body.0)
+}
+
+/// An answer's body as it came: `send_and_decode` checks its status, and leaves it be.
+struct RawBody(Vec<u8>);
+
+impl Decode for RawBody {
+    fn decode(_status: u16, body: Vec<u8>) -> Result<RawBody, ApiError> {
+        Ok(RawBody(body))
+    }
+}
+
+/// The path of a request URL, without origin and query: what a performance mark is named by.
+fn api_path_of(url: &str) -> &str {
+    let path = microvisor_api::url::split_origin(url).map_or(url, |(_, rest)| rest);
+    path.split(['?', '#']).next().unwrap_or(path)
+}
+
+fn decode<T: Decode>(response: RawResponse) -> Result<T, ApiError> {
     let status = response.status;
     if !(200..300).contains(&status) {
         return Err(ApiError::from_response(
             status,
             &response.status_text,
-            &response.text,
+            &String::from_utf8_lossy(&response.body),
         ));
     }
-    let text = if response.text.is_empty() {
-        "null"
-    } else {
-        response.text.as_str()
-    };
-    serde_json::from_str(text).map_err(|err| ApiError::Decode {
-        status,
-        detail: err.to_string(),
-    })
+    T::decode(status, response.body)
+}
+
+/// What an answer's body becomes.
+pub trait Decode: Sized {
+    fn decode(status: u16, body: Vec<u8>) -> Result<Self, ApiError>;
+}
+
+/// JSON (an empty body reads as `null`).
+impl<T: DeserializeOwned> Decode for T {
+    fn decode(status: u16, body: Vec<u8>) -> Result<T, ApiError> {
+        let body: &[u8] = if body.is_empty() { b"null" } else { &body };
+        serde_json::from_slice(body).map_err(|err| ApiError::Decode {
+            status,
+            detail: err.to_string(),
+        })
+    }
 }

@@ -8,7 +8,7 @@ use console_protocol::{API_BASE, ConsoleConfig};
 use leptos::prelude::RwSignal;
 
 use super::ApiError;
-use super::call::{Retrying, send_and_decode};
+use super::call::{Decode, Retrying, send_and_decode, send_for_body};
 use super::transport::{Call, HttpMethod, Transport};
 use crate::web::page_origin;
 
@@ -103,6 +103,28 @@ impl ApiClient {
             self.retrying,
         )
         .await
+    }
+
+    /// A page of devices as its undecoded answer, for a scan that reads the next link first.
+    pub async fn list_devices_body(&self, query: &PageQuery) -> Result<Vec<u8>, ApiError> {
+        let url = self.base.url_for(&format!("/v1/Devices?{query}"))?;
+        send_for_body(
+            self.transport,
+            Call {
+                method: HttpMethod::Get,
+                url: &url,
+                form: None,
+                authorization: self.authorization.as_deref(),
+                access_token: self.access_token.as_deref(),
+            },
+            self.retrying,
+        )
+        .await
+    }
+
+    /// Decodes what `list_devices_body` gave.
+    pub fn decode_devices(body: Vec<u8>) -> Result<ListPage<Device>, ApiError> {
+        ListPage::<Device>::decode(200, body)
     }
 
     pub async fn list_devices(&self, query: &PageQuery) -> Result<ListPage<Device>, ApiError> {

@@ -1,6 +1,6 @@
 //! The console's own server: its runtime config (`/config.json`) and this tab's access token.
 
-use console_protocol::ConsoleConfig;
+use console_protocol::{CONFIG_ELEMENT_ID, ConsoleConfig};
 
 use super::ApiError;
 use super::call::send_and_decode;
@@ -28,6 +28,11 @@ pub enum ServerAnswer {
     },
     /// No console-server here: a static host, or a plain file server.
     Absent,
+}
+
+/// The config console-server wrote into the page, if it did: then no request waits for it.
+pub fn embedded_config() -> Option<ConsoleConfig> {
+    serde_json::from_str(&web::element_text(CONFIG_ELEMENT_ID)?).ok()
 }
 
 /// Reads `config.json` beside the console (under its sub-path, if any), through the same

@@ -4,7 +4,7 @@
 use console_protocol::ConsoleConfig;
 use serde::{Deserialize, Serialize};
 
-use super::config::{ServerAnswer, load_config};
+use super::config::{ServerAnswer, embedded_config, load_config};
 use super::{ApiClient, ApiError};
 use crate::web;
 
@@ -103,7 +103,10 @@ pub async fn start() -> Startup {
     // A choice of the demo or a custom API needs nothing from this console's server.
     let served = match saved {
         Some(ConnectionChoice::Demo | ConnectionChoice::Custom { .. }) => None,
-        Some(ConnectionChoice::Server) | None => Some(load_config().await),
+        Some(ConnectionChoice::Server) | None => Some(match embedded_config() {
+            Some(config) => ServerAnswer::Config(config),
+            None => load_config().await,
+        }),
     };
     choose(saved, served)
 }

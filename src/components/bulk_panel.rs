@@ -9,6 +9,7 @@ use microvisor_api::Device;
 use super::{ConfirmDialog, CopyCommandPair};
 use crate::api::ApiClient;
 use crate::bulk::{BulkRun, Outcome};
+use crate::shown::ShownRows;
 use crate::web::now_seconds;
 
 /// Selection, the action, its confirmation, progress and per-device results. Always on the
@@ -16,7 +17,7 @@ use crate::web::now_seconds;
 #[component]
 pub fn BulkPanel(
     /// The rows on show, in order: what "select all" takes.
-    shown: Signal<Vec<Device>>,
+    shown: ShownRows,
     selected: RwSignal<BTreeSet<String>>,
     run: BulkRun,
     app_names: Signal<AppNames>,
@@ -79,8 +80,7 @@ pub fn BulkPanel(
     };
     let nothing_selected = move || selected.with(BTreeSet::is_empty);
     let select_all = move |_| {
-        let sids: Vec<String> =
-            shown.with(|rows| rows.iter().filter_map(|d| d.sid.clone()).collect());
+        let sids = untrack(|| shown.sids());
         selected.update(|s| s.extend(sids));
     };
     view! {

@@ -2,15 +2,15 @@ use std::collections::BTreeSet;
 
 use console_core::AppNames;
 use console_core::SortKey;
-use console_core::display::{logging_brief, relative_time, reveal_hidden, shown_name};
+use console_core::rows::{RowCells, RowsHtml, visible_rows};
 use console_core::selection::header_state;
 use leptos::prelude::*;
-use leptos::tachys::html::attribute::custom::custom_attribute;
-use microvisor_api::Device;
 use wasm_bindgen::JsCast;
+use web_sys::Element;
 
-use super::{StatusBadge, copy_from_button};
-use crate::routes::device_href;
+use super::copy_from_button;
+use crate::routes::device_href_by;
+use crate::shown::ShownRows;
 
 /// Row checkboxes: which SIDs are selected, and what a click (with Shift or not) does.
 #[derive(Clone, Copy)]
@@ -36,76 +36,131 @@ pub const COLUMNS: [(&str, SortKey, &str); 7] = [
     ("Updated", SortKey::Updated, "col-updated"),
 ];
 
-/// Rows drawn at once for a new set of rows; the rest follow, ROWS_PER_FRAME a frame.
-const FIRST_ROWS: usize = 100;
-const ROWS_PER_FRAME: usize = 300;
-
 /// Columns the user hid, by class; kept in preferences.
 #[derive(Clone, Copy)]
 pub struct HiddenColumns(pub RwSignal<BTreeSet<String>>);
 
-/// What identifies a set of rows: a new page or order starts drawing over.
-fn rows_key(devices: &[Device]) -> (Option<String>, usize) {
-    (
-        devices.first().and_then(|device| device.sid.clone()),
-        devices.len(),
-    )
-}
+/// Rows drawn above and below the screen in a scrolled table.
+const OVERSCAN: usize = 12;
 
+/// The rows above and below the drawn ones in a scrolled table, as blank rows of the height
+/// they stand for (set through the style object: the page's CSP allows no style attribute).
+const SPACER: &str = r#"<tr class="spacer" aria-hidden="true"><td colspan="8"></td></tr>"#;
+
+/// The device table. Rows are written as escaped HTML in one call per change, which the
+/// browser parses much faster than rows built node by node from wasm; no row has a component,
+/// a reactive owner or a listener of its own. With `scroll`, only the rows in view of the
+/// scrolling box (and some either side) are in the DOM, however many devices there are.
 #[component]
 pub fn DeviceTable(
-    #[prop(into)] devices: Signal<Vec<Device>>,
+    /// The devices to show, in order.
+    rows: ShownRows,
     #[prop(into)] app_names: Signal<AppNames>,
-    /// The time rows are relative to; when each row is drawn unless given.
+    /// The time rows are relative to; when the rows are drawn unless given.
     #[prop(optional)]
     now: Option<i64>,
     #[prop(optional)] selection: Option<TableSelection>,
     #[prop(optional)] sort: Option<TableSort>,
+    /// Draw only the rows in view of a scrolling box (for lists of any length).
+    #[prop(optional)]
+    scroll: bool,
 ) -> impl IntoView {
     let hidden = use_context::<HiddenColumns>();
-    // A new set of rows is drawn FIRST_ROWS at once and the rest a batch per frame, so the
-    // first screen paints without waiting for 1,000 rows.
-    let key = Memo::new(move |_| devices.with(|d| rows_key(d)));
-    let drawn = RwSignal::new((key.get_untracked(), FIRST_ROWS));
-    let visible = Memo::new(move |_| {
-        let key = key.get();
-        let limit = drawn.with(|(drawn_key, count)| {
-            if *drawn_key == key {
-                *count
-            } else {
-                FIRST_ROWS
-            }
-        });
-        devices.with(|all| all[..limit.min(all.len())].to_vec())
-    });
-    // The frame loop: while rows are left to draw, the next frame draws more. A frame not yet
-    // run when the rows change, or when the table goes away, is cancelled.
-    Effect::new(move || {
-        let key = key.get();
-        let shown = visible.with(Vec::len);
-        if shown < key.1
-            && let Ok(frame) = request_animation_frame_with_handle(move || {
-                drawn.set((key, shown + ROWS_PER_FRAME));
-            })
-        {
-            on_cleanup(move || frame.cancel());
+    let body = NodeRef::<leptos::html::Tbody>::new();
+    let wrap = NodeRef::<leptos::html::Div>::new();
+    // Where the scrolling box is, and how tall a row is (measured once one is drawn).
+    let scroll_top = RwSignal::new(0.0_f64);
+    let viewport = RwSignal::new(800.0_f64);
+    let row_height = RwSignal::new(0.0_f64);
+    let range = Memo::new(move |_| {
+        let total = rows.len();
+        if scroll {
+            visible_rows(
+                scroll_top.get(),
+                viewport.get(),
+                row_height.get(),
+                total,
+                OVERSCAN,
+            )
+        } else {
+            0..total
         }
     });
-    // Rows by position, not keyed: a new page rewrites the rows on screen in place. (A keyed
-    // `For` kept about 100 bytes of wasm memory for every row it ever removed, measured by
-    // `cargo xtask bench` over 200 page turns; this does not grow.)
-    let rows = move || {
+    let device_href = device_href_by("");
+    // The one writer of the table body: whenever the rows, the range or the app names change.
+    Effect::new(move || {
+        let Some(body) = body.get() else { return };
+        let range = range.get();
         let now = now.unwrap_or_else(crate::web::now_seconds);
-        app_names.with(|app_names| {
-            visible
-                .get()
-                .into_iter()
-                .map(|device| device_row(device, app_names, now, selection))
-                .collect_view()
-        })
+        let (html, total) = app_names.with(|names| {
+            rows.with(|devices| {
+                let cells: Vec<RowCells> = devices[range.clone()]
+                    .iter()
+                    .map(|device| RowCells::of(device, names, now))
+                    .collect();
+                let selected = selection.map(|s| s.selected.get_untracked());
+                let html = RowsHtml {
+                    device_href: &device_href,
+                    selected: selected.as_ref(),
+                }
+                .write(&cells, range.start);
+                (html, devices.len())
+            })
+        });
+        let focused = focused_row(&body);
+        if scroll {
+            body.set_inner_html(&format!("{SPACER}{html}{SPACER}"));
+            let height = row_height.get_untracked();
+            set_spacer(body.first_element_child(), range.start as f64 * height);
+            set_spacer(
+                body.last_element_child(),
+                total.saturating_sub(range.end) as f64 * height,
+            );
+            if height == 0.0
+                && let Some(row) = body
+                    .query_selector("tr[data-sid]")
+                    .ok()
+                    .flatten()
+                    .and_then(|row| row.dyn_into::<web_sys::HtmlElement>().ok())
+                && row.offset_height() > 0
+            {
+                row_height.set(f64::from(row.offset_height()));
+            }
+        } else {
+            body.set_inner_html(&html);
+        }
+        if let Some(focused) = focused {
+            focused.restore(&body);
+        }
+        crate::web::mark("device-rows-drawn");
+    });
+    // Checkboxes follow the selection.
+    Effect::new(move || {
+        let (Some(selection), Some(body)) = (selection, body.get()) else {
+            return;
+        };
+        selection.selected.with(|selected| {
+            let Ok(boxes) = body.query_selector_all("input[data-select]") else {
+                return;
+            };
+            for index in 0..boxes.length() {
+                if let Some(checkbox) = boxes
+                    .item(index)
+                    .and_then(|node| node.dyn_into::<web_sys::HtmlInputElement>().ok())
+                    && let Some(sid) = checkbox.get_attribute("data-select")
+                {
+                    checkbox.set_checked(selected.contains(&sid));
+                }
+            }
+        });
+    });
+    let on_scroll = move |_| {
+        if let Some(wrap) = wrap.get() {
+            scroll_top.set(f64::from(wrap.scroll_top()));
+            viewport.set(f64::from(wrap.client_height()));
+        }
     };
-    // One listener for every row's copy button and checkbox: at 1,000 rows, a component or
-    // a closure per row costs more than the whole rest of the row.
+    // One listener for every row's copy button and checkbox.
     let on_body_click = move |ev: leptos::ev::MouseEvent| {
         let Some(target) = ev
             .target()
@@ -122,29 +177,6 @@ pub fn DeviceTable(
             selection.on_toggle.run((sid, ev.shift_key()));
         }
     };
-    // Checkboxes follow the selection through one effect over the drawn rows; rows drawn
-    // later start from the selection as it is then.
-    let body = NodeRef::<leptos::html::Tbody>::new();
-    Effect::new(move || {
-        let (Some(selection), Some(body)) = (selection, body.get()) else {
-            return;
-        };
-        visible.track();
-        selection.selected.with(|selected| {
-            let Ok(boxes) = body.query_selector_all("input[data-select]") else {
-                return;
-            };
-            for index in 0..boxes.length() {
-                if let Some(checkbox) = boxes
-                    .item(index)
-                    .and_then(|node| node.dyn_into::<web_sys::HtmlInputElement>().ok())
-                    && let Some(sid) = checkbox.get_attribute("data-select")
-                {
-                    checkbox.set_checked(selected.contains(&sid));
-                }
-            }
-        });
-    });
     let header = move |label: &'static str, key: SortKey, class: &'static str| match sort {
         None => view! { <th scope="col" class=class>{label}</th> }.into_any(),
         Some(sort) => {
@@ -172,32 +204,85 @@ pub fn DeviceTable(
     };
     let table_class = move || {
         let hidden = hidden.map(|h| h.0.get()).unwrap_or_default();
-        hidden.iter().fold("devices".to_owned(), |classes, column| {
+        let base = if scroll {
+            "devices fixed-rows"
+        } else {
+            "devices"
+        };
+        hidden.iter().fold(base.to_owned(), |classes, column| {
             format!("{classes} hide-{column}")
         })
     };
+    let row_count = move || scroll.then(|| (rows.len() + 1).to_string());
     view! {
-        <div class="table-wrap">
-            <table class=table_class>
+        <div class="table-wrap" class:scroller=scroll node_ref=wrap on:scroll=on_scroll>
+            <table class=table_class aria-rowcount=row_count>
                 <caption class="visually-hidden">"Devices"</caption>
                 <thead>
-                    <tr>
-                        {selection.map(|selection| view! { <SelectAllBox devices selection/> })}
+                    <tr aria-rowindex=scroll.then_some("1")>
+                        {selection.map(|selection| view! { <SelectAllBox rows selection/> })}
                         {COLUMNS.into_iter().map(|(label, key, class)| header(label, key, class)).collect_view()}
                     </tr>
                 </thead>
-                <tbody node_ref=body on:click=on_body_click>{rows}</tbody>
+                <tbody node_ref=body on:click=on_body_click></tbody>
             </table>
         </div>
     }
 }
 
+fn set_spacer(spacer: Option<Element>, pixels: f64) {
+    if let Some(spacer) = spacer.and_then(|s| s.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = spacer
+            .style()
+            .set_property("height", &format!("{}px", pixels.max(0.0).round()));
+    }
+}
+
+/// The control that had focus in a row, so that redrawing the rows (a scroll, a refresh)
+/// gives it back to the same row: `j`/`k` and Tab go on from where they were.
+struct FocusedRow {
+    row_index: String,
+    control: &'static str,
+}
+
+fn focused_row(body: &web_sys::HtmlTableSectionElement) -> Option<FocusedRow> {
+    let active = web_sys::window()?.document()?.active_element()?;
+    if !body.contains(Some(&active)) {
+        return None;
+    }
+    let row = active.closest("tr").ok().flatten()?;
+    let control = match active.tag_name().as_str() {
+        "A" => "a",
+        "INPUT" => "input",
+        "BUTTON" => "button",
+        _ => return None,
+    };
+    Some(FocusedRow {
+        row_index: row.get_attribute("aria-rowindex")?,
+        control,
+    })
+}
+
+impl FocusedRow {
+    fn restore(&self, body: &web_sys::HtmlTableSectionElement) {
+        let selector = format!("tr[aria-rowindex=\"{}\"] {}", self.row_index, self.control);
+        if let Some(control) = body
+            .query_selector(&selector)
+            .ok()
+            .flatten()
+            .and_then(|c| c.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = control.focus();
+        }
+    }
+}
+
 /// The header checkbox: every row of the table at once, indeterminate when some are chosen.
 #[component]
-fn SelectAllBox(devices: Signal<Vec<Device>>, selection: TableSelection) -> impl IntoView {
+fn SelectAllBox(rows: ShownRows, selection: TableSelection) -> impl IntoView {
     let state = Memo::new(move |_| {
         selection.selected.with(|selected| {
-            devices.with(|devices| {
+            rows.with(|devices| {
                 let sids: Vec<&str> = devices.iter().filter_map(|d| d.sid.as_deref()).collect();
                 header_state(selected, &sids)
             })
@@ -205,16 +290,15 @@ fn SelectAllBox(devices: Signal<Vec<Device>>, selection: TableSelection) -> impl
     });
     let on_change = move |ev: leptos::ev::Event| {
         let select = event_target_checked(&ev);
-        devices.with_untracked(|devices| {
-            selection.selected.update(|selected| {
-                for sid in devices.iter().filter_map(|d| d.sid.clone()) {
-                    if select {
-                        selected.insert(sid);
-                    } else {
-                        selected.remove(&sid);
-                    }
+        let sids = untrack(|| rows.sids());
+        selection.selected.update(|selected| {
+            for sid in sids {
+                if select {
+                    selected.insert(sid);
+                } else {
+                    selected.remove(&sid);
                 }
-            })
+            }
         });
     };
     view! {
@@ -228,79 +312,6 @@ fn SelectAllBox(devices: Signal<Vec<Device>>, selection: TableSelection) -> impl
                 on:change=on_change
             />
         </th>
-    }
-}
-
-/// One row, plain: no component, no reactive owner, no listener of its own.
-fn device_row(
-    device: Device,
-    app_names: &AppNames,
-    now: i64,
-    selection: Option<TableSelection>,
-) -> impl IntoView + use<> {
-    let sid = device.sid.clone().unwrap_or_default();
-    let href = device_href(&device);
-    let name = device.unique_name.clone();
-    let app = device.app.clone().unwrap_or_default();
-    let target = app.target_sid.as_deref().map(|sid| app_names.label(sid));
-    let reported = app.reported_sid.as_deref().map(|sid| app_names.label(sid));
-    let differs = device.reported_differs_from_target();
-    let logging = logging_brief(&device, now);
-    let logging_class = if logging.starts_with("on") {
-        "logging on col-logging"
-    } else {
-        "logging col-logging"
-    };
-    let updated = relative_time(device.date_updated.as_deref(), now);
-    let updated_exact = device.date_updated.clone().unwrap_or_default();
-    let row_sid = sid.clone();
-    let select = selection.map(|selection| {
-        let checked = selection
-            .selected
-            .with_untracked(|selected| selected.contains(&sid));
-        let label = format!("Select {}", shown_name(&device));
-        view! {
-            <td class="select">
-                // Clicks are handled by the table body; the table keeps `checked` in step.
-                <input type="checkbox" aria-label=label data-select=sid.clone() prop:checked=checked/>
-            </td>
-        }
-    });
-    view! {
-        <tr data-sid=row_sid>
-            {select}
-            // Each cell holds one element: on narrow screens the cell is a grid of its label
-            // and that value.
-            <td class="sid col-sid" data-label="SID">
-                <span>
-                    <code>{sid.clone()}</code>
-                    <button type="button" class="copy" aria-label="Copy SID" data-copy=sid>"Copy"</button>
-                </span>
-            </td>
-            <td class="name col-name" data-label="Unique name">
-                // `elementtiming`: browsers record when each name first paints (`cargo xtask bench`).
-                <a href={href} {..custom_attribute("elementtiming", "device-row")}>
-                    {match name {
-                        Some(name) => reveal_hidden(&name).into_owned().into_any(),
-                        None => view! { <span class="muted">"(no name)"</span> }.into_any(),
-                    }}
-                </a>
-            </td>
-            <td class="col-status" data-label="Update status"><StatusBadge status=app.update_status.clone()/></td>
-            <td class="col-target" data-label="Target app"><span>{target.unwrap_or_else(|| "—".to_owned())}</span></td>
-            <td class="col-reported" class:differs=differs data-label="Reported app">
-                <span>
-                    {reported.unwrap_or_else(|| "—".to_owned())}
-                    {differs.then(|| view! {
-                        <span class="note" title="The device reports a different app than its target">
-                            " ≠ target"
-                        </span>
-                    })}
-                </span>
-            </td>
-            <td class=logging_class data-label="Logging"><span>{logging}</span></td>
-            <td class="col-updated" data-label="Updated"><time datetime=updated_exact.clone() title=updated_exact>{updated}</time></td>
-        </tr>
     }
 }
 

@@ -1,15 +1,11 @@
+use console_core::rows::status_badge;
 use leptos::prelude::*;
 use microvisor_api::UpdateStatus;
 
-/// The update status as a badge. "scheduled", the docs' old name, arrives here as pending.
+/// The update status as a badge; a status this console does not know is shown as it came, on
+/// a neutral badge.
 #[component]
 pub fn StatusBadge(status: Option<UpdateStatus>) -> impl IntoView {
-    let (class, label) = match &status {
-        Some(UpdateStatus::UpToDate) => ("badge ok", "up-to-date".to_owned()),
-        Some(UpdateStatus::Pending) => ("badge pending", "pending".to_owned()),
-        Some(UpdateStatus::Error) => ("badge error", "error".to_owned()),
-        Some(UpdateStatus::Other(other)) => ("badge other", other.clone()),
-        None => ("badge other", "unknown".to_owned()),
-    };
+    let (class, label) = status_badge(status.as_ref());
     view! { <span class=class>{label}</span> }
 }

@@ -17,6 +17,7 @@ use crate::components::{
 use crate::pages::{pager_links, use_apps, use_client_reporting_retries};
 use crate::prefs;
 use crate::routes::use_route_query;
+use crate::shown::ShownRows;
 use crate::web::now_seconds;
 
 /// Auto-refresh waits this long between loads, or this long while a device is pending.
@@ -67,7 +68,7 @@ pub fn DeviceListPage() -> impl IntoView {
             None => Vec::new(),
         })
     });
-    let table_rows = Signal::from(rows);
+    let table_rows = ShownRows::all(rows);
 
     // Auto-refresh, off by default: every 10 s, every 3 s while a device on the page is
     // pending. The list has no form a refresh could overwrite.
@@ -167,7 +168,7 @@ pub fn DeviceListPage() -> impl IntoView {
                 <PageSizeSelect current=Signal::derive(move || query.get().page_size_or_default())/>
             </div>
         </div>
-        <BulkPanel shown=table_rows selected run app_names devices=table_rows on_updated select_all_label="Select page"/>
+        <BulkPanel shown=table_rows selected run app_names devices=table_rows.devices on_updated select_all_label="Select page"/>
         <RetryNote retrying/>
         <Transition fallback=|| view! { <p class="loading">"Loading devices…"</p> } set_pending=pending>
             <ErrorBoundary fallback=move |errors| view! {
@@ -186,8 +187,8 @@ pub fn DeviceListPage() -> impl IntoView {
             </ErrorBoundary>
         </Transition>
         <div class="list" class:stale=move || busy.get() || failed()>
-            <Show when=move || !table_rows.with(Vec::is_empty)>
-                <DeviceTable devices=table_rows app_names selection=TableSelection { selected, on_toggle }/>
+            <Show when=move || !table_rows.is_empty()>
+                <DeviceTable rows=table_rows app_names selection=TableSelection { selected, on_toggle }/>
             </Show>
             {bottom_pager}
         </div>

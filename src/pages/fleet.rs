@@ -1,7 +1,8 @@
 use std::collections::BTreeSet;
 
 use console_core::export::{export_csv, export_json};
-use console_core::sort::sort_devices;
+use console_core::filter::SearchIndex;
+use console_core::sort::sorted;
 use console_core::{DeviceFilter, FleetSummary};
 use leptos::prelude::*;
 use microvisor_api::Device;
@@ -13,10 +14,8 @@ use crate::components::{
 };
 use crate::pages::use_apps;
 use crate::scan::FleetScan;
+use crate::shown::ShownRows;
 use crate::web::now_seconds;
-
-/// How many matching rows are drawn; the rest are counted, exported and acted on.
-const MAX_ROWS: usize = 500;
 
 /// `/fleet`: every device loaded, summarised, filtered, exported and changed in bulk.
 #[component]
@@ -44,25 +43,24 @@ pub fn FleetPage() -> impl IntoView {
     let summary = Memo::new(move |_| {
         devices.with(|all| FleetSummary::of(all, now_seconds(), pending_hours.get()))
     });
-    // Every device that matches, sorted: what export and bulk actions use.
-    let shown = Memo::new(move |_| {
-        let names = app_names.get();
-        let now = now_seconds();
-        let mut matching: Vec<Device> = devices.with(|all| {
-            filter.with(|f| {
-                all.iter()
-                    .filter(|d| f.matches(d, &names, now))
-                    .cloned()
-                    .collect()
-            })
-        });
-        if let Some((key, ascending)) = sort.state.get() {
-            sort_devices(&mut matching, key, ascending, &names);
-        }
-        matching
+    // Each device's search text, made once per set of loaded devices, not per keystroke.
+    let index = Memo::new(move |_| {
+        app_names.with(|names| devices.with(|all| SearchIndex::new(all, names)))
     });
-
-    let shown_rows = Signal::from(shown);
+    // Positions of the devices that match, sorted: what the table, export and bulk actions use.
+    let order = Memo::new(move |_| {
+        let now = now_seconds();
+        let matching =
+            devices.with(|all| filter.with(|f| index.with(|index| f.matching(all, index, now))));
+        match sort.state.get() {
+            Some((key, ascending)) => app_names
+                .with(|names| devices.with(|all| sorted(all, matching, key, ascending, names))),
+            None => matching,
+        }
+    });
+    let shown_rows = ShownRows::ordered(devices, order);
+    let shown =
+        move || shown_rows.with(|rows| rows.iter().map(|d| (*d).clone()).collect::<Vec<Device>>());
     let on_toggle = selection_toggle(shown_rows, selected);
     // A bulk run's answers replace the scanned devices they changed.
     let on_updated = Callback::new(move |updated: Vec<Device>| {
@@ -75,9 +73,6 @@ pub fn FleetPage() -> impl IntoView {
                 }
             }
         })
-    });
-    let table_rows = Memo::new(move |_| {
-        shown.with(|rows| rows.iter().take(MAX_ROWS).cloned().collect::<Vec<Device>>())
     });
 
     let download = move |name: &str, mime: &str, text: String| save_file(name, mime, &text);
@@ -182,21 +177,16 @@ pub fn FleetPage() -> impl IntoView {
                     on:input=move |ev| filter.update(|f| f.text = event_target_value(&ev))/>
                 <span class="muted" aria-live="polite">{move || {
                     let active = filter.with(|f| !f.is_empty());
-                    format!("{} matching{}", shown.with(Vec::len), if active { " (filtered)" } else { "" })
+                    format!("{} matching{}", shown_rows.len(), if active { " (filtered)" } else { "" })
                 }}</span>
                 <button type="button" class="secondary" on:click=move |_| filter.set(DeviceFilter::default())>"Clear filters"</button>
                 <ColumnChooser/>
-                <button type="button" class="secondary" on:click=move |_| download("devices.csv", "text/csv", export_csv(&shown.get_untracked(), &app_names.get_untracked()))>"Export CSV"</button>
-                <button type="button" class="secondary" on:click=move |_| download("devices.json", "application/json", export_json(&shown.get_untracked()))>"Export JSON"</button>
+                <button type="button" class="secondary" on:click=move |_| download("devices.csv", "text/csv", export_csv(&untrack(shown), &app_names.get_untracked()))>"Export CSV"</button>
+                <button type="button" class="secondary" on:click=move |_| download("devices.json", "application/json", export_json(&untrack(shown)))>"Export JSON"</button>
             </div>
             <BulkPanel shown=shown_rows selected run app_names devices=devices.into() on_updated select_all_label="Select all matching"/>
-            {move || {
-                let total = shown.with(Vec::len);
-                (total > MAX_ROWS).then(|| view! {
-                    <p class="muted">{format!("Showing the first {MAX_ROWS} of {total}. Search, filter or export for the rest; bulk actions act on all selected.")}</p>
-                })
-            }}
-            <DeviceTable devices=table_rows app_names selection=TableSelection { selected, on_toggle } sort/>
+            // Every matching device, however many: only those in view are drawn.
+            <DeviceTable rows=shown_rows app_names selection=TableSelection { selected, on_toggle } sort scroll=true/>
         </Show>
     }
 }

@@ -156,6 +156,8 @@ fn fuzz_decoders(layer: &mut Layer) -> Result<(), Failure> {
 fn bench(bench_args: &[String]) -> Result<(), Failure> {
     setup::all(true)?;
     build_console()?;
+    // The static demo's bundle is measured too (its public URL does not change its size).
+    let static_site = dist("/", &target_dir().join("bench-static"))?;
     // The console's files with the baseline page beside them, served by one console-server.
     let site = target_dir().join("bench-site");
     let _ = std::fs::remove_dir_all(&site);
@@ -185,6 +187,7 @@ fn bench(bench_args: &[String]) -> Result<(), Failure> {
         target_dir().join("release/console-server"),
     )
     .env("CONSOLE_DIST", &site)
+    .env("CONSOLE_STATIC_SITE", &static_site)
     .args(["--command", &command_line])
     .args(bench_args))
 }
@@ -205,7 +208,7 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> Result<(), Failure>
 const MINIMUM_HOST_TESTS: u64 = 142;
 const MINIMUM_WASM_TESTS: u64 = 19;
 const MINIMUM_FUZZ_TESTS: u64 = 1;
-const MINIMUM_E2E_TESTS: u64 = 38;
+const MINIMUM_E2E_TESTS: u64 = 39;
 
 fn test() -> Result<(), Failure> {
     setup::all(true)?;
@@ -307,6 +310,24 @@ fn test() -> Result<(), Failure> {
     let mut e2e = Layer::new("e2e", MINIMUM_E2E_TESTS);
     check("end-to-end tests", run_e2e(&mut e2e, None));
     tally.add(e2e);
+    // One quick pass of every benchmark, so it cannot rot unnoticed; no timing is asserted.
+    let mut quick_bench = Layer::new("bench", 1);
+    let quick_out = target_dir().join("bench-quick.md");
+    let bench_result = bench(&[
+        "--quick".to_owned(),
+        "--out".to_owned(),
+        quick_out.to_string_lossy().into_owned(),
+    ]);
+    if bench_result.is_ok() {
+        quick_bench.count.passed += 1;
+    } else {
+        quick_bench.count.failed += 1;
+    }
+    check(
+        "benchmark (quick pass)",
+        bench_result.and(quick_bench.check()),
+    );
+    tally.add(quick_bench);
     let outcome = if failures.is_empty() {
         println!("\nxtask: every test layer passed");
         Ok(())

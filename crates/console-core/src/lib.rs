@@ -11,6 +11,7 @@ pub mod display;
 pub mod export;
 pub mod filter;
 pub mod retry;
+pub mod rows;
 pub mod selection;
 pub mod sort;
 pub mod summary;

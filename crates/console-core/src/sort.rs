@@ -20,35 +20,66 @@ pub enum SortKey {
     Updated,
 }
 
-/// Sorts in place; ties keep their order (the API's creation order).
-pub fn sort_devices(devices: &mut [Device], key: SortKey, ascending: bool, apps: &AppNames) {
+/// The value a device sorts by: a string, so every column compares alike.
+fn sort_key(device: &Device, key: SortKey, apps: &AppNames) -> Option<String> {
+    let app = device.app.as_ref();
     let app_label = |sid: Option<&String>| sid.map(|sid| apps.name_or_sid(sid).to_lowercase());
-    let text_key = |device: &Device| -> Option<String> {
-        let app = device.app.as_ref();
-        match key {
-            SortKey::Sid => device.sid.clone(),
-            SortKey::UniqueName => device.unique_name.as_ref().map(|name| name.to_lowercase()),
-            SortKey::Status => Some(status_word(device).to_owned()),
-            SortKey::TargetApp => app_label(app.and_then(|a| a.target_sid.as_ref())),
-            SortKey::ReportedApp => app_label(app.and_then(|a| a.reported_sid.as_ref())),
-            SortKey::Logging => device.logging.as_ref().and_then(|l| l.date_expires.clone()),
-            SortKey::Updated => device
-                .date_updated
-                .as_deref()
-                .and_then(parse_iso8601)
-                .map(|t| format!("{t:020}")),
-        }
-    };
-    devices.sort_by(|a, b| {
+    match key {
+        SortKey::Sid => device.sid.clone(),
+        SortKey::UniqueName => device.unique_name.as_ref().map(|name| name.to_lowercase()),
+        SortKey::Status => Some(status_word(device).to_owned()),
+        SortKey::TargetApp => app_label(app.and_then(|a| a.target_sid.as_ref())),
+        SortKey::ReportedApp => app_label(app.and_then(|a| a.reported_sid.as_ref())),
+        SortKey::Logging => device.logging.as_ref().and_then(|l| l.date_expires.clone()),
+        SortKey::Updated => device
+            .date_updated
+            .as_deref()
+            .and_then(parse_iso8601)
+            .map(|t| format!("{t:020}")),
+    }
+}
+
+/// `order` (positions in `devices`) sorted by a column; ties keep their order (the API's
+/// creation order). Each device's key is worked out once, not once per comparison.
+pub fn sorted(
+    devices: &[Device],
+    order: Vec<u32>,
+    key: SortKey,
+    ascending: bool,
+    apps: &AppNames,
+) -> Vec<u32> {
+    let mut keyed: Vec<(Option<String>, u32)> = order
+        .into_iter()
+        .map(|position| (sort_key(&devices[position as usize], key, apps), position))
+        .collect();
+    keyed.sort_by(|(a, _), (b, _)| {
         // Missing values go last whichever way the list is sorted.
-        match (text_key(a), text_key(b)) {
-            (Some(x), Some(y)) if ascending => x.cmp(&y),
-            (Some(x), Some(y)) => y.cmp(&x),
+        match (a, b) {
+            (Some(x), Some(y)) if ascending => x.cmp(y),
+            (Some(x), Some(y)) => y.cmp(x),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
             (None, None) => Ordering::Equal,
         }
     });
+    keyed.into_iter().map(|(_, position)| position).collect()
+}
+
+/// Sorts in place; ties keep their order (the API's creation order).
+pub fn sort_devices(devices: &mut Vec<Device>, key: SortKey, ascending: bool, apps: &AppNames) {
+    let order = sorted(
+        devices,
+        (0..devices.len() as u32).collect(),
+        key,
+        ascending,
+        apps,
+    );
+    let mut slots: Vec<Option<Device>> = std::mem::take(devices).into_iter().map(Some).collect();
+    devices.extend(
+        order
+            .into_iter()
+            .filter_map(|position| slots[position as usize].take()),
+    );
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 
 use console_core::display::{logging_brief, logging_summary, relative_time};
 use console_core::export::{csv_field, export_csv, export_json};
+use console_core::rows::escape;
 use console_core::sort::sort_devices;
 use console_core::{AppNames, DeviceFilter, FleetSummary, SortKey};
 use microvisor_api::{ApiErrorBody, App, Config, Device, ListPage, Secret};
@@ -233,5 +234,23 @@ proptest! {
             !content.starts_with(['=', '+', '-', '@', '\t', '\r']),
             "{:?} reads as a formula", field
         );
+    }
+
+    #[test]
+    fn escaped_text_is_never_markup(text in any::<String>()) {
+        let escaped = escape(&text);
+        prop_assert!(!escaped.contains(['<', '>', '"', '\'']), "{:?}", escaped);
+        // Every `&` starts one of the five references escape writes.
+        for (at, _) in escaped.match_indices('&') {
+            let rest = &escaped[at..];
+            prop_assert!(
+                ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"].iter().any(|r| rest.starts_with(r)),
+                "{:?}", rest
+            );
+        }
+        let unescaped = escaped
+            .replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"")
+            .replace("&#39;", "'").replace("&amp;", "&");
+        prop_assert_eq!(unescaped, text);
     }
 }

@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 /// The header that carries this console's access token to its server.
 pub const ACCESS_TOKEN_HEADER: &str = "x-console-access-token";
 
+/// The `id` of the element in `index.html` where console-server writes the config (a
+/// `<script type="application/json">`), so the console need not fetch `config.json`.
+pub const CONFIG_ELEMENT_ID: &str = "console-config";
+
 /// Where `console-server` answers `/v1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -7,6 +7,17 @@ use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAcc
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// The links of a list answer, read without decoding its items: a pass over the text that
+/// skips the list. A scan asks for the next page with them before it decodes this one.
+pub fn links_of(body: &[u8]) -> Option<ListMeta> {
+    #[derive(Deserialize)]
+    struct Links {
+        #[serde(default, deserialize_with = "crate::lenient::object")]
+        meta: Option<ListMeta>,
+    }
+    serde_json::from_slice::<Links>(body).ok()?.meta
+}
+
 /// A resource that lists under a fixed key (`devices`, `apps`, `configs`, `secrets`).
 pub trait ListResource {
     const KEY: &'static str;
@@ -196,6 +207,19 @@ mod tests {
         .unwrap();
         assert_eq!(page.items.len(), 1);
         assert!(serde_json::from_str::<ListPage<Device>>("[1,2]").is_err());
+    }
+
+    #[test]
+    fn links_are_read_without_the_list() {
+        let body = br#"{"devices": [{"sid": "UV1"}, 5, {"x": [1, {"y": null}]}], "meta": {"next_page_url": "https://a/v1/Devices?PageToken=PA1", "page": 3}}"#;
+        let meta = links_of(body).unwrap();
+        assert_eq!(meta.page, Some(3));
+        assert_eq!(
+            meta.next_page_url.as_deref(),
+            Some("https://a/v1/Devices?PageToken=PA1")
+        );
+        assert_eq!(links_of(b"{\"devices\": []}"), None);
+        assert_eq!(links_of(b"not json"), None);
     }
 
     #[test]

@@ -89,7 +89,8 @@ pub async fn send(call: &Call<'_>) -> Result<RawResponse, ApiError> {
     };
     let result = request.send().await;
     let response = result.map_err(failed)?;
-    let text = response.text().await.map_err(failed);
+    // Bytes, not text: the body goes straight into wasm memory, with no JS string between.
+    let body = response.binary().await.map_err(failed);
     if let Some(timer) = timer {
         timer.clear();
     }
@@ -99,6 +100,6 @@ pub async fn send(call: &Call<'_>) -> Result<RawResponse, ApiError> {
         status: response.status(),
         status_text: response.status_text(),
         retry_after: response.headers().get("Retry-After"),
-        text: text?,
+        body: body?,
     })
 }

@@ -106,7 +106,7 @@ pub async fn send(call: &Call<'_>) -> Result<RawResponse, ApiError> {
             status: response.status,
             status_text: String::new(),
             retry_after: fault.retry_after().map(|seconds| seconds.to_string()),
-            text: response.body,
+            body: response.body.into_bytes(),
         }),
         Some((_, None)) => Err(ApiError::Network(
             "the connection dropped (the demo's unreliable network)".to_owned(),
@@ -137,7 +137,7 @@ fn answer(call: &Call<'_>) -> RawResponse {
             status: answer.status,
             status_text: String::new(),
             retry_after: None,
-            text: answer.body,
+            body: answer.body.into_bytes(),
         }
     })
 }

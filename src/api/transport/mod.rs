@@ -38,7 +38,7 @@ pub struct RawResponse {
     pub status: u16,
     pub status_text: String,
     pub retry_after: Option<String>,
-    pub text: String,
+    pub body: Vec<u8>,
 }
 
 impl Transport {
