@@ -69,6 +69,16 @@ pub fn given_path(name: &str) -> PathBuf {
         })
 }
 
+/// A new empty directory under the system's temporary directory.
+pub fn scratch_dir(what: &str) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("console-e2e-{what}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    dir
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
@@ -89,11 +99,20 @@ pub async fn start_server_with_env(args: &[&str], env: &[(&str, &str)]) -> (Grou
         "build the console first: {} has no index.html",
         dist.display()
     );
+    // Each server keeps its store apart unless the test names one.
+    let own_store = !args
+        .iter()
+        .any(|arg| arg.starts_with("--database") || arg.starts_with("--data-dir"));
+    let mut command = Command::new(&binary);
+    command
+        .args(["--listen", "127.0.0.1:0", "--dist"])
+        .arg(&dist)
+        .args(args);
+    if own_store {
+        command.arg("--data-dir").arg(scratch_dir("store"));
+    }
     let mut server = Group::spawn(
-        Command::new(&binary)
-            .args(["--listen", "127.0.0.1:0", "--dist"])
-            .arg(&dist)
-            .args(args)
+        command
             .env("RUST_LOG", "console_server=warn")
             .envs(env.iter().copied())
             .stdout(Stdio::piped()),

@@ -1,4 +1,5 @@
-//! `/v1/*` answered by the emulator core, with faults and persistence around it.
+//! `/v1/*` answered by the emulator core, with faults and persistence around it. The server's
+//! own work (rollouts) calls the same path in-process, faults included.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -8,11 +9,13 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method as HttpMethod, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use microvisor_api::error::codes;
-use microvisor_sim::{Emulator, Method, SimRequest};
+use microvisor_sim::faults::Fault;
+use microvisor_sim::{Emulator, Method, SimRequest, SimResponse};
 
 use crate::AppState;
+use crate::emulator_state::StateFile;
+use crate::faults::fault_response;
 use crate::http::{error, request_origin};
-use crate::store::Store;
 
 /// Writes to this API are a few short form fields.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -27,35 +30,44 @@ pub fn unix_now_ms() -> i64 {
 /// The emulator and, with `--state`, where its changes go.
 pub struct Backend {
     pub emulator: Emulator,
-    pub store: Option<Store>,
+    pub store: Option<StateFile>,
 }
 
-pub async fn handle(
-    State(state): State<Arc<AppState>>,
-    method: HttpMethod,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+/// One request to the emulator, however it came.
+pub struct Call<'a> {
+    pub method: Method,
+    pub origin: &'a str,
+    pub path: &'a str,
+    pub query: &'a str,
+    pub authorization: Option<&'a str>,
+    pub content_type: Option<&'a str>,
+    pub body: &'a [u8],
+}
+
+/// How a request to the emulator ended.
+pub enum Outcome {
+    Answered(SimResponse),
+    /// An injected fault, decided before the emulator saw the request.
+    Faulted(Fault),
+    /// The emulator could not save its change; it is not applied.
+    NotSaved,
+}
+
+/// Faults first (so a faulted write never lands), then the emulator, then its state file.
+pub async fn call(state: &AppState, call: Call<'_>) -> Outcome {
     if state.faults.is_active()
-        && let Some(fault) = state.faults.before_request().await
+        && let Some(fault) = state.faults.roll().await
     {
-        return fault;
+        return Outcome::Faulted(fault);
     }
-    let origin = request_origin(&headers).unwrap_or_else(|| format!("http://{}", state.listen));
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok());
     let request = SimRequest {
-        method: Method::parse(method.as_str()),
-        origin: &origin,
-        path: uri.path(),
-        query: uri.query().unwrap_or(""),
-        authorization: headers
-            .get(header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok()),
-        content_type,
-        body: &body,
+        method: call.method,
+        origin: call.origin,
+        path: call.path,
+        query: call.query,
+        authorization: call.authorization,
+        content_type: call.content_type,
+        body: call.body,
         now_ms: unix_now_ms(),
     };
     let mut backend = state.backend.lock().await;
@@ -65,13 +77,47 @@ pub async fn handle(
         && let Err(err) = store.write(&changes)
     {
         tracing::error!("could not save the emulator's state: {err}");
-        return error(
-            500,
-            codes::INTERNAL,
-            "The emulator could not save this change.",
-        );
+        return Outcome::NotSaved;
     }
-    drop(backend);
+    Outcome::Answered(answer)
+}
+
+pub async fn handle(
+    State(state): State<Arc<AppState>>,
+    method: HttpMethod,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let origin = request_origin(&headers).unwrap_or_else(|| format!("http://{}", state.listen));
+    let outcome = call(
+        &state,
+        Call {
+            method: Method::parse(method.as_str()),
+            origin: &origin,
+            path: uri.path(),
+            query: uri.query().unwrap_or(""),
+            authorization: headers
+                .get(header::AUTHORIZATION)
+                .and_then(|value| value.to_str().ok()),
+            content_type: headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|value| value.to_str().ok()),
+            body: &body,
+        },
+    )
+    .await;
+    let answer = match outcome {
+        Outcome::Answered(answer) => answer,
+        Outcome::Faulted(fault) => return fault_response(fault),
+        Outcome::NotSaved => {
+            return error(
+                500,
+                codes::INTERNAL,
+                "The emulator could not save this change.",
+            );
+        }
+    };
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if answer.body.is_empty() {
         return status.into_response();
@@ -85,4 +131,14 @@ pub async fn handle(
         answer.body,
     )
         .into_response()
+}
+
+/// `GET /emulator/v1/writes`: how many times each device was given a `TargetApp`, so tests can
+/// check that a rollout wrote each device exactly once.
+pub async fn writes(State(state): State<Arc<AppState>>) -> Response {
+    let backend = state.backend.lock().await;
+    axum::Json(serde_json::json!({
+        "target_app_writes": backend.emulator.target_app_writes(),
+    }))
+    .into_response()
 }

@@ -28,18 +28,19 @@ impl Faults {
         self.plan().is_active()
     }
 
-    /// Waits the jittered latency, then answers with a fault, or `None` to let the request
-    /// through.
-    pub async fn before_request(&self) -> Option<Response> {
+    /// Waits the jittered latency, then gives the fault to answer with, or `None` to let the
+    /// request through.
+    pub async fn roll(&self) -> Option<Fault> {
         let (delay, fault) = self.plan().roll();
         if delay > 0 {
             tokio::time::sleep(Duration::from_millis(delay)).await;
         }
-        Some(answer(fault?))
+        fault
     }
 }
 
-fn answer(fault: Fault) -> Response {
+/// The HTTP answer of a fault.
+pub fn fault_response(fault: Fault) -> Response {
     let Some(answer) = fault.response() else {
         // Headers go out, then the body fails: the client sees the connection drop.
         return Response::new(Body::from_stream(futures_util::stream::once(async {

@@ -1,14 +1,19 @@
 //! `console-server`: the built console and the Microvisor API on one origin. `/v1` is answered
 //! by the built-in emulator, or forwarded to the real API (proxy mode) with credentials that
-//! stay on the server.
+//! stay on the server. Its own API (`/console/v1`: saved views, rollouts) keeps its state in
+//! the console store, and a background runner drives rollouts with every browser closed.
 
+mod api;
+mod console_api;
 mod emulator;
+mod emulator_state;
 mod faults;
 mod http;
 mod index;
 mod proxy;
+pub mod rollouts;
 mod security;
-mod store;
+pub mod store;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -16,6 +21,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{any, get};
+use base64::Engine;
 use clap::Parser;
 use console_protocol::{API_BASE, ConsoleConfig, Mode};
 use microvisor_sim::{Auth, Emulator, Lifecycle, SimConfig};
@@ -26,7 +32,9 @@ use tower_http::services::{ServeDir, ServeFile};
 
 pub use emulator::unix_now_ms;
 
+use crate::api::Api;
 use crate::emulator::Backend;
+use crate::emulator_state::StateFile;
 use crate::faults::Faults;
 use crate::proxy::{Credentials, Upstream};
 use crate::security::Policy;
@@ -94,12 +102,28 @@ pub struct Options {
     /// browser (repeatable): for the console hosted statically elsewhere.
     #[arg(long, value_name = "ORIGIN")]
     pub cors_origin: Vec<String>,
+    /// The console store: `sqlite:PATH` or `postgres://user:password@host:port/database`
+    /// (several replicas share one PostgreSQL). Default: SQLite in the data directory.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "CONSOLE_DATABASE",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
+    /// Where the console keeps its own state when --database is not given; created on start.
+    #[arg(long, default_value = "console-data")]
+    pub data_dir: PathBuf,
 }
 
 impl Options {
-    /// The defaults, as if no flag was given.
+    /// The defaults, as if no flag was given, but with the console store in memory: for tests
+    /// and tools that run the server in-process.
     pub fn defaults() -> Options {
-        Options::parse_from(["console-server"])
+        Options {
+            database: Some("sqlite::memory:".to_owned()),
+            ..Options::parse_from(["console-server"])
+        }
     }
 }
 
@@ -108,6 +132,8 @@ pub struct AppState {
     pub faults: Faults,
     /// Used in absolute URLs when a request carries no usable Host header.
     pub listen: SocketAddr,
+    /// The credentials the server's own requests to its emulator carry (`--auth`).
+    pub own_authorization: Option<String>,
 }
 
 fn fraction(text: &str) -> Result<f64, String> {
@@ -145,7 +171,7 @@ fn open_backend(options: &Options) -> Result<Backend, String> {
         });
     };
     let cannot = |err: rusqlite::Error| format!("state file {}: {err}", path.display());
-    let mut store = Store::open(path).map_err(cannot)?;
+    let mut store = StateFile::open(path).map_err(cannot)?;
     let records = store.load().map_err(cannot)?;
     let mut emulator = if records.is_empty() {
         let emulator = Emulator::new(&config, unix_now_ms());
@@ -183,16 +209,38 @@ pub fn check_exposure(options: &Options) -> Result<(), String> {
 }
 
 /// The whole HTTP surface, without a listener, so tests can call it directly.
-pub fn router(options: &Options) -> Result<Router, String> {
+pub async fn router(options: &Options) -> Result<Router, String> {
     router_with_env(options, |name| std::env::var(name).ok())
+        .await
+        .map(|server| server.router)
+}
+
+/// What `router_with_env` builds: the HTTP surface, and the rollout runner it needs driven.
+pub struct Server {
+    pub router: Router,
+    pub runner: Arc<rollouts::Runner>,
+    pub store: Store,
+}
+
+/// The console store the options name, opened and migrated. A database that is down or out of
+/// reach is a clear refusal to start.
+pub async fn open_store(options: &Options) -> Result<Store, String> {
+    let url = store::database_url(options.database.as_deref(), &options.data_dir);
+    Store::open(&url).await.map_err(|err| {
+        format!(
+            "cannot open the console store ({}): {err}",
+            store::redact_url(&url)
+        )
+    })
 }
 
 /// `router`, reading the environment through `env` (tests pass their own).
-pub fn router_with_env(
+pub async fn router_with_env(
     options: &Options,
     env: impl Fn(&str) -> Option<String>,
-) -> Result<Router, String> {
+) -> Result<Server, String> {
     check_exposure(options)?;
+    let store = open_store(options).await?;
     let index_html = std::fs::read_to_string(options.dist.join("index.html")).ok();
     let policy = Arc::new(Policy::new(
         options.listen,
@@ -201,7 +249,7 @@ pub fn router_with_env(
         index_html.as_deref(),
         &options.cors_origin,
     ));
-    let (api, config) = match &options.upstream {
+    let (api, config, own) = match &options.upstream {
         Some(url) => {
             let credentials = Credentials::from_env(env)?;
             let config = ConsoleConfig {
@@ -216,11 +264,12 @@ pub fn router_with_env(
             )?;
             tracing::info!(upstream = upstream.origin(), "proxy mode");
             let upstream = Arc::new(upstream);
+            let own = Api::Proxy(Arc::clone(&upstream));
             let api = Router::new()
                 .route("/v1", any(proxy::forward))
                 .route("/v1/{*rest}", any(proxy::forward))
                 .with_state(upstream);
-            (api, config)
+            (api, config, own)
         }
         None => {
             let state = Arc::new(AppState {
@@ -231,10 +280,18 @@ pub fn router_with_env(
                     options.seed ^ unix_now_ms() as u64,
                 ),
                 listen: options.listen,
+                own_authorization: options.auth.as_deref().map(|pair| {
+                    format!(
+                        "Basic {}",
+                        base64::engine::general_purpose::STANDARD.encode(pair)
+                    )
+                }),
             });
+            let own = Api::Emulator(Arc::clone(&state));
             let api = Router::new()
                 .route("/v1", any(emulator::handle))
                 .route("/v1/{*rest}", any(emulator::handle))
+                .route("/emulator/v1/writes", get(emulator::writes))
                 .with_state(state);
             tracing::info!(
                 devices = options.devices,
@@ -247,9 +304,18 @@ pub fn router_with_env(
                 api_base: API_BASE.to_owned(),
                 account_sid: None,
             };
-            (api, config)
+            (api, config, own)
         }
     };
+    let runner = Arc::new(rollouts::Runner::new(
+        store.clone(),
+        own.clone(),
+        rollouts::Timing::default(),
+    ));
+    let console_api = console_api::routes(Arc::new(console_api::ConsoleApi {
+        store: store.clone(),
+        api: own,
+    }));
     // API answers go out compressed as the browser accepts (a page of 1,000 devices is
     // 850 KB of JSON). Made per request, so fast before small: zstd (or gzip) at a low level
     // shrinks that page about tenfold in milliseconds; brotli takes several times as long
@@ -294,13 +360,14 @@ pub fn router_with_env(
                 .fallback(index_file),
         ),
     };
-    Ok(Router::new()
+    let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route(
             "/config.json",
             get(move || async move { axum::Json(config) }),
         )
         .merge(api)
+        .merge(console_api)
         .merge(pages)
         .layer(axum::extract::DefaultBodyLimit::max(
             emulator::MAX_BODY_BYTES,
@@ -311,7 +378,12 @@ pub fn router_with_env(
         ))
         // Outside the guard: preflights are answered here, before any token is asked for.
         .layer(security::cors(&options.cors_origin)?)
-        .layer(tower_http::trace::TraceLayer::new_for_http()))
+        .layer(tower_http::trace::TraceLayer::new_for_http());
+    Ok(Server {
+        router,
+        runner,
+        store,
+    })
 }
 
 /// Binds, prints the URL, and serves until Ctrl-C or SIGTERM.
@@ -325,16 +397,26 @@ pub async fn serve(options: Options) -> std::io::Result<()> {
     check_exposure(&options).map_err(std::io::Error::other)?;
     let listener = tokio::net::TcpListener::bind(options.listen).await?;
     let address = listener.local_addr()?;
-    let app = router(&Options {
-        listen: address,
-        ..options.clone()
-    })
+    let server = router_with_env(
+        &Options {
+            listen: address,
+            ..options.clone()
+        },
+        |name| std::env::var(name).ok(),
+    )
+    .await
     .map_err(std::io::Error::other)?;
+    tracing::info!(store = %server.store.describe(), "console store ready");
+    // Rollouts go on in the background, on whichever replica holds the lease.
+    let runner = Arc::clone(&server.runner);
+    let driving = tokio::spawn(async move { runner.run().await });
     // The first line on stdout is the URL: scripts and tests read it.
     println!("console-server listening on http://{address}");
-    axum::serve(listener, app)
+    axum::serve(listener, server.router)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    driving.abort();
+    server.runner.release().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use microvisor_api::error::codes;
 use microvisor_api::url::split_origin;
@@ -102,6 +102,30 @@ impl Upstream {
     pub fn origin(&self) -> &str {
         &self.origin
     }
+
+    /// Sends one request to the upstream, with the server's credentials: `path_and_query` is
+    /// the API path (`/v1/...`), appended to the upstream's own prefix.
+    pub async fn send(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        content_type: Option<&HeaderValue>,
+        body: Bytes,
+    ) -> Result<reqwest::Response, reqwest::Error> {
+        let url = format!("{}{}{}", self.origin, self.prefix, path_and_query);
+        let mut request = self
+            .client
+            .request(method.clone(), &url)
+            .basic_auth(&self.credentials.username, Some(&self.credentials.password))
+            .header(header::ACCEPT, "application/json");
+        if let Some(content_type) = content_type {
+            request = request.header(header::CONTENT_TYPE, content_type);
+        }
+        if method != Method::GET {
+            request = request.body(body);
+        }
+        request.send().await
+    }
 }
 
 /// Absolute URLs on the upstream's origin become URLs on the origin the browser used, so
@@ -129,22 +153,15 @@ pub async fn forward(
         );
     }
     let path_and_query = uri.path_and_query().map_or("/v1", |pq| pq.as_str());
-    let url = format!("{}{}{}", upstream.origin, upstream.prefix, path_and_query);
-    let mut request = upstream
-        .client
-        .request(method.clone(), &url)
-        .basic_auth(
-            &upstream.credentials.username,
-            Some(&upstream.credentials.password),
+    let sent = upstream
+        .send(
+            method.clone(),
+            path_and_query,
+            headers.get(header::CONTENT_TYPE),
+            body,
         )
-        .header(header::ACCEPT, "application/json");
-    if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
-        request = request.header(header::CONTENT_TYPE, content_type);
-    }
-    if method != Method::GET {
-        request = request.body(body);
-    }
-    let response = match request.send().await {
+        .await;
+    let response = match sent {
         Ok(response) => response,
         Err(err) => {
             // Logged without the URL: it names the upstream, never the credentials, but

@@ -251,7 +251,11 @@ pub async fn guard(State(policy): State<Arc<Policy>>, request: Request, next: Ne
 /// The token guards data: the API and the runtime config. The console's own files hold none,
 /// and must load so that it can show its sign-in view.
 fn needs_token(path: &str) -> bool {
-    path == "/v1" || path.starts_with("/v1/") || path == "/config.json"
+    path == "/v1"
+        || path.starts_with("/v1/")
+        || path.starts_with("/console/")
+        || path.starts_with("/emulator/")
+        || path == "/config.json"
 }
 
 #[cfg(test)]

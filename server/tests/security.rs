@@ -34,7 +34,12 @@ async fn call(
     options: &Options,
     request: Request<Body>,
 ) -> (StatusCode, axum::http::HeaderMap, String) {
-    let response = router(options).unwrap().oneshot(request).await.unwrap();
+    let response = router(options)
+        .await
+        .unwrap()
+        .oneshot(request)
+        .await
+        .unwrap();
     let status = response.status();
     let headers = response.headers().clone();
     let body = response
@@ -204,7 +209,7 @@ async fn beyond_loopback_an_access_gate_is_required() {
     };
     let refusal = check_exposure(&exposed).unwrap_err();
     assert!(refusal.contains("--access-token"), "{refusal}");
-    assert!(router(&exposed).is_err());
+    assert!(router(&exposed).await.is_err());
     assert!(
         check_exposure(&Options {
             access_token: Some("t".into()),
@@ -280,7 +285,9 @@ async fn a_slow_upstream_is_a_504_and_an_absent_one_a_502() {
         ..options()
     };
     let response = router_with_env(&options, proxy_env)
+        .await
         .unwrap()
+        .router
         .oneshot(get("/v1/Devices"))
         .await
         .unwrap();
@@ -301,7 +308,9 @@ async fn a_slow_upstream_is_a_504_and_an_absent_one_a_502() {
         ..options
     };
     let response = router_with_env(&options, proxy_env)
+        .await
         .unwrap()
+        .router
         .oneshot(get("/v1/Devices"))
         .await
         .unwrap();
@@ -314,7 +323,7 @@ async fn proxy_mode_refuses_to_start_without_credentials() {
         upstream: Some("https://microvisor.twilio.com".into()),
         ..options()
     };
-    let err = router_with_env(&options, |_| None).err().unwrap();
+    let err = router_with_env(&options, |_| None).await.err().unwrap();
     assert!(
         err.contains("TWILIO_AUTH_TOKEN") && err.contains("TWILIO_API_KEY"),
         "{err}"

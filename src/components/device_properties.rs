@@ -1,5 +1,5 @@
 use console_core::AppNames;
-use console_core::display::{logging_summary, relative_time};
+use console_core::display::{app_label, logging_summary, relative_time};
 use leptos::prelude::*;
 use microvisor_api::Device;
 
@@ -18,7 +18,7 @@ pub fn DeviceProperties(
     let app_field = move |get: fn(&Device) -> Option<String>| {
         move || match device.with(get) {
             Some(sid) => {
-                let name = app_names.with(|names| names.label(&sid));
+                let name = app_names.with(|names| app_label(names, &sid));
                 if name == sid {
                     sid
                 } else {

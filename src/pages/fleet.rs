@@ -1,5 +1,6 @@
 use std::collections::BTreeSet;
 
+use console_core::display::app_label;
 use console_core::export::{export_csv, export_json};
 use console_core::filter::SearchIndex;
 use console_core::sort::sorted;
@@ -159,7 +160,7 @@ pub fn FleetPage() -> impl IntoView {
                     {move || {
                         let names = app_names.get();
                         summary.get().by_target.into_iter().map(|(sid, count)| {
-                            let label = if sid.is_empty() { "no target".to_owned() } else { names.label(&sid) };
+                            let label = if sid.is_empty() { "no target".to_owned() } else { app_label(&names, &sid) };
                             let value = (!sid.is_empty()).then_some(sid);
                             view! {
                                 <button type="button" class="chip" on:click=move |_| filter.update(|f| f.target_app = value.clone())>

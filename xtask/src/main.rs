@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand};
 
 use crate::shell::{Failure, run};
 use crate::tally::{Layer, Tally, skips_file};
-use crate::tools::{WASM_TARGET, cargo, project_root, target_dir, tool, with_browser_env};
+use crate::tools::{WASM_TARGET, cargo, project_root, target_dir, tool, with_test_env};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Microvisor Fleet Console tasks")]
@@ -178,7 +178,7 @@ fn bench(bench_args: &[String]) -> Result<(), Failure> {
     if !bench_args.is_empty() {
         command_line = format!("{command_line} -- {}", bench_args.join(" "));
     }
-    run(with_browser_env(&mut std::process::Command::new(
+    run(with_test_env(&mut std::process::Command::new(
         target_dir().join("release/console-bench"),
     ))
     .current_dir(project_root())
@@ -275,7 +275,7 @@ fn test() -> Result<(), Failure> {
     check(
         "host unit tests",
         host.run(
-            cargo().args([
+            with_test_env(cargo().args([
                 "test",
                 "--no-fail-fast",
                 "--workspace",
@@ -283,7 +283,7 @@ fn test() -> Result<(), Failure> {
                 "microvisor-console",
                 "--exclude",
                 "console-e2e",
-            ]),
+            ])),
             &skips_file("host"),
         ),
     );
@@ -292,7 +292,7 @@ fn test() -> Result<(), Failure> {
     check(
         "browser component tests",
         wasm.run(
-            with_browser_env(cargo().args([
+            with_test_env(cargo().args([
                 "test",
                 "--no-fail-fast",
                 "--target",
@@ -364,7 +364,7 @@ fn run_e2e(layer: &mut Layer, filter: Option<&str>) -> Result<(), Failure> {
         )
         .env("CONSOLE_DIST", project_root().join("dist"))
         .env("CONSOLE_STATIC_SITE", &static_site);
-    layer.run(with_browser_env(&mut command), &skips_file("e2e"))
+    layer.run(with_test_env(&mut command), &skips_file("e2e"))
 }
 
 fn e2e_only(filter: Option<&str>) -> Result<(), Failure> {

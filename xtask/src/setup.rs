@@ -9,7 +9,7 @@ use crate::shell::{Failure, output, run};
 use crate::tools::{
     AXE_CORE_VERSION, BINARYEN_VERSION, CARGO_FUZZ_VERSION, CHROMEDRIVER, CHROMIUM, NGINX,
     PRISM_VERSION, TRUNK_VERSION, WASM_TARGET, axe_core_script, binaryen_bin_dir, cargo,
-    npm_prefix, project_root, tool,
+    npm_prefix, postgres_bin_dir, project_root, tool,
 };
 
 pub fn all(browser: bool) -> Result<(), Failure> {
@@ -20,6 +20,7 @@ pub fn all(browser: bool) -> Result<(), Failure> {
     if browser {
         chromium()?;
         nginx()?;
+        postgres()?;
         axe_core()?;
         prism()?;
         cargo_fuzz()?;
@@ -220,6 +221,15 @@ fn nginx() -> Result<(), Failure> {
         return Ok(());
     }
     apt_install(&["nginx"], "nginx is")
+}
+
+/// A real PostgreSQL server backs the store tests (started per test from its programs).
+fn postgres() -> Result<(), Failure> {
+    if let Some(bin) = postgres_bin_dir() {
+        println!("setup: PostgreSQL present in {}", bin.display());
+        return Ok(());
+    }
+    apt_install(&["postgresql"], "PostgreSQL is")
 }
 
 fn chromium() -> Result<(), Failure> {

@@ -99,9 +99,26 @@ pub fn cargo() -> Command {
     command
 }
 
-/// The environment the browser tests and the benchmark read their tools from: wasm-bindgen's
-/// test runner and the end-to-end harness take every path from here, never from a copy.
-pub fn with_browser_env(command: &mut Command) -> &mut Command {
+/// PostgreSQL's programs (Debian's folder for the newest installed version), for the tests
+/// that run a real server.
+pub fn postgres_bin_dir() -> Option<PathBuf> {
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .flatten()
+        .map(|entry| entry.path().join("bin"))
+        .filter(|bin| bin.join("pg_ctl").is_file())
+        .collect();
+    versions.sort();
+    versions.pop()
+}
+
+/// The environment the tests and the benchmark read their tools from: wasm-bindgen's test
+/// runner, the store tests and the end-to-end harness take every path from here, never from
+/// a copy.
+pub fn with_test_env(command: &mut Command) -> &mut Command {
+    if let Some(bin) = postgres_bin_dir() {
+        command.env("PG_BIN", bin);
+    }
     command
         .env("CHROMEDRIVER", CHROMEDRIVER)
         .env("CHROMIUM", CHROMIUM)

@@ -138,7 +138,7 @@ impl BulkAction {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::filter::tests::{apps, device};
+    use fleet_engine::fixtures::{apps, device};
 
     #[test]
     fn every_choice_round_trips_through_its_key() {

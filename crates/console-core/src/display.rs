@@ -201,6 +201,12 @@ mod reveal_tests {
     }
 }
 
+/// An app as tables show it: its unique name when known, else its SID, with hidden and
+/// reordering characters written out.
+pub fn app_label(apps: &crate::AppNames, sid: &str) -> String {
+    reveal_hidden(apps.name_or_sid(sid)).into_owned()
+}
+
 /// The name to show a person: the unique name (or the SID when there is none), with hidden
 /// and reordering characters written out.
 pub fn shown_name(device: &Device) -> std::borrow::Cow<'_, str> {

@@ -102,7 +102,7 @@ pub fn export_json(devices: &[Device]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::filter::tests::{apps, device};
+    use fleet_engine::fixtures::{apps, device};
 
     #[test]
     fn csv_has_every_column_and_is_safe_in_spreadsheets() {

@@ -4,20 +4,18 @@
 //! retried. No I/O, no clock (callers pass `now`), no web-sys or Leptos: it compiles for the
 //! host, where it is tested, and for wasm32, where the console runs it.
 
-pub mod apps;
 pub mod bulk;
 pub mod commands;
 pub mod display;
 pub mod export;
-pub mod filter;
 pub mod retry;
 pub mod rows;
 pub mod selection;
 pub mod sort;
 pub mod summary;
 
-pub use apps::AppNames;
 pub use bulk::BulkAction;
-pub use filter::DeviceFilter;
+/// Filters, search keys and app names live with the engines the server runs too.
+pub use fleet_engine::{AppNames, DeviceFilter, filter};
 pub use sort::SortKey;
 pub use summary::FleetSummary;

@@ -10,7 +10,7 @@ use std::ops::Range;
 use microvisor_api::{Device, UpdateStatus};
 
 use crate::AppNames;
-use crate::display::{logging_brief, relative_time, reveal_hidden};
+use crate::display::{app_label, logging_brief, relative_time, reveal_hidden};
 
 /// A badge's class and words for an update status. "scheduled", the docs' old name, reads as
 /// pending; a status this console does not know is shown as it came, on a neutral badge.
@@ -47,7 +47,8 @@ pub struct RowCells {
 impl RowCells {
     pub fn of(device: &Device, apps: &AppNames, now: i64) -> RowCells {
         let app = device.app.clone().unwrap_or_default();
-        let label = |sid: Option<&str>| sid.map_or_else(|| "—".to_owned(), |sid| apps.label(sid));
+        let label =
+            |sid: Option<&str>| sid.map_or_else(|| "—".to_owned(), |sid| app_label(apps, sid));
         let (badge_class, badge_label) = status_badge(app.update_status.as_ref());
         let logging = logging_brief(device, now);
         RowCells {
@@ -209,7 +210,7 @@ pub fn visible_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::filter::tests::{apps, device};
+    use fleet_engine::fixtures::{apps, device};
 
     #[test]
     fn cells_say_what_the_device_holds() {

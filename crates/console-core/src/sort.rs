@@ -85,7 +85,7 @@ pub fn sort_devices(devices: &mut Vec<Device>, key: SortKey, ascending: bool, ap
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::filter::tests::{apps, device};
+    use fleet_engine::fixtures::{apps, device};
 
     #[test]
     fn sorts_both_ways_with_missing_values_last() {

@@ -48,7 +48,7 @@ impl FleetSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::filter::tests::device;
+    use fleet_engine::fixtures::device;
 
     #[test]
     fn summary_counts_everything_once() {

@@ -1,8 +1,14 @@
 //! The contract between the fleet console (in the browser) and `console-server`: what
-//! `/config.json` says, and the header that carries the console's access token. Both sides
-//! use these types, so neither can drift from the other. Data only: no I/O.
+//! `/config.json` says, the header that carries the console's access token, and the bodies of
+//! the server's own API under `/console/v1` (saved views, rollouts). Both sides use these
+//! types, so neither can drift from the other. Data only: no I/O.
 
+use fleet_engine::DeviceFilter;
+use fleet_engine::rollout::{Control, Counts, Plan, Rollout};
 use serde::{Deserialize, Serialize};
+
+/// Where the server's own API lives: `/v1` belongs to the vendor's.
+pub const CONSOLE_API: &str = "/console/v1";
 
 /// The header that carries this console's access token to its server.
 pub const ACCESS_TOKEN_HEADER: &str = "x-console-access-token";
@@ -63,6 +69,105 @@ impl ConsoleConfig {
             None => format!("Backend: {backend}"),
         }
     }
+}
+
+/// A saved view: a named filter over the fleet, shared by everyone who uses the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedView {
+    pub id: String,
+    pub name: String,
+    pub filter: DeviceFilter,
+    pub created_by: String,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+
+/// What creating or changing a view sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewInput {
+    pub name: String,
+    /// Left as it is when renaming only.
+    #[serde(default)]
+    pub filter: Option<DeviceFilter>,
+}
+
+/// `GET /console/v1/views`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewList {
+    pub views: Vec<SavedView>,
+}
+
+/// Which devices a rollout is for. A view's or a filter's devices are found when the rollout
+/// starts, then frozen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum RolloutSource {
+    Devices { sids: Vec<String> },
+    View { id: String },
+    Filter { filter: DeviceFilter },
+}
+
+/// `POST /console/v1/rollouts` (and `/preview`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewRollout {
+    pub name: String,
+    /// The app by SID or unique name.
+    pub target_app: String,
+    pub source: RolloutSource,
+    pub plan: Plan,
+}
+
+/// What a rollout would do, before it starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolloutPreview {
+    /// The target app's SID and name.
+    pub target_sid: String,
+    pub target_name: String,
+    pub devices: usize,
+    /// Devices per phase, in order.
+    pub phase_sizes: Vec<usize>,
+    /// The first phase's devices: (name, app before, app after).
+    pub first_phase: Vec<(String, String, String)>,
+    /// Devices already on the target: never written.
+    pub skipped: Vec<String>,
+}
+
+/// A rollout in a list: everything but its devices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RolloutSummary {
+    #[serde(flatten)]
+    pub rollout: Rollout,
+    pub counts: Counts,
+    pub phase_counts: Vec<Counts>,
+    pub device_count: usize,
+}
+
+impl RolloutSummary {
+    pub fn of(rollout: &Rollout) -> RolloutSummary {
+        RolloutSummary {
+            counts: rollout.counts(),
+            phase_counts: (0..rollout.phase_count)
+                .map(|phase| rollout.phase_counts(phase))
+                .collect(),
+            device_count: rollout.devices.len(),
+            rollout: Rollout {
+                devices: Vec::new(),
+                ..rollout.clone()
+            },
+        }
+    }
+}
+
+/// `GET /console/v1/rollouts`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RolloutList {
+    pub rollouts: Vec<RolloutSummary>,
+}
+
+/// `POST /console/v1/rollouts/{id}/control`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolloutControl {
+    pub control: Control,
 }
 
 #[cfg(test)]

@@ -113,6 +113,8 @@ pub struct Emulator {
     pub(crate) changes: Vec<Change>,
     /// Credentials every request must carry; none by default.
     pub(crate) auth: Option<Auth>,
+    /// Successful `TargetApp` writes per device SID, since this emulator started.
+    pub(crate) target_app_writes: std::collections::BTreeMap<String, u32>,
 }
 
 impl Emulator {
@@ -121,11 +123,18 @@ impl Emulator {
             fleet: Fleet::seeded(config, now_ms),
             changes: Vec::new(),
             auth: None,
+            target_app_writes: Default::default(),
         }
     }
 
     pub fn fleet(&self) -> &Fleet {
         &self.fleet
+    }
+
+    /// How many times each device was given a target app (successful writes only), since
+    /// this emulator started: tests count a rollout's writes with it.
+    pub fn target_app_writes(&self) -> &std::collections::BTreeMap<String, u32> {
+        &self.target_app_writes
     }
 
     /// Asks every later request for these credentials, or for none.
@@ -302,6 +311,10 @@ impl Emulator {
             self.fleet.rename_device(position, name.clone());
         }
         let restart = update.restart_app == Some(true);
+        if target.is_some() {
+            let sid = self.fleet.devices[position].sid.to_string();
+            *self.target_app_writes.entry(sid).or_default() += 1;
+        }
         if target.is_some() || restart {
             let state = self.fleet.app_state(&self.fleet.devices[position], now);
             let device = &mut self.fleet.devices[position];

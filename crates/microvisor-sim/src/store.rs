@@ -184,6 +184,7 @@ impl Emulator {
         fleet.account_secrets = secrets;
         Ok(Emulator {
             auth: None,
+            target_app_writes: Default::default(),
             fleet,
             changes: Vec::new(),
         })

@@ -1,6 +1,8 @@
-//! Test support shared by the project's suites: where the vendor's OpenAPI spec is, and how a
-//! test that cannot run says so, so that `cargo xtask test` counts it as skipped, never as
-//! passed.
+//! Test support shared by the project's suites: where the vendor's OpenAPI spec is, how a
+//! test that cannot run says so (so that `cargo xtask test` counts it as skipped, never as
+//! passed), and a private PostgreSQL server for a test.
+
+pub mod postgres;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -3,11 +3,10 @@
 use std::collections::BTreeMap;
 
 use microvisor_api::App;
-
-use crate::display::reveal_hidden;
+use serde::{Deserialize, Serialize};
 
 /// App SIDs to unique names, so tables, filters and dialogs can show and match apps by name.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppNames(BTreeMap<String, String>);
 
 impl AppNames {
@@ -33,11 +32,6 @@ impl AppNames {
     /// The unique name when known, else the SID itself: what a table shows.
     pub fn name_or_sid<'a>(&'a self, sid: &'a str) -> &'a str {
         self.name_of(sid).unwrap_or(sid)
-    }
-
-    /// As `name_or_sid`, with hidden and reordering characters written out.
-    pub fn label(&self, sid: &str) -> String {
-        reveal_hidden(self.name_or_sid(sid)).into_owned()
     }
 
     /// Every unique name, in SID order.
@@ -88,7 +82,6 @@ mod tests {
         );
         assert_eq!(names.sid_named("fw-1"), Some("KA1"));
         assert_eq!(names.name_or_sid("KA2"), "KA2");
-        assert_eq!(names.label("KA3"), "⟨U+202E⟩evil");
         assert_eq!(names.names().collect::<Vec<_>>(), ["fw-1", "\u{202E}evil"]);
     }
 }

@@ -3,11 +3,14 @@
 
 use microvisor_api::time::parse_iso8601;
 use microvisor_api::{Device, UpdateStatus};
+use serde::{Deserialize, Serialize};
 
 use crate::AppNames;
 
-/// What narrows the loaded devices. Every part that is set must hold.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What narrows the loaded devices, and what a saved view keeps. Every part that is set must
+/// hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DeviceFilter {
     /// Case-insensitive text in the SID, unique name, or target or reported app (SID or name).
     pub text: String,
@@ -151,39 +154,9 @@ impl SearchIndex {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use microvisor_api::time::format_iso8601;
-    use microvisor_api::{DeviceApp, DeviceLogging};
-
-    pub fn device(n: u32, status: &str, target: &str, reported: Option<&str>) -> Device {
-        Device {
-            sid: Some(format!("UV{n:032}")),
-            unique_name: Some(format!("pump-{n}")),
-            app: Some(DeviceApp {
-                target_sid: Some(target.to_owned()),
-                reported_sid: reported.map(str::to_owned),
-                update_status: Some(UpdateStatus::from_wire(status)),
-                date_targeted: Some(format_iso8601(0)),
-                ..DeviceApp::default()
-            }),
-            logging: Some(DeviceLogging {
-                enabled: Some(n.is_multiple_of(2)),
-                date_expires: Some(format_iso8601(100_000)),
-            }),
-            date_updated: Some(format_iso8601(i64::from(n) * 10)),
-            ..Device::default()
-        }
-    }
-
-    pub fn apps() -> AppNames {
-        [
-            ("KA1".to_owned(), "fw-1".to_owned()),
-            ("KA2".to_owned(), "fw-2".to_owned()),
-        ]
-        .into_iter()
-        .collect()
-    }
+    use crate::fixtures::{apps, device};
 
     #[test]
     fn the_index_finds_what_matching_one_by_one_finds() {
@@ -312,8 +285,8 @@ pub fn with_updates(listed: &[Device], updates: &[Device]) -> Vec<Device> {
 
 #[cfg(test)]
 mod update_tests {
-    use super::tests::device;
     use super::*;
+    use crate::fixtures::device;
     use microvisor_api::time::format_iso8601;
 
     #[test]

@@ -6,12 +6,12 @@ use std::path::Path;
 use microvisor_sim::{RecordKind, RecordWrite};
 use rusqlite::{Connection, params};
 
-pub struct Store {
+pub struct StateFile {
     connection: Connection,
 }
 
-impl Store {
-    pub fn open(path: &Path) -> rusqlite::Result<Store> {
+impl StateFile {
+    pub fn open(path: &Path) -> rusqlite::Result<StateFile> {
         let connection = Connection::open(path)?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "FULL")?;
@@ -24,7 +24,7 @@ impl Store {
                 PRIMARY KEY (kind, id)
             );",
         )?;
-        Ok(Store { connection })
+        Ok(StateFile { connection })
     }
 
     /// Every stored record in creation order, or an empty list for a new file.

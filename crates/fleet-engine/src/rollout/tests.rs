@@ -1,0 +1,397 @@
+use super::*;
+
+const MIN: i64 = 60_000;
+
+fn candidates(n: usize) -> Vec<Candidate> {
+    (0..n)
+        .map(|i| Candidate {
+            sid: format!("UV{i:032}"),
+            name: format!("dev-{i}"),
+            report: Some(Report {
+                update_status: Some("up-to-date".into()),
+                target_sid: Some("KAold".into()),
+                reported_sid: Some("KAold".into()),
+                error_code: 0,
+            }),
+        })
+        .collect()
+}
+
+fn report(status: &str, target: &str, reported: Option<&str>, code: i64) -> Report {
+    Report {
+        update_status: Some(status.into()),
+        target_sid: Some(target.into()),
+        reported_sid: reported.map(str::to_owned),
+        error_code: code,
+    }
+}
+
+fn writes(actions: &[Action]) -> Vec<String> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Write { sid } => Some(sid.clone()),
+            Action::Check { .. } => None,
+        })
+        .collect()
+}
+
+/// Answers every write as taken and every written device as up to date.
+fn succeed_all(rollout: &mut Rollout, actions: Vec<Action>, now: i64) -> Vec<Action> {
+    let mut next = Vec::new();
+    for sid in writes(&actions) {
+        next.extend(rollout.step(
+            Input::Written {
+                sid: sid.clone(),
+                result: WriteResult::Accepted,
+            },
+            now,
+        ));
+        next.extend(rollout.step(
+            Input::Observed {
+                sid,
+                report: report("up-to-date", "KAnew", Some("KAnew"), 0),
+            },
+            now,
+        ));
+    }
+    next
+}
+
+#[test]
+fn phase_sizes_follow_counts_percentages_and_batches() {
+    assert_eq!(Plan::canary(0).phase_sizes(300), vec![1, 29, 120, 150]);
+    assert_eq!(Plan::canary(0).phase_sizes(1), vec![1]);
+    assert_eq!(Plan::canary(0).phase_sizes(5), vec![1, 1, 1, 2]);
+    assert_eq!(Plan::batches(40, 0).phase_sizes(100), vec![40, 40, 20]);
+    assert_eq!(Plan::default().phase_sizes(7), vec![7]);
+    assert_eq!(Plan::canary(0).phase_sizes(0), Vec::<usize>::new());
+}
+
+#[test]
+fn devices_already_on_target_are_skipped_and_never_written() {
+    let mut list = candidates(4);
+    list[2].report = Some(report("up-to-date", "KAnew", Some("KAnew"), 0));
+    let rollout = Rollout::new(
+        "r".into(),
+        "r".into(),
+        "KAnew".into(),
+        Plan::default(),
+        list,
+        0,
+    )
+    .unwrap();
+    let skipped: Vec<_> = rollout
+        .devices
+        .iter()
+        .filter(|d| d.state == DeviceState::Skipped)
+        .map(|d| d.name.as_str())
+        .collect();
+    assert_eq!(skipped, ["dev-2"]);
+    assert_eq!(rollout.counts().skipped, 1);
+    assert_eq!(
+        Rollout::new(
+            "r".into(),
+            "r".into(),
+            "KA".into(),
+            Plan::default(),
+            vec![],
+            0
+        ),
+        Err(PlanError::NoDevices)
+    );
+}
+
+#[test]
+fn a_canary_rollout_runs_phase_by_phase_to_completion() {
+    let mut plan = Plan::canary(5 * MIN);
+    plan.concurrency = 50;
+    let mut rollout = Rollout::new(
+        "r".into(),
+        "canary".into(),
+        "KAnew".into(),
+        plan,
+        candidates(20),
+        0,
+    )
+    .unwrap();
+    let first = rollout.step(Input::Tick, 0);
+    assert_eq!(writes(&first).len(), 1, "the canary alone");
+    succeed_all(&mut rollout, first, 1);
+    assert_eq!(
+        rollout.status,
+        Status::Soaking {
+            until_ms: 1 + 5 * MIN
+        }
+    );
+    assert!(
+        writes(&rollout.step(Input::Tick, 2 * MIN)).is_empty(),
+        "soaking"
+    );
+    let second = rollout.step(Input::Tick, 6 * MIN);
+    assert_eq!(writes(&second).len(), 1, "up to 10 % of 20");
+    let mut now = 6 * MIN;
+    let mut next = second;
+    while rollout.status != Status::Completed {
+        now += 6 * MIN;
+        next = succeed_all(&mut rollout, next, now);
+        next.extend(rollout.step(Input::Tick, now));
+        assert!(now < 200 * MIN, "stuck: {:?}", rollout.status);
+    }
+    assert_eq!(rollout.counts().done, 20);
+    assert!(rollout.devices.iter().all(|d| d.attempts == 1));
+}
+
+#[test]
+fn crossing_the_threshold_halts_before_the_next_write_and_retry_resumes() {
+    let mut rollout = Rollout::new(
+        "r".into(),
+        "r".into(),
+        "KAnew".into(),
+        Plan::canary(0),
+        candidates(30),
+        0,
+    )
+    .unwrap();
+    let canary = writes(&rollout.step(Input::Tick, 0));
+    rollout.step(
+        Input::Written {
+            sid: canary[0].clone(),
+            result: WriteResult::Accepted,
+        },
+        1,
+    );
+    let after = rollout.step(
+        Input::Observed {
+            sid: canary[0].clone(),
+            report: report("error", "KAnew", Some("KAold"), 3),
+        },
+        2,
+    );
+    assert!(writes(&after).is_empty());
+    assert!(
+        matches!(&rollout.status, Status::Halted { reason } if reason.contains("1 of 1 devices failed"))
+    );
+    assert!(writes(&rollout.step(Input::Tick, 10 * MIN)).is_empty());
+    assert_eq!(rollout.counts().failed, 1);
+    // An explicit second attempt, recorded as such.
+    let retry = rollout.step(Input::Control(Control::RetryFailed), 11 * MIN);
+    assert_eq!(writes(&retry), canary);
+    assert_eq!(rollout.devices[0].attempts, 2);
+}
+
+#[test]
+fn an_unknown_result_is_checked_not_rewritten() {
+    let mut rollout = Rollout::new(
+        "r".into(),
+        "r".into(),
+        "KAnew".into(),
+        Plan::default(),
+        candidates(2),
+        0,
+    )
+    .unwrap();
+    let sent = writes(&rollout.step(Input::Tick, 0));
+    assert_eq!(sent.len(), 2);
+    let actions = rollout.step(
+        Input::Written {
+            sid: sent[0].clone(),
+            result: WriteResult::Unknown {
+                reason: "HTTP 500".into(),
+            },
+        },
+        1,
+    );
+    assert!(actions.contains(&Action::Check {
+        sid: sent[0].clone()
+    }));
+    assert!(writes(&actions).is_empty());
+    // It landed: watched, not written again.
+    let actions = rollout.step(
+        Input::Observed {
+            sid: sent[0].clone(),
+            report: report("pending", "KAnew", Some("KAold"), 0),
+        },
+        2,
+    );
+    assert!(writes(&actions).is_empty());
+    assert_eq!(rollout.devices[0].state, DeviceState::Watching);
+    // After a restart, the other one is unknown too; it had not landed: written again, once.
+    rollout.step(Input::Restarted, 3);
+    assert_eq!(rollout.devices[1].state, DeviceState::Checking);
+    let actions = rollout.step(
+        Input::Observed {
+            sid: sent[1].clone(),
+            report: report("up-to-date", "KAold", Some("KAold"), 0),
+        },
+        4,
+    );
+    assert_eq!(writes(&actions), vec![sent[1].clone()]);
+    assert_eq!(rollout.devices[1].attempts, 1, "the first never landed");
+}
+
+#[test]
+fn refusals_wait_and_rejections_fail() {
+    let mut rollout = Rollout::new(
+        "r".into(),
+        "r".into(),
+        "KAnew".into(),
+        Plan {
+            error_threshold: Threshold::Count(5),
+            ..Plan::default()
+        },
+        candidates(2),
+        0,
+    )
+    .unwrap();
+    let sent = writes(&rollout.step(Input::Tick, 0));
+    let actions = rollout.step(
+        Input::Written {
+            sid: sent[0].clone(),
+            result: WriteResult::Refused {
+                retry_after_ms: 1000,
+            },
+        },
+        0,
+    );
+    assert!(writes(&actions).is_empty(), "not before the wait");
+    assert_eq!(
+        writes(&rollout.step(Input::Tick, 1000)),
+        vec![sent[0].clone()]
+    );
+    assert_eq!(
+        rollout.devices[0].attempts, 1,
+        "a refusal is not an attempt"
+    );
+    rollout.step(
+        Input::Written {
+            sid: sent[1].clone(),
+            result: WriteResult::Rejected {
+                reason: "TargetApp 'x' does not name an App".into(),
+            },
+        },
+        1001,
+    );
+    assert_eq!(rollout.devices[1].state, DeviceState::Failed);
+    assert!(
+        rollout.devices[1]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("TargetApp")
+    );
+}
+
+#[test]
+fn timeouts_fail_watched_devices() {
+    let mut rollout = Rollout::new(
+        "r".into(),
+        "r".into(),
+        "KAnew".into(),
+        Plan {
+            device_timeout_ms: 10 * MIN,
+            error_threshold: Threshold::Percent(100),
+            ..Plan::default()
+        },
+        candidates(1),
+        0,
+    )
+    .unwrap();
+    let sent = writes(&rollout.step(Input::Tick, 0));
+    rollout.step(
+        Input::Written {
+            sid: sent[0].clone(),
+            result: WriteResult::Accepted,
+        },
+        0,
+    );
+    rollout.step(Input::Tick, 10 * MIN);
+    assert_eq!(rollout.devices[0].state, DeviceState::Watching);
+    rollout.step(Input::Tick, 10 * MIN + 1);
+    assert_eq!(rollout.devices[0].state, DeviceState::Failed);
+    assert_eq!(rollout.status, Status::Completed);
+}
+
+#[test]
+fn schedule_window_pause_resume_abort_and_approval() {
+    let day = 24 * 60 * MIN;
+    // Starts tomorrow at 10:00, writes only 02:00–04:00 UTC.
+    let plan = Plan {
+        phases: vec![
+            PhaseSpec {
+                size: Size::Count(1),
+                soak_ms: 0,
+                approval: true,
+            },
+            PhaseSpec {
+                size: Size::Percent(100),
+                soak_ms: 0,
+                approval: false,
+            },
+        ],
+        start_at_ms: Some(day + 10 * 60 * MIN),
+        window: Some(Window {
+            start_hour: 2,
+            end_hour: 4,
+        }),
+        ..Plan::default()
+    };
+    let mut rollout = Rollout::new(
+        "r".into(),
+        "r".into(),
+        "KAnew".into(),
+        plan,
+        candidates(5),
+        0,
+    )
+    .unwrap();
+    assert_eq!(rollout.status, Status::Scheduled);
+    assert!(
+        writes(&rollout.step(Input::Tick, 3 * 60 * MIN)).is_empty(),
+        "not started"
+    );
+    assert!(
+        writes(&rollout.step(Input::Tick, day + 11 * 60 * MIN)).is_empty(),
+        "outside the window"
+    );
+    let canary = rollout.step(Input::Tick, 2 * day + 2 * 60 * MIN);
+    assert_eq!(writes(&canary).len(), 1, "in the window");
+    let after = succeed_all(&mut rollout, canary, 2 * day + 2 * 60 * MIN + 1);
+    assert!(writes(&after).is_empty());
+    assert_eq!(rollout.status, Status::WaitingApproval);
+    rollout.step(Input::Control(Control::Pause), 2 * day + 2 * 60 * MIN + 2);
+    assert_eq!(
+        rollout.status,
+        Status::WaitingApproval,
+        "nothing to pause yet"
+    );
+    let approved = rollout.step(Input::Control(Control::Approve), 2 * day + 2 * 60 * MIN + 3);
+    assert_eq!(writes(&approved).len(), 4);
+    rollout.step(Input::Control(Control::Pause), 2 * day + 2 * 60 * MIN + 4);
+    assert_eq!(rollout.status, Status::Paused);
+    rollout.step(Input::Control(Control::Resume), 2 * day + 2 * 60 * MIN + 5);
+    assert_eq!(rollout.status, Status::Running);
+    rollout.step(Input::Control(Control::Abort), 2 * day + 2 * 60 * MIN + 6);
+    assert_eq!(rollout.status, Status::Aborted);
+    assert_eq!(rollout.counts().not_sent, 0, "all four were already sent");
+    assert_eq!(rollout.counts().pending, 4, "still watched");
+}
+
+#[test]
+fn aborting_marks_the_unsent() {
+    let mut rollout = Rollout::new(
+        "r".into(),
+        "r".into(),
+        "KAnew".into(),
+        Plan::canary(0),
+        candidates(10),
+        0,
+    )
+    .unwrap();
+    rollout.step(Input::Tick, 0);
+    rollout.step(Input::Control(Control::Abort), 1);
+    assert_eq!(rollout.counts().not_sent, 9);
+    assert!(writes(&rollout.step(Input::Tick, 2)).is_empty());
+}
+
+mod properties;

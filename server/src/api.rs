@@ -1,0 +1,233 @@
+//! The Microvisor API as the server's own work (rollouts) reaches it: the emulator in-process,
+//! or the upstream in proxy mode, through the same paths browsers' requests take (faults and
+//! credentials included). Plus what that work needs of it: every device, a device, a write.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::http::{HeaderValue, Method};
+use fleet_engine::AppNames;
+use fleet_engine::rollout::{Report, WriteResult};
+use microvisor_api::url::split_origin;
+use microvisor_api::{ApiErrorBody, App, Device, DeviceUpdate, ListPage, PageQuery};
+use microvisor_sim::Method as SimMethod;
+
+use crate::AppState;
+use crate::emulator::{self, Outcome};
+use crate::proxy::Upstream;
+
+/// An answer, whole.
+pub struct Answer {
+    pub status: u16,
+    pub retry_after: Option<String>,
+    pub body: Bytes,
+}
+
+/// A request that got no answer: it may or may not have been applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NoAnswer(pub String);
+
+/// Largest page the API gives.
+const PAGE_SIZE: u32 = 1000;
+
+#[derive(Clone)]
+pub enum Api {
+    Emulator(Arc<AppState>),
+    Proxy(Arc<Upstream>),
+}
+
+impl Api {
+    /// One request: `path_and_query` is `/v1/...`; `form` a form-encoded body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        form: Option<String>,
+    ) -> Result<Answer, NoAnswer> {
+        match self {
+            Api::Emulator(state) => {
+                let origin = format!("http://{}", state.listen);
+                let (path, query) = path_and_query
+                    .split_once('?')
+                    .unwrap_or((path_and_query, ""));
+                let body = form.unwrap_or_default();
+                let outcome = emulator::call(
+                    state,
+                    emulator::Call {
+                        method: SimMethod::parse(method.as_str()),
+                        origin: &origin,
+                        path,
+                        query,
+                        // The server's own work needs no credentials of the emulator's.
+                        authorization: state.own_authorization.as_deref(),
+                        content_type: Some("application/x-www-form-urlencoded"),
+                        body: body.as_bytes(),
+                    },
+                )
+                .await;
+                match outcome {
+                    Outcome::Answered(answer) => Ok(Answer {
+                        status: answer.status,
+                        retry_after: None,
+                        body: Bytes::from(answer.body),
+                    }),
+                    Outcome::Faulted(fault) => match fault.response() {
+                        Some(answer) => Ok(Answer {
+                            status: answer.status,
+                            retry_after: fault.retry_after().map(|s| s.to_string()),
+                            body: Bytes::from(answer.body),
+                        }),
+                        None => Err(NoAnswer("the connection dropped".to_owned())),
+                    },
+                    Outcome::NotSaved => Ok(Answer {
+                        status: 500,
+                        retry_after: None,
+                        body: Bytes::from(
+                            ApiErrorBody::new(
+                                500,
+                                20500,
+                                "The emulator could not save this change.",
+                            )
+                            .to_json(),
+                        ),
+                    }),
+                }
+            }
+            Api::Proxy(upstream) => {
+                let content_type = HeaderValue::from_static("application/x-www-form-urlencoded");
+                let response = upstream
+                    .send(
+                        method,
+                        path_and_query,
+                        form.as_ref().map(|_| &content_type),
+                        Bytes::from(form.unwrap_or_default()),
+                    )
+                    .await
+                    .map_err(|err| NoAnswer(err.without_url().to_string()))?;
+                let status = response.status().as_u16();
+                let retry_after = response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                let body = response
+                    .bytes()
+                    .await
+                    .map_err(|err| NoAnswer(err.without_url().to_string()))?;
+                Ok(Answer {
+                    status,
+                    retry_after,
+                    body,
+                })
+            }
+        }
+    }
+
+    /// Every device, page by page, following the API's own links.
+    pub async fn all_devices(&self) -> Result<Vec<Device>, String> {
+        let mut devices = Vec::new();
+        let mut next = Some(format!("/v1/Devices?{}", PageQuery::first(PAGE_SIZE)));
+        while let Some(path) = next.take() {
+            let page: ListPage<Device> = self.read(&path).await?;
+            devices.extend(page.items);
+            next = page
+                .meta
+                .next_page_url
+                .as_deref()
+                .and_then(split_origin)
+                .map(|(_, rest)| rest.to_owned());
+        }
+        Ok(devices)
+    }
+
+    /// The account's apps (the first 1,000), by SID and name.
+    pub async fn apps(&self) -> Result<Vec<App>, String> {
+        let page: ListPage<App> = self
+            .read(&format!("/v1/Apps?{}", PageQuery::first(PAGE_SIZE)))
+            .await?;
+        Ok(page.items)
+    }
+
+    pub async fn app_names(&self) -> Result<AppNames, String> {
+        Ok(AppNames::from_apps(&self.apps().await?))
+    }
+
+    /// A read, tried a few times through transient failures (a read can always be repeated).
+    async fn read<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, String> {
+        let mut last = String::new();
+        for attempt in 0..5u64 {
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
+            }
+            match self.call(Method::GET, path, None).await {
+                Ok(answer) if (200..300).contains(&answer.status) => {
+                    return serde_json::from_slice(&answer.body)
+                        .map_err(|err| format!("{path}: {err}"));
+                }
+                Ok(answer) if matches!(answer.status, 429 | 500 | 502 | 503 | 504) => {
+                    last = message(&answer);
+                }
+                Ok(answer) => return Err(message(&answer)),
+                Err(NoAnswer(reason)) => last = reason,
+            }
+        }
+        Err(last)
+    }
+
+    /// One device as it is now: `Ok(None)` when it does not exist.
+    pub async fn device(&self, sid: &str) -> Result<Option<Report>, String> {
+        let path = format!("/v1/Devices/{}", microvisor_api::url::encode_segment(sid));
+        match self.call(Method::GET, &path, None).await {
+            Ok(answer) if answer.status == 200 => serde_json::from_slice::<Device>(&answer.body)
+                .map(|device| Some(Report::of(&device)))
+                .map_err(|err| err.to_string()),
+            Ok(answer) if answer.status == 404 => Ok(None),
+            Ok(answer) => Err(message(&answer)),
+            Err(NoAnswer(reason)) => Err(reason),
+        }
+    }
+
+    /// Points a device at an app: the one write a rollout makes. What the answer means for
+    /// the rollout: taken, refused for now (429/503), refused for good (another 4xx), or
+    /// unknown (a 5xx or no answer: it may have landed).
+    pub async fn target(&self, sid: &str, app: &str) -> WriteResult {
+        let path = format!("/v1/Devices/{}", microvisor_api::url::encode_segment(sid));
+        let form = DeviceUpdate {
+            target_app: Some(app.to_owned()),
+            ..DeviceUpdate::default()
+        }
+        .to_form();
+        match self.call(Method::POST, &path, Some(form)).await {
+            Ok(answer) if (200..300).contains(&answer.status) => WriteResult::Accepted,
+            Ok(answer) if matches!(answer.status, 429 | 503) => WriteResult::Refused {
+                retry_after_ms: answer
+                    .retry_after
+                    .as_deref()
+                    .and_then(|s| s.trim().parse::<i64>().ok())
+                    .map_or(1000, |seconds| seconds.clamp(0, 60) * 1000),
+            },
+            Ok(answer) if (400..500).contains(&answer.status) => WriteResult::Rejected {
+                reason: message(&answer),
+            },
+            Ok(answer) => WriteResult::Unknown {
+                reason: message(&answer),
+            },
+            Err(NoAnswer(reason)) => WriteResult::Unknown { reason },
+        }
+    }
+}
+
+/// What a failed answer says: the vendor's message, or its status.
+fn message(answer: &Answer) -> String {
+    let body = ApiErrorBody::from_failed_response(
+        answer.status,
+        "",
+        &String::from_utf8_lossy(&answer.body),
+    );
+    format!(
+        "HTTP {}: {}",
+        answer.status,
+        body.message.unwrap_or_default()
+    )
+}

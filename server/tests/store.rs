@@ -1,0 +1,266 @@
+//! The console store's suite, run twice: on SQLite and on a real PostgreSQL server started for
+//! the test. Views, leases, rollouts, migrations from an older schema, and refusing a newer one.
+
+use console_server::store::{SCHEMA_VERSION, Store, StoreError, StoredView};
+use fleet_engine::DeviceFilter;
+use fleet_engine::rollout::{Candidate, Input, Plan, Rollout};
+use test_support::postgres::Postgres;
+
+fn view(id: &str, name: &str) -> StoredView {
+    StoredView {
+        id: id.into(),
+        name: name.into(),
+        filter: DeviceFilter {
+            status: Some("error".into()),
+            text: "meter".into(),
+            ..DeviceFilter::default()
+        },
+        created_by: "ops".into(),
+        created_ms: 1,
+        updated_ms: 1,
+    }
+}
+
+async fn views(store: &Store) {
+    assert!(store.list_views().await.unwrap().is_empty());
+    store.create_view(&view("v1", "errors")).await.unwrap();
+    store.create_view(&view("v2", "berlin")).await.unwrap();
+    let names: Vec<String> = store
+        .list_views()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.name)
+        .collect();
+    assert_eq!(names, ["berlin", "errors"]);
+    assert_eq!(
+        store.create_view(&view("v3", "errors")).await,
+        Err(StoreError::Conflict(
+            "A saved view named 'errors' exists already.".into()
+        ))
+    );
+    let renamed = store
+        .update_view("v1", "all errors", None, 5)
+        .await
+        .unwrap();
+    assert_eq!(
+        (renamed.name.as_str(), renamed.updated_ms),
+        ("all errors", 5)
+    );
+    assert_eq!(
+        renamed.filter.status.as_deref(),
+        Some("error"),
+        "the filter is kept"
+    );
+    let refiltered = store
+        .update_view("v1", "all errors", Some(&DeviceFilter::default()), 6)
+        .await
+        .unwrap();
+    assert_eq!(refiltered.filter, DeviceFilter::default());
+    assert!(matches!(
+        store.update_view("nope", "x", None, 7).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.update_view("v2", "all errors", None, 7).await,
+        Err(StoreError::Conflict(_))
+    ));
+    store.delete_view("v2").await.unwrap();
+    assert!(matches!(
+        store.delete_view("v2").await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(store.list_views().await.unwrap().len(), 1);
+}
+
+async fn leases(store: &Store) {
+    assert!(
+        store
+            .acquire_lease("rollouts", "a", 1_000, 10_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .acquire_lease("rollouts", "b", 2_000, 10_000)
+            .await
+            .unwrap(),
+        "held by a"
+    );
+    assert!(
+        store
+            .acquire_lease("rollouts", "a", 5_000, 10_000)
+            .await
+            .unwrap(),
+        "a renews"
+    );
+    assert!(
+        !store
+            .acquire_lease("rollouts", "b", 14_999, 10_000)
+            .await
+            .unwrap(),
+        "renewed until 15,000"
+    );
+    assert!(
+        store
+            .acquire_lease("rollouts", "b", 15_001, 10_000)
+            .await
+            .unwrap(),
+        "expired: b takes it"
+    );
+    assert!(
+        !store
+            .acquire_lease("rollouts", "a", 16_000, 10_000)
+            .await
+            .unwrap(),
+        "a lost it"
+    );
+    store.release_lease("rollouts", "b").await.unwrap();
+    assert!(
+        store
+            .acquire_lease("rollouts", "a", 16_001, 10_000)
+            .await
+            .unwrap(),
+        "released"
+    );
+}
+
+async fn rollouts(store: &Store) {
+    let candidates = (0..5)
+        .map(|i| Candidate {
+            sid: format!("UV{i:032}"),
+            name: format!("d{i}"),
+            report: None,
+        })
+        .collect();
+    let mut rollout = Rollout::new(
+        "r1".into(),
+        "first".into(),
+        "KAnew".into(),
+        Plan::canary(0),
+        candidates,
+        10,
+    )
+    .unwrap();
+    store
+        .save_rollout(&rollout, &(0..5).collect::<Vec<_>>())
+        .await
+        .unwrap();
+    assert_eq!(store.get_rollout("r1").await.unwrap(), rollout);
+    rollout.step(Input::Tick, 20);
+    store.save_rollout(&rollout, &[0]).await.unwrap();
+    let back = store.get_rollout("r1").await.unwrap();
+    assert_eq!(back, rollout, "the changed device and the header");
+    let headers = store.list_rollouts().await.unwrap();
+    assert_eq!(headers.len(), 1);
+    assert_eq!((headers[0].counts.pending, headers[0].device_count), (5, 5));
+    assert!(
+        headers[0].rollout.devices.is_empty(),
+        "a list carries no devices"
+    );
+    assert_eq!(store.active_rollouts().await.unwrap(), ["r1"]);
+    assert!(matches!(
+        store.get_rollout("r2").await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn suite(url: &str) {
+    let store = Store::open(url).await.unwrap();
+    assert_eq!(store.version().await.unwrap(), SCHEMA_VERSION);
+    views(&store).await;
+    leases(&store).await;
+    rollouts(&store).await;
+}
+
+/// A store written by the first schema is brought up to date on open, keeping what it held.
+async fn migrates_from_version_one(url: &str) {
+    let old = Store::open_at(url, 1).await.unwrap();
+    assert_eq!(old.version().await.unwrap(), 1);
+    old.create_view(&view("v1", "kept")).await.unwrap();
+    drop(old);
+    let store = Store::open(url).await.unwrap();
+    assert_eq!(store.version().await.unwrap(), SCHEMA_VERSION);
+    assert_eq!(store.list_views().await.unwrap()[0].name, "kept");
+}
+
+fn sqlite_url(name: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("console-store-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    format!("sqlite:{}", dir.join("console.db").display())
+}
+
+#[tokio::test]
+async fn the_store_suite_on_sqlite() {
+    suite(&sqlite_url("suite")).await;
+    migrates_from_version_one(&sqlite_url("migrate")).await;
+}
+
+#[tokio::test]
+async fn the_store_suite_on_postgresql() {
+    let server = Postgres::start().expect("a PostgreSQL server for the test");
+    suite(&server.database("suite").expect("a database")).await;
+    migrates_from_version_one(&server.database("migrate").expect("a database")).await;
+}
+
+#[tokio::test]
+async fn a_store_from_a_newer_version_is_refused_untouched() {
+    // SQLite
+    let url = sqlite_url("newer");
+    Store::open(&url).await.unwrap();
+    let path = url.trim_start_matches("sqlite:").to_owned();
+    let db = rusqlite::Connection::open(&path).unwrap();
+    db.execute("UPDATE console_schema SET version = 99", [])
+        .unwrap();
+    let refused = Store::open(&url).await.err().expect("refused");
+    assert!(
+        refused.to_string().contains("schema version 99"),
+        "{refused}"
+    );
+    let version: i64 = db
+        .query_row("SELECT version FROM console_schema", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 99, "left as it was");
+    // PostgreSQL
+    let server = Postgres::start().expect("a PostgreSQL server for the test");
+    let url = server.database("newer").unwrap();
+    Store::open(&url).await.unwrap();
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .execute("UPDATE console_schema SET version = 99", &[])
+        .await
+        .unwrap();
+    let refused = Store::open(&url).await.err().expect("refused");
+    assert!(
+        refused.to_string().contains("schema version 99"),
+        "{refused}"
+    );
+    let version: i64 = client
+        .query_one("SELECT version FROM console_schema", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(version, 99);
+}
+
+#[tokio::test]
+async fn a_database_out_of_reach_is_said_plainly() {
+    let err = Store::open("postgres://postgres@127.0.0.1:1/none")
+        .await
+        .err()
+        .expect("refused");
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
+    assert!(
+        err.to_string()
+            .contains("cannot reach PostgreSQL at 127.0.0.1:1/none"),
+        "{err}"
+    );
+    let bad = Store::open("mysql://x").await.err().expect("refused");
+    assert!(
+        bad.to_string().contains("sqlite:PATH or postgres://"),
+        "{bad}"
+    );
+}
