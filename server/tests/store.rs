@@ -264,3 +264,68 @@ async fn a_database_out_of_reach_is_said_plainly() {
         "{bad}"
     );
 }
+
+/// PostgreSQL stopping under a running server: the console API answers 503 with a message the
+/// console shows, nothing is half-written, and it heals once the database is back.
+#[tokio::test]
+async fn the_database_going_away_is_a_503_until_it_returns() {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode, header};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    let server = Postgres::start().expect("a PostgreSQL server for the test");
+    let options = console_server::Options {
+        database: Some(server.database("away").unwrap()),
+        listen: "127.0.0.1:8080".parse().unwrap(),
+        ..console_server::Options::defaults()
+    };
+    let app = console_server::router(&options).await.unwrap();
+    let send = |method: &str, body: Option<&str>| {
+        let mut request = Request::builder()
+            .method(method)
+            .uri("/console/v1/views")
+            .header(header::HOST, "127.0.0.1:8080");
+        if body.is_some() {
+            request = request
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::ORIGIN, "http://127.0.0.1:8080");
+        }
+        let request = request
+            .body(body.map_or(Body::empty(), |b| Body::from(b.to_owned())))
+            .unwrap();
+        let app = app.clone();
+        async move {
+            let response = app.oneshot(request).await.unwrap();
+            let status = response.status();
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            (status, String::from_utf8_lossy(&body).into_owned())
+        }
+    };
+    let view = r#"{"name":"errors","filter":{"status":"error"}}"#;
+    assert_eq!(send("POST", Some(view)).await.0, StatusCode::CREATED);
+    server.kill().unwrap();
+    let (status, body) = send("POST", Some(r#"{"name":"lost","filter":{}}"#)).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(body.contains("Retry in a moment"), "{body}");
+    let (status, _) = send("GET", None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    server.restart().unwrap();
+    let mut back = None;
+    for _ in 0..50 {
+        let (status, body) = send("GET", None).await;
+        if status == StatusCode::OK {
+            back = Some(body);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let list: serde_json::Value = serde_json::from_str(&back.expect("healed")).unwrap();
+    let names: Vec<&str> = list["views"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["errors"], "the refused write left nothing behind");
+}
