@@ -6,6 +6,7 @@
 pub mod api;
 pub mod bulk;
 pub mod components;
+pub mod handoff;
 pub mod owned;
 pub mod pages;
 pub mod prefs;
@@ -24,7 +25,8 @@ use leptos_router::path;
 use crate::api::{Backend, Startup, start};
 use crate::pages::{
     AccountConfigsPage, AccountSecretsPage, AppDetailPage, AppListPage, DeviceDetailPage,
-    DeviceListPage, FleetPage, NotFoundPage, SettingsPage, SignInPage,
+    DeviceListPage, FleetPage, NewRolloutPage, NotFoundPage, RolloutDetailPage, RolloutListPage,
+    SettingsPage, SignInPage,
 };
 use crate::scan::FleetScan;
 
@@ -40,6 +42,7 @@ pub fn App() -> impl IntoView {
                 <nav aria-label="Main">
                     <a href=routes::href("/devices")>"Devices"</a>
                     <a href=routes::href("/fleet")>"Fleet"</a>
+                    <a href=routes::href("/rollouts")>"Rollouts"</a>
                     <a href=routes::href("/apps")>"Apps"</a>
                     <a href=routes::href("/configs")>"Configs"</a>
                     <a href=routes::href("/secrets")>"Secrets"</a>
@@ -74,9 +77,19 @@ pub fn App() -> impl IntoView {
 fn AppRoutes(backend: Backend) -> impl IntoView {
     match backend.client() {
         Ok(client) => {
+            #[cfg(feature = "demo")]
+            let demo = backend.is_demo();
             provide_context(client);
             provide_context(backend);
             provide_context(FleetScan::new());
+            handoff::SelectionForRollout::provide();
+            // The demo's rollouts are driven by the page while it is open.
+            #[cfg(feature = "demo")]
+            if demo {
+                owned::every(std::time::Duration::from_secs(1), || {
+                    api::drive_demo_rollouts();
+                });
+            }
             provide_context(components::HiddenColumns(RwSignal::new(
                 prefs::hidden_columns(),
             )));
@@ -86,6 +99,9 @@ fn AppRoutes(backend: Backend) -> impl IntoView {
                     <Route path=path!("/devices") view=DeviceListPage/>
                     <Route path=path!("/devices/:id") view=DeviceDetailPage/>
                     <Route path=path!("/fleet") view=FleetPage/>
+                    <Route path=path!("/rollouts") view=RolloutListPage/>
+                    <Route path=path!("/rollouts/new") view=NewRolloutPage/>
+                    <Route path=path!("/rollouts/:id") view=RolloutDetailPage/>
                     <Route path=path!("/apps") view=AppListPage/>
                     <Route path=path!("/configs") view=AccountConfigsPage/>
                     <Route path=path!("/secrets") view=AccountSecretsPage/>

@@ -41,3 +41,10 @@ impl Default for OwnedTimeout {
         OwnedTimeout::new()
     }
 }
+
+/// Runs `callback` every `period` until the current view goes away.
+pub fn every(period: Duration, callback: impl Fn() + 'static) {
+    if let Ok(handle) = set_interval_with_handle(callback, period) {
+        on_cleanup(move || handle.clear());
+    }
+}

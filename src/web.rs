@@ -4,6 +4,11 @@
 
 use std::sync::OnceLock;
 
+/// Unix milliseconds now, from the browser's clock.
+pub fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
 /// Seconds since the Unix epoch, from the browser's clock.
 pub fn now_seconds() -> i64 {
     (js_sys::Date::now() / 1000.0) as i64

@@ -686,3 +686,97 @@ pub async fn start_nginx(server_block: &str, port: u16) -> (Group, String) {
     }
     (nginx, format!("http://127.0.0.1:{port}"))
 }
+
+/// One HTTP/1.1 request from the test itself (not the browser), as a same-origin page would
+/// send it: `(status, JSON body or null)`. For checking servers and emulators directly.
+pub async fn http_json(method: &str, url: &str, body: Option<&str>) -> (u16, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").expect("an http:// URL");
+    let (authority, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")));
+    let mut stream = tokio::net::TcpStream::connect(authority)
+        .await
+        .unwrap_or_else(|err| panic!("connect to {authority}: {err}"));
+    let body = body.unwrap_or("");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nOrigin: http://{authority}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.expect("answer");
+    let text = String::from_utf8_lossy(&answer);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+fn dechunk(mut text: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = text.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        text = rest[size..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+impl Session {
+    /// Chooses the option of a `<select>` (by its value) as a person would.
+    pub async fn choose(&self, select_id: &str, value: &str) {
+        let script = format!(
+            "const s = document.getElementById({id}); if (!s) return false;
+             if (![...s.options].some(o => o.value === {value})) return false;
+             s.value = {value}; s.dispatchEvent(new Event('change', {{bubbles: true}})); return true;",
+            id = serde_json::to_string(select_id).unwrap(),
+            value = serde_json::to_string(value).unwrap()
+        );
+        self.wait_for(&format!("option {value} of {select_id}"), &script, |v| {
+            v == &Value::Bool(true)
+        })
+        .await;
+    }
+
+    /// Waits up to `limit` for `script` to return a value `ready` accepts (for slow work such
+    /// as a rollout, beyond the usual patience).
+    pub async fn wait_long(
+        &self,
+        what: &str,
+        limit: Duration,
+        script: &str,
+        ready: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = Instant::now() + limit;
+        loop {
+            let value = self.eval(script).await;
+            if ready(&value) {
+                return value;
+            }
+            if Instant::now() > deadline {
+                self.save_screenshot(&format!("timeout-{}", what.replace(' ', "-")))
+                    .await;
+                panic!("timed out waiting for {what}; last value: {value}");
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+}

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::http::{HeaderValue, Method};
 use fleet_engine::AppNames;
+use fleet_engine::planning;
 use fleet_engine::rollout::{Report, WriteResult};
 use microvisor_api::url::split_origin;
 use microvisor_api::{ApiErrorBody, App, Device, DeviceUpdate, ListPage, PageQuery};
@@ -179,18 +180,12 @@ impl Api {
     pub async fn device(&self, sid: &str) -> Result<Option<Report>, String> {
         let path = format!("/v1/Devices/{}", microvisor_api::url::encode_segment(sid));
         match self.call(Method::GET, &path, None).await {
-            Ok(answer) if answer.status == 200 => serde_json::from_slice::<Device>(&answer.body)
-                .map(|device| Some(Report::of(&device)))
-                .map_err(|err| err.to_string()),
-            Ok(answer) if answer.status == 404 => Ok(None),
-            Ok(answer) => Err(message(&answer)),
+            Ok(answer) => planning::device_report(answer.status, &answer.body),
             Err(NoAnswer(reason)) => Err(reason),
         }
     }
 
-    /// Points a device at an app: the one write a rollout makes. What the answer means for
-    /// the rollout: taken, refused for now (429/503), refused for good (another 4xx), or
-    /// unknown (a 5xx or no answer: it may have landed).
+    /// Points a device at an app: the one write a rollout makes.
     pub async fn target(&self, sid: &str, app: &str) -> WriteResult {
         let path = format!("/v1/Devices/{}", microvisor_api::url::encode_segment(sid));
         let form = DeviceUpdate {
@@ -199,20 +194,9 @@ impl Api {
         }
         .to_form();
         match self.call(Method::POST, &path, Some(form)).await {
-            Ok(answer) if (200..300).contains(&answer.status) => WriteResult::Accepted,
-            Ok(answer) if matches!(answer.status, 429 | 503) => WriteResult::Refused {
-                retry_after_ms: answer
-                    .retry_after
-                    .as_deref()
-                    .and_then(|s| s.trim().parse::<i64>().ok())
-                    .map_or(1000, |seconds| seconds.clamp(0, 60) * 1000),
-            },
-            Ok(answer) if (400..500).contains(&answer.status) => WriteResult::Rejected {
-                reason: message(&answer),
-            },
-            Ok(answer) => WriteResult::Unknown {
-                reason: message(&answer),
-            },
+            Ok(answer) => {
+                planning::write_result(answer.status, answer.retry_after.as_deref(), &answer.body)
+            }
             Err(NoAnswer(reason)) => WriteResult::Unknown { reason },
         }
     }
@@ -220,14 +204,5 @@ impl Api {
 
 /// What a failed answer says: the vendor's message, or its status.
 fn message(answer: &Answer) -> String {
-    let body = ApiErrorBody::from_failed_response(
-        answer.status,
-        "",
-        &String::from_utf8_lossy(&answer.body),
-    );
-    format!(
-        "HTTP {}: {}",
-        answer.status,
-        body.message.unwrap_or_default()
-    )
+    planning::failure_message(answer.status, &answer.body)
 }

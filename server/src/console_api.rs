@@ -11,12 +11,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use console_protocol::{
-    NewRollout, RolloutControl, RolloutList, RolloutPreview, RolloutSource, RolloutSummary,
-    SavedView, ViewInput, ViewList,
+    NewRollout, RolloutControl, RolloutList, RolloutSource, RolloutSummary, SavedView, ViewInput,
+    ViewList,
 };
-use fleet_engine::AppNames;
-use fleet_engine::rollout::{Candidate, Report, Rollout};
-use microvisor_api::Device;
+use fleet_engine::planning::{self, Planned, Selection};
 use microvisor_api::error::codes;
 
 use crate::api::Api;
@@ -71,16 +69,6 @@ fn new_id(prefix: &str) -> String {
     format!("{prefix}{:012x}{:016x}", unix_now_ms(), hasher.finish())
 }
 
-fn view_name(input: &ViewInput) -> Result<String, Response> {
-    let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(invalid(
-            "A view needs a name of 1 to 100 characters, without control characters.",
-        ));
-    }
-    Ok(name.to_owned())
-}
-
 async fn list_views(State(state): State<Arc<ConsoleApi>>) -> Response {
     match state.store.list_views().await {
         Ok(views) => Json(ViewList { views }).into_response(),
@@ -92,9 +80,9 @@ async fn create_view(
     State(state): State<Arc<ConsoleApi>>,
     Json(input): Json<ViewInput>,
 ) -> Response {
-    let name = match view_name(&input) {
+    let name = match input.valid_name() {
         Ok(name) => name,
-        Err(response) => return response,
+        Err(message) => return invalid(message),
     };
     let now = unix_now_ms();
     let view = SavedView {
@@ -116,9 +104,9 @@ async fn update_view(
     Path(id): Path<String>,
     Json(input): Json<ViewInput>,
 ) -> Response {
-    let name = match view_name(&input) {
+    let name = match input.valid_name() {
         Ok(name) => name,
-        Err(response) => return response,
+        Err(message) => return invalid(message),
     };
     match state
         .store
@@ -174,133 +162,42 @@ async fn control_rollout(
     }
 }
 
-/// A rollout as planned from a request, not yet saved.
-struct Planned {
-    rollout: Rollout,
-    apps: AppNames,
-    devices: Vec<Device>,
-}
-
+/// Plans the rollout a request asks for, from the API's apps and fleet as they are now.
 async fn plan(state: &ConsoleApi, request: NewRollout) -> Result<Planned, Response> {
-    let name = request.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(invalid("A rollout needs a name of 1 to 100 characters."));
-    }
     let unavailable =
         |err: String| error(502, codes::INTERNAL, &format!("The Microvisor API: {err}"));
     let apps = state.api.apps().await.map_err(unavailable)?;
-    let wanted = request.target_app.trim();
-    let target = apps
-        .iter()
-        .find(|app| {
-            app.sid.as_deref() == Some(wanted) || app.unique_name.as_deref() == Some(wanted)
-        })
-        .and_then(|app| app.sid.clone())
-        .ok_or_else(|| {
-            invalid(&format!(
-                "TargetApp '{wanted}' does not name an App on this account."
-            ))
-        })?;
-    let names = AppNames::from_apps(&apps);
     let fleet = state.api.all_devices().await.map_err(unavailable)?;
-    let now_s = unix_now_ms() / 1000;
-    let devices: Vec<Device> = match &request.source {
-        RolloutSource::Devices { sids } => {
-            let wanted: std::collections::BTreeSet<&String> = sids.iter().collect();
-            fleet
-                .into_iter()
-                .filter(|d| d.sid.as_ref().is_some_and(|sid| wanted.contains(sid)))
-                .collect()
-        }
+    let view;
+    let selection = match &request.source {
+        RolloutSource::Devices { sids } => Selection::Sids(sids),
+        RolloutSource::Filter { filter } => Selection::Filter(filter),
         RolloutSource::View { id } => {
-            let view = state.store.get_view(id).await.map_err(store_error)?;
-            fleet
-                .into_iter()
-                .filter(|d| view.filter.matches(d, &names, now_s))
-                .collect()
+            view = state.store.get_view(id).await.map_err(store_error)?;
+            Selection::Filter(&view.filter)
         }
-        RolloutSource::Filter { filter } => fleet
-            .into_iter()
-            .filter(|d| filter.matches(d, &names, now_s))
-            .collect(),
     };
-    let candidates = devices
-        .iter()
-        .filter_map(|device| {
-            Some(Candidate {
-                sid: device.sid.clone()?,
-                name: device.display_name().to_owned(),
-                report: Some(Report::of(device)),
-            })
-        })
-        .collect();
-    let rollout = Rollout::new(
+    planning::plan(
         new_id("RO"),
-        name.to_owned(),
-        target,
+        &request.name,
+        &request.target_app,
+        &apps,
+        fleet,
+        selection,
         request.plan,
-        candidates,
         unix_now_ms(),
     )
-    .map_err(|err| invalid(&err.to_string()))?;
-    Ok(Planned {
-        rollout,
-        apps: names,
-        devices,
-    })
+    .map_err(|err| invalid(&err.to_string()))
 }
 
 async fn preview_rollout(
     State(state): State<Arc<ConsoleApi>>,
     Json(request): Json<NewRollout>,
 ) -> Response {
-    let planned = match plan(&state, request).await {
-        Ok(planned) => planned,
-        Err(response) => return response,
-    };
-    let Planned {
-        rollout,
-        apps,
-        devices,
-    } = planned;
-    let app_of = |sid: &str| {
-        devices
-            .iter()
-            .find(|d| d.sid.as_deref() == Some(sid))
-            .and_then(|d| d.app.as_ref()?.target_sid.clone())
-            .map_or("no target".to_owned(), |app| {
-                apps.name_or_sid(&app).to_owned()
-            })
-    };
-    let phases = rollout.phases();
-    let preview = RolloutPreview {
-        target_name: apps.name_or_sid(&rollout.target_app).to_owned(),
-        target_sid: rollout.target_app.clone(),
-        devices: rollout.devices.len(),
-        phase_sizes: phases.values().map(Vec::len).collect(),
-        first_phase: phases
-            .get(&0)
-            .map(|first| {
-                first
-                    .iter()
-                    .map(|d| {
-                        (
-                            d.name.clone(),
-                            app_of(&d.sid),
-                            apps.name_or_sid(&rollout.target_app).to_owned(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        skipped: rollout
-            .devices
-            .iter()
-            .filter(|d| d.state == fleet_engine::rollout::DeviceState::Skipped)
-            .map(|d| d.name.clone())
-            .collect(),
-    };
-    Json(preview).into_response()
+    match plan(&state, request).await {
+        Ok(planned) => Json(planned.preview()).into_response(),
+        Err(response) => response,
+    }
 }
 
 async fn create_rollout(

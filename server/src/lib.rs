@@ -114,6 +114,10 @@ pub struct Options {
     /// Where the console keeps its own state when --database is not given; created on start.
     #[arg(long, default_value = "console-data")]
     pub data_dir: PathBuf,
+    /// How often a rollout reads the devices it is waiting on (milliseconds). Lower notices
+    /// success sooner; higher spares the API.
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    pub rollout_poll_ms: u64,
 }
 
 impl Options {
@@ -310,7 +314,10 @@ pub async fn router_with_env(
     let runner = Arc::new(rollouts::Runner::new(
         store.clone(),
         own.clone(),
-        rollouts::Timing::default(),
+        rollouts::Timing {
+            poll_every: std::time::Duration::from_millis(options.rollout_poll_ms),
+            ..rollouts::Timing::default()
+        },
     ));
     let console_api = console_api::routes(Arc::new(console_api::ConsoleApi {
         store: store.clone(),

@@ -81,19 +81,8 @@ pub async fn send_and_decode<T: Decode>(
     decode(response)
 }
 
-/// Sends `call` as `send_and_decode` does, and gives back the answer's body undecoded (an
-/// error answer is decoded into its error).
-pub async fn send_for_body(
-    transport: Transport,
-    call: Call<'_>,
-    retrying: Option<RwSignal<Option<Retrying>>>,
-) -> Result<Vec<u8>, ApiError> {
-    let body: RawBody = send_and_decode(transport, call, retrying).await?;
-    Ok(body.0)
-}
-
 /// An answer's body as it came: `send_and_decode` checks its status, and leaves it be.
-struct RawBody(Vec<u8>);
+pub struct RawBody(pub Vec<u8>);
 
 impl Decode for RawBody {
     fn decode(_status: u16, body: Vec<u8>) -> Result<RawBody, ApiError> {

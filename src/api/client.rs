@@ -8,8 +8,8 @@ use console_protocol::{API_BASE, ConsoleConfig};
 use leptos::prelude::RwSignal;
 
 use super::ApiError;
-use super::call::{Decode, Retrying, send_and_decode, send_for_body};
-use super::transport::{Call, HttpMethod, Transport};
+use super::call::{Decode, RawBody, Retrying, send_and_decode};
+use super::transport::{Body, Call, HttpMethod, Transport};
 use crate::web::page_origin;
 
 /// The console's one way to the API. Every URL it requests is built from, or mapped onto, the
@@ -25,6 +25,9 @@ pub struct ApiClient {
     access_token: Option<String>,
     /// Where a page hears that a request is being tried again.
     retrying: Option<RwSignal<Option<Retrying>>>,
+    /// The console's own API (saved views, rollouts): on its server, or in the page for the
+    /// demo. A custom API URL has none.
+    pub(super) console: Option<String>,
 }
 
 impl ApiClient {
@@ -35,7 +38,17 @@ impl ApiClient {
             authorization: None,
             access_token: None,
             retrying: None,
+            console: None,
         }
+    }
+
+    /// The console API's root beside the page, under its sub-path if any.
+    fn console_beside_page() -> Option<String> {
+        Some(format!(
+            "{}{}",
+            page_origin(),
+            crate::web::site_path(console_protocol::CONSOLE_API)
+        ))
     }
 
     /// This client, telling `retrying` while a request of its is tried again.
@@ -50,6 +63,7 @@ impl ApiClient {
     pub fn server(config: &ConsoleConfig) -> Result<ApiClient, ApiError> {
         let mut client = ApiClient::new(ApiBase::new(&config.api_base, &page_origin())?);
         client.access_token = super::access_token();
+        client.console = ApiClient::console_beside_page();
         Ok(client)
     }
 
@@ -60,6 +74,7 @@ impl ApiClient {
             .expect("a fixed base is valid");
         ApiClient {
             transport: Transport::InPage,
+            console: ApiClient::console_beside_page(),
             ..ApiClient::new(base)
         }
     }
@@ -84,19 +99,29 @@ impl ApiClient {
         &self.base
     }
 
-    async fn call<T: serde::de::DeserializeOwned>(
+    async fn call<T: Decode>(
         &self,
         method: HttpMethod,
         api_path: &str,
         form: Option<&str>,
     ) -> Result<T, ApiError> {
         let url = self.base.url_for(api_path)?;
+        self.send(method, &url, form.map(Body::Form)).await
+    }
+
+    /// Sends to an absolute URL already checked against a base.
+    pub(super) async fn send<T: Decode>(
+        &self,
+        method: HttpMethod,
+        url: &str,
+        body: Option<Body<'_>>,
+    ) -> Result<T, ApiError> {
         send_and_decode(
             self.transport,
             Call {
                 method,
-                url: &url,
-                form,
+                url,
+                body,
                 authorization: self.authorization.as_deref(),
                 access_token: self.access_token.as_deref(),
             },
@@ -108,18 +133,8 @@ impl ApiClient {
     /// A page of devices as its undecoded answer, for a scan that reads the next link first.
     pub async fn list_devices_body(&self, query: &PageQuery) -> Result<Vec<u8>, ApiError> {
         let url = self.base.url_for(&format!("/v1/Devices?{query}"))?;
-        send_for_body(
-            self.transport,
-            Call {
-                method: HttpMethod::Get,
-                url: &url,
-                form: None,
-                authorization: self.authorization.as_deref(),
-                access_token: self.access_token.as_deref(),
-            },
-            self.retrying,
-        )
-        .await
+        let body: RawBody = self.send(HttpMethod::Get, &url, None).await?;
+        Ok(body.0)
     }
 
     /// Decodes what `list_devices_body` gave.

@@ -45,7 +45,7 @@ pub async fn load_config() -> ServerAnswer {
         Call {
             method: HttpMethod::Get,
             url: &url,
-            form: None,
+            body: None,
             authorization: None,
             access_token: token.as_deref(),
         },

@@ -6,6 +6,7 @@ mod call;
 mod client;
 mod config;
 mod connection;
+mod console;
 mod error;
 mod transport;
 
@@ -16,6 +17,8 @@ pub use connection::{
     Backend, ConnectionChoice, Startup, choose, is_remembered, save_choice, saved_choice, start,
 };
 pub use error::ApiError;
+#[cfg(feature = "demo")]
+pub use transport::in_page::console::drive as drive_demo_rollouts;
 #[cfg(feature = "demo")]
 pub use transport::in_page::{
     reset as reset_demo, script_faults as script_demo_faults,

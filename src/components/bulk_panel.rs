@@ -9,6 +9,7 @@ use microvisor_api::Device;
 use super::{ConfirmDialog, CopyCommandPair};
 use crate::api::ApiClient;
 use crate::bulk::{BulkRun, Outcome};
+use crate::handoff::SelectionForRollout;
 use crate::shown::ShownRows;
 use crate::web::now_seconds;
 
@@ -79,6 +80,18 @@ pub fn BulkPanel(
             .with(|items| items.iter().filter(|i| i.outcome == Outcome::Done).count())
     };
     let nothing_selected = move || selected.with(BTreeSet::is_empty);
+    // A staged rollout instead of all at once: the selection goes to the rollout form.
+    let client_has_rollouts = client.has_console_api();
+    let navigate = leptos_router::hooks::use_navigate();
+    let roll_out = move |_| {
+        if let Some(handoff) = SelectionForRollout::get() {
+            handoff.0.set(chosen_sids());
+        }
+        navigate(
+            &crate::routes::href("/rollouts/new?source=selection"),
+            Default::default(),
+        );
+    };
     let select_all = move |_| {
         let sids = untrack(|| shown.sids());
         selected.update(|s| s.extend(sids));
@@ -90,6 +103,9 @@ pub fn BulkPanel(
                 <span class="selected-count" aria-live="polite">{move || format!("{} selected", selected.with(BTreeSet::len))}</span>
                 <button type="button" class="secondary" on:click=select_all>{select_all_label}</button>
                 <button type="button" class="secondary" disabled=nothing_selected on:click=move |_| selected.set(BTreeSet::new())>"Clear selection"</button>
+                {client_has_rollouts.then(|| view! {
+                    <button type="button" class="secondary" disabled=nothing_selected on:click=roll_out>"Roll out to selected…"</button>
+                })}
             </div>
             <div class="edit-row">
                 <label for="bulk-action">"Action"</label>

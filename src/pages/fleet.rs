@@ -13,6 +13,7 @@ use crate::bulk::{BulkRun, selection_toggle};
 use crate::components::{
     BulkPanel, ColumnChooser, DeviceTable, RetryNote, TableSelection, TableSort, use_row_keys,
 };
+use crate::pages::fleet_views::SavedViews;
 use crate::pages::use_apps;
 use crate::scan::FleetScan;
 use crate::shown::ShownRows;
@@ -36,10 +37,19 @@ pub fn FleetPage() -> impl IntoView {
     use_row_keys(Some("fleet-search"));
     let (_, app_names) = use_apps(&client);
 
-    let start_scan = move |_| {
-        selected.set(BTreeSet::new());
-        scan.start(client.clone());
+    let start_scan = {
+        let client = client.clone();
+        move |_| {
+            selected.set(BTreeSet::new());
+            scan.start(client.clone());
+        }
     };
+    // A view opened before the fleet was loaded loads it.
+    let on_view_open = Callback::new(move |()| {
+        if devices.with_untracked(Vec::is_empty) && !scan.running() {
+            scan.start(client.clone());
+        }
+    });
 
     let summary = Memo::new(move |_| {
         devices.with(|all| FleetSummary::of(all, now_seconds(), pending_hours.get()))
@@ -102,6 +112,7 @@ pub fn FleetPage() -> impl IntoView {
         </div>
         <p class="muted">"Loads every device, 1,000 per page, to summarise, search, sort, export and change many at once."</p>
         <RetryNote retrying=scan.retrying/>
+        <SavedViews filter on_open=on_view_open/>
         {move || progress.get().map(|p| view! {
             <section class="panel scan" aria-live="polite">
                 // Indeterminate while scanning: the API gives no total.

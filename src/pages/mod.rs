@@ -6,7 +6,11 @@ mod app_list;
 mod device_detail;
 mod device_list;
 mod fleet;
+mod fleet_views;
 mod not_found;
+mod rollout_detail;
+mod rollout_list;
+mod rollout_new;
 mod settings;
 mod sign_in;
 
@@ -17,6 +21,9 @@ pub use device_detail::DeviceDetailPage;
 pub use device_list::DeviceListPage;
 pub use fleet::FleetPage;
 pub use not_found::NotFoundPage;
+pub use rollout_detail::RolloutDetailPage;
+pub use rollout_list::RolloutListPage;
+pub use rollout_new::NewRolloutPage;
 pub use settings::SettingsPage;
 pub use sign_in::SignInPage;
 
@@ -24,7 +31,20 @@ use console_core::AppNames;
 use leptos::prelude::*;
 use microvisor_api::{App, ListPage, PageQuery};
 
-use crate::api::{ApiClient, ApiError, Retrying};
+use crate::api::{ApiClient, ApiError, Backend, Retrying};
+
+/// In the demo, rollouts are driven by this page: said wherever rollouts are shown.
+#[component]
+pub(crate) fn DemoRolloutNote() -> impl IntoView {
+    let demo = use_context::<Backend>().is_some_and(|backend| backend.is_demo());
+    demo.then(|| {
+        view! {
+            <p class="panel note demo-rollouts" role="note">
+                "Demo: rollouts run inside this page, only while this tab is open. With console-server they run on the server, with every browser closed."
+            </p>
+        }
+    })
+}
 
 /// The app's API client, reporting into a signal of the page's own while a request of the
 /// page is tried again (shown with `RetryNote`).

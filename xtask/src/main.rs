@@ -251,6 +251,8 @@ fn test() -> Result<(), Failure> {
             "console-core",
             "--package",
             "console-protocol",
+            "--package",
+            "fleet-engine",
             "--all-targets",
             "--",
             "-D",

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod display;
 pub mod export;
 pub mod retry;
+pub mod rollouts;
 pub mod rows;
 pub mod selection;
 pub mod sort;

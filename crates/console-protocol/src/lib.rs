@@ -91,6 +91,17 @@ pub struct ViewInput {
     pub filter: Option<DeviceFilter>,
 }
 
+impl ViewInput {
+    /// The name to keep: trimmed, 1 to 100 characters, no control characters.
+    pub fn valid_name(&self) -> Result<String, &'static str> {
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err("A view needs a name of 1 to 100 characters, without control characters.");
+        }
+        Ok(name.to_owned())
+    }
+}
+
 /// `GET /console/v1/views`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ViewList {
@@ -117,20 +128,8 @@ pub struct NewRollout {
     pub plan: Plan,
 }
 
-/// What a rollout would do, before it starts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RolloutPreview {
-    /// The target app's SID and name.
-    pub target_sid: String,
-    pub target_name: String,
-    pub devices: usize,
-    /// Devices per phase, in order.
-    pub phase_sizes: Vec<usize>,
-    /// The first phase's devices: (name, app before, app after).
-    pub first_phase: Vec<(String, String, String)>,
-    /// Devices already on the target: never written.
-    pub skipped: Vec<String>,
-}
+/// What a rollout would do, before it starts (`POST /console/v1/rollouts/preview`).
+pub use fleet_engine::planning::Preview as RolloutPreview;
 
 /// A rollout in a list: everything but its devices.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

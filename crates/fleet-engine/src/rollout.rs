@@ -568,12 +568,13 @@ impl Rollout {
             Input::Written { sid, result } => self.written(&sid, result, now),
             Input::Observed { sid, report } => self.observed(&sid, &report, now),
             Input::Unreadable { sid, missing } => {
-                if missing && let Some(device) = self.device_mut(&sid) {
-                    if !device.state.is_final() {
-                        device.state = DeviceState::Failed;
-                        device.reason = Some("the device no longer exists".to_owned());
-                        device.finished_ms = Some(now);
-                    }
+                if missing
+                    && let Some(device) = self.device_mut(&sid)
+                    && !device.state.is_final()
+                {
+                    device.state = DeviceState::Failed;
+                    device.reason = Some("the device no longer exists".to_owned());
+                    device.finished_ms = Some(now);
                 }
             }
             Input::Control(control) => self.control(control, now),

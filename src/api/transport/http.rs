@@ -69,11 +69,11 @@ pub async fn send(call: &Call<'_>) -> Result<RawResponse, ApiError> {
     if let Some(token) = call.access_token {
         builder = builder.header(ACCESS_TOKEN_HEADER, token);
     }
-    let request = match call.form {
+    let request = match call.body {
         None => builder.build(),
-        Some(form) => builder
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body(form.to_owned()),
+        Some(body) => builder
+            .header("Content-Type", body.content_type())
+            .body(body.text().to_owned()),
     }
     .map_err(|err| ApiError::Network(err.to_string()))?;
     let failed = |err: gloo_net::Error| {

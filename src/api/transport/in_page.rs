@@ -3,13 +3,15 @@
 //! unreliable network (a fifth of requests fail, 300 ms each), planned by the emulator core's
 //! fault plan as the server's `--fault-rate` is.
 
+pub mod console;
+
 use std::cell::RefCell;
 
 use microvisor_api::url::split_origin;
 use microvisor_sim::faults::{Fault, FaultPlan};
 use microvisor_sim::{Emulator, Method, RecordKind, SimConfig, SimRequest};
 
-use super::{Call, HttpMethod, RawResponse};
+use super::{Body, Call, HttpMethod, RawResponse};
 use crate::api::ApiError;
 use crate::web;
 
@@ -56,7 +58,7 @@ pub fn script_faults(faults: impl IntoIterator<Item = Fault>) {
     NETWORK.with(|plan| plan.borrow_mut().script(faults));
 }
 
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
 
@@ -95,7 +97,17 @@ fn method(method: HttpMethod) -> Method {
 }
 
 /// Answers one request the way the emulator behind a server would, through the demo's network.
+/// The console's own API (views, rollouts) is answered by the page's console service, as the
+/// server answers it apart from `/v1`.
 pub async fn send(call: &Call<'_>) -> Result<RawResponse, ApiError> {
+    let (_, rest) = split_origin(call.url).unwrap_or_default();
+    if let Some(path) = rest.strip_prefix(&crate::web::site_path(console_protocol::CONSOLE_API)) {
+        return Ok(console::answer(
+            call.method,
+            path,
+            call.body.map_or("", Body::text),
+        ));
+    }
     let (delay, fault) = NETWORK.with(|plan| plan.borrow_mut().roll());
     if delay > 0 {
         web::sleep(delay).await;
@@ -116,18 +128,29 @@ pub async fn send(call: &Call<'_>) -> Result<RawResponse, ApiError> {
 
 fn answer(call: &Call<'_>) -> RawResponse {
     let (origin, rest) = split_origin(call.url).unwrap_or_default();
+    emulator_answer(&origin, call.method, rest, call.body, call.authorization)
+}
+
+/// The emulator's answer to one request (`rest` is the path and query), its changes saved.
+pub(super) fn emulator_answer(
+    origin: &str,
+    http_method: HttpMethod,
+    rest: &str,
+    body: Option<Body<'_>>,
+    authorization: Option<&str>,
+) -> RawResponse {
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     DEMO.with(|cell| {
         let mut slot = cell.borrow_mut();
         let emulator = slot.get_or_insert_with(load);
         let answer = emulator.handle(&SimRequest {
-            method: method(call.method),
-            origin: &origin,
+            method: method(http_method),
+            origin,
             path,
             query,
-            authorization: call.authorization,
-            content_type: call.form.map(|_| "application/x-www-form-urlencoded"),
-            body: call.form.unwrap_or("").as_bytes(),
+            authorization,
+            content_type: body.map(Body::content_type),
+            body: body.map_or("", Body::text).as_bytes(),
             now_ms: now_ms(),
         });
         if !emulator.take_changes().is_empty() {
@@ -142,8 +165,10 @@ fn answer(call: &Call<'_>) -> RawResponse {
     })
 }
 
-/// Forgets every change: the next request meets the freshly seeded fleet.
+/// Forgets every change: the next request meets the freshly seeded fleet, with no saved views
+/// or rollouts.
 pub fn reset() {
     web::forget(web::local_storage(), STATE_KEY);
+    console::reset();
     DEMO.with(|cell| *cell.borrow_mut() = None);
 }

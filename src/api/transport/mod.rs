@@ -23,10 +23,32 @@ pub enum HttpMethod {
     Delete,
 }
 
+/// A request's body: a form for the Microvisor API, JSON for the console's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Body<'a> {
+    Form(&'a str),
+    Json(&'a str),
+}
+
+impl<'a> Body<'a> {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Body::Form(_) => "application/x-www-form-urlencoded",
+            Body::Json(_) => "application/json",
+        }
+    }
+
+    pub fn text(self) -> &'a str {
+        match self {
+            Body::Form(text) | Body::Json(text) => text,
+        }
+    }
+}
+
 pub struct Call<'a> {
     pub method: HttpMethod,
     pub url: &'a str,
-    pub form: Option<&'a str>,
+    pub body: Option<Body<'a>>,
     /// The `Authorization` header value, only for a custom API the user configured.
     pub authorization: Option<&'a str>,
     /// This console's access token, for its own server.

@@ -394,4 +394,6 @@ fn aborting_marks_the_unsent() {
     assert!(writes(&rollout.step(Input::Tick, 2)).is_empty());
 }
 
+// Host only: proptest has no wasm32 randomness.
+#[cfg(not(target_arch = "wasm32"))]
 mod properties;

@@ -191,7 +191,7 @@ fn check_writes(
                 earlier.state
             );
         }
-        if device.phase > 0 && checker.retries.get(sid).is_none() {
+        if device.phase > 0 && !checker.retries.contains_key(sid) {
             let previous = device.phase - 1;
             let spec = rollout.plan.spec(previous as usize);
             let done = checker.completed_at.get(&previous).copied();

@@ -1,0 +1,532 @@
+//! How the console shows and reads rollouts: plans typed as text ("1, 10%, 50%, 100%"),
+//! thresholds, the words for each state, which devices an outcome filter keeps, and the
+//! progress chart's lines.
+
+use fleet_engine::rollout::{
+    DeviceState, PhaseSpec, Plan, RolloutDevice, Sample, Size, Status, Threshold, Window,
+};
+
+/// The plan presets the form offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    /// 1 canary, 10 %, 50 %, 100 %.
+    Canary,
+    /// Batches of N until all are done.
+    Batches,
+    /// Sizes as typed.
+    Custom,
+}
+
+impl Preset {
+    pub const ALL: [(Preset, &'static str, &'static str); 3] = [
+        (Preset::Canary, "canary", "1 canary, 10 %, 50 %, 100 %"),
+        (Preset::Batches, "batches", "Batches of N devices"),
+        (Preset::Custom, "custom", "Custom phases"),
+    ];
+
+    pub fn key(self) -> &'static str {
+        Preset::ALL
+            .iter()
+            .find(|(preset, ..)| *preset == self)
+            .map_or("canary", |(_, key, _)| key)
+    }
+
+    pub fn from_key(key: &str) -> Preset {
+        Preset::ALL
+            .iter()
+            .find(|(_, k, _)| *k == key)
+            .map_or(Preset::Canary, |(preset, ..)| *preset)
+    }
+}
+
+/// The plan as the form holds it: text as typed, read into a `Plan` only when asked, so nothing
+/// typed is lost to a parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanDraft {
+    pub preset: Preset,
+    pub batch: String,
+    pub phases: String,
+    pub soak_minutes: String,
+    pub approval: bool,
+    pub threshold: String,
+    pub concurrency: String,
+    pub timeout_minutes: String,
+    /// `datetime-local` text in UTC (`2026-12-01T09:00`), or empty for now.
+    pub start_at: String,
+    /// UTC hours `[start, end)`, when writes are limited to a window.
+    pub window: Option<(String, String)>,
+}
+
+impl Default for PlanDraft {
+    fn default() -> Self {
+        PlanDraft {
+            preset: Preset::Canary,
+            batch: "25".to_owned(),
+            phases: "1, 10%, 50%, 100%".to_owned(),
+            soak_minutes: "0".to_owned(),
+            approval: false,
+            threshold: "10%".to_owned(),
+            concurrency: "4".to_owned(),
+            timeout_minutes: "30".to_owned(),
+            start_at: String::new(),
+            window: None,
+        }
+    }
+}
+
+fn number<T>(text: &str, what: &str, range: std::ops::RangeInclusive<T>) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    match text.trim().parse::<T>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{what} must be a whole number from {} to {}.",
+            range.start(),
+            range.end()
+        )),
+    }
+}
+
+impl PlanDraft {
+    /// The plan, or what is wrong with the draft, said for the person who typed it.
+    pub fn plan(&self) -> Result<Plan, String> {
+        let soak_ms = i64::from(number::<u32>(
+            &self.soak_minutes,
+            "Soak time (minutes)",
+            0..=10_080,
+        )?) * 60_000;
+        let phases = match self.preset {
+            Preset::Canary => parse_phases("1, 10%, 50%, 100%", soak_ms, self.approval)?,
+            Preset::Batches => vec![PhaseSpec {
+                size: Size::Count(number(&self.batch, "Batch size", 1..=100_000)?),
+                soak_ms,
+                approval: self.approval,
+            }],
+            Preset::Custom => parse_phases(&self.phases, soak_ms, self.approval)?,
+        };
+        let start_at_ms = match self.start_at.trim() {
+            "" => None,
+            text => {
+                let full = match text.len() {
+                    16 => format!("{text}:00Z"),
+                    _ => format!("{text}Z"),
+                };
+                Some(
+                    microvisor_api::time::parse_iso8601(&full)
+                        .ok_or_else(|| format!("'{text}' is not a start time."))?
+                        * 1000,
+                )
+            }
+        };
+        let window = match &self.window {
+            None => None,
+            Some((start, end)) => Some(Window {
+                start_hour: number(start, "The window's first hour", 0..=23)?,
+                end_hour: number(end, "The window's end hour", 0..=24)?,
+            }),
+        };
+        Ok(Plan {
+            phases,
+            error_threshold: parse_threshold(&self.threshold)?,
+            concurrency: number(&self.concurrency, "Writes at once", 1..=64)?,
+            device_timeout_ms: i64::from(number::<u32>(
+                &self.timeout_minutes,
+                "Per-device timeout (minutes)",
+                1..=10_080,
+            )?) * 60_000,
+            start_at_ms,
+            window,
+        })
+    }
+}
+
+/// Phases typed as sizes separated by commas: a count (`1`) or a percentage (`10%`).
+pub fn parse_phases(text: &str, soak_ms: i64, approval: bool) -> Result<Vec<PhaseSpec>, String> {
+    let sizes: Vec<&str> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if sizes.is_empty() {
+        return Err("Give at least one phase, e.g. 1, 10%, 50%, 100%.".to_owned());
+    }
+    sizes
+        .into_iter()
+        .map(|size| {
+            Ok(PhaseSpec {
+                size: parse_size(size)?,
+                soak_ms,
+                approval,
+            })
+        })
+        .collect()
+}
+
+fn parse_size(text: &str) -> Result<Size, String> {
+    let bad = || format!("'{text}' is not a phase size: give a count (25) or a percentage (10%).");
+    match text.strip_suffix('%') {
+        Some(percent) => match percent.trim().parse::<u32>() {
+            Ok(p @ 1..=100) => Ok(Size::Percent(p)),
+            _ => Err(bad()),
+        },
+        None => match text.parse::<u32>() {
+            Ok(n @ 1..) => Ok(Size::Count(n)),
+            _ => Err(bad()),
+        },
+    }
+}
+
+/// A phase's sizes as typed.
+pub fn phases_text(phases: &[PhaseSpec]) -> String {
+    phases
+        .iter()
+        .map(|phase| match phase.size {
+            Size::Count(n) => n.to_string(),
+            Size::Percent(p) => format!("{p}%"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An error threshold typed as a count of devices (`3`) or a percentage of the phase (`10%`).
+pub fn parse_threshold(text: &str) -> Result<Threshold, String> {
+    let text = text.trim();
+    let bad = || {
+        format!("'{text}' is not a threshold: give a count of devices (3) or a percentage (10%).")
+    };
+    match text.strip_suffix('%') {
+        Some(percent) => match percent.trim().parse::<u32>() {
+            Ok(p @ 0..=100) => Ok(Threshold::Percent(p)),
+            _ => Err(bad()),
+        },
+        None => text.parse::<u32>().map(Threshold::Count).map_err(|_| bad()),
+    }
+}
+
+pub fn threshold_text(threshold: Threshold) -> String {
+    match threshold {
+        Threshold::Count(n) => format!("more than {n} failed"),
+        Threshold::Percent(p) => format!("more than {p} % failed"),
+    }
+}
+
+/// A plan in a line: "4 phases (1, 10%, 50%, 100%), halts at more than 10 % failed".
+pub fn plan_summary(plan: &Plan) -> String {
+    let phases = if plan.phases.len() == 1 && matches!(plan.phases[0].size, Size::Count(_)) {
+        format!("batches of {}", phases_text(&plan.phases))
+    } else {
+        format!("phases {}", phases_text(&plan.phases))
+    };
+    format!(
+        "{phases}, halts at {}, {} writes at once",
+        threshold_text(plan.error_threshold),
+        plan.concurrency
+    )
+}
+
+/// The rollout's state in words.
+pub fn status_text(status: &Status, now_ms: i64) -> String {
+    match status {
+        Status::Scheduled => "Scheduled".to_owned(),
+        Status::Running => "Running".to_owned(),
+        Status::Soaking { until_ms } => {
+            let seconds = ((until_ms - now_ms).max(0) + 999) / 1000;
+            format!("Soaking ({seconds} s left)")
+        }
+        Status::WaitingApproval => "Waiting for approval".to_owned(),
+        Status::Paused => "Paused".to_owned(),
+        Status::Halted { .. } => "Halted".to_owned(),
+        Status::Aborted => "Aborted".to_owned(),
+        Status::Completed => "Completed".to_owned(),
+    }
+}
+
+/// A short word for a status, for CSS classes and tests.
+pub fn status_word(status: &Status) -> &'static str {
+    match status {
+        Status::Scheduled => "scheduled",
+        Status::Running => "running",
+        Status::Soaking { .. } => "soaking",
+        Status::WaitingApproval => "waiting-approval",
+        Status::Paused => "paused",
+        Status::Halted { .. } => "halted",
+        Status::Aborted => "aborted",
+        Status::Completed => "completed",
+    }
+}
+
+/// A device state's word as the API spells it (`not_sent`), for data attributes.
+pub fn device_state_word(state: DeviceState) -> &'static str {
+    match state {
+        DeviceState::Waiting => "waiting",
+        DeviceState::Skipped => "skipped",
+        DeviceState::Sending => "sending",
+        DeviceState::Checking => "checking",
+        DeviceState::Watching => "watching",
+        DeviceState::Succeeded => "succeeded",
+        DeviceState::Failed => "failed",
+        DeviceState::NotSent => "not_sent",
+    }
+}
+
+pub fn device_state_text(state: DeviceState) -> &'static str {
+    match state {
+        DeviceState::Waiting => "waiting",
+        DeviceState::Skipped => "skipped (already on target)",
+        DeviceState::Sending => "sending",
+        DeviceState::Checking => "checking",
+        DeviceState::Watching => "updating",
+        DeviceState::Succeeded => "succeeded",
+        DeviceState::Failed => "failed",
+        DeviceState::NotSent => "not sent",
+    }
+}
+
+/// The outcomes the per-device table can be narrowed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    All,
+    Succeeded,
+    Pending,
+    Failed,
+    Skipped,
+    NotSent,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 6] = [
+        Outcome::All,
+        Outcome::Succeeded,
+        Outcome::Pending,
+        Outcome::Failed,
+        Outcome::Skipped,
+        Outcome::NotSent,
+    ];
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::All => "all",
+            Outcome::Succeeded => "succeeded",
+            Outcome::Pending => "pending",
+            Outcome::Failed => "failed",
+            Outcome::Skipped => "skipped",
+            Outcome::NotSent => "not-sent",
+        }
+    }
+
+    pub fn parse(word: &str) -> Outcome {
+        Outcome::ALL
+            .into_iter()
+            .find(|o| o.word() == word)
+            .unwrap_or(Outcome::All)
+    }
+
+    pub fn keeps(self, device: &RolloutDevice) -> bool {
+        match self {
+            Outcome::All => true,
+            Outcome::Succeeded => device.state == DeviceState::Succeeded,
+            Outcome::Failed => device.state == DeviceState::Failed,
+            Outcome::Skipped => device.state == DeviceState::Skipped,
+            Outcome::NotSent => device.state == DeviceState::NotSent,
+            Outcome::Pending => !device.state.is_final(),
+        }
+    }
+}
+
+/// The chart's three lines as SVG `points`, in a `width` × `height` box (y grows down).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ChartLines {
+    pub done: String,
+    pub pending: String,
+    pub failed: String,
+    /// The largest count drawn (the top of the box).
+    pub max: usize,
+}
+
+pub fn chart_lines(samples: &[Sample], width: u32, height: u32) -> ChartLines {
+    let (Some(first), Some(last)) = (samples.first(), samples.last()) else {
+        return ChartLines::default();
+    };
+    let span = (last.at_ms - first.at_ms).max(1) as f64;
+    let max = samples
+        .iter()
+        .map(|s| s.done.max(s.pending).max(s.failed))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let point = |sample: &Sample, value: usize| {
+        let x = if samples.len() == 1 {
+            0.0
+        } else {
+            (sample.at_ms - first.at_ms) as f64 / span * f64::from(width)
+        };
+        let y = f64::from(height) - value as f64 / max as f64 * f64::from(height);
+        format!("{x:.1},{y:.1}")
+    };
+    let line = |value: fn(&Sample) -> usize| {
+        samples
+            .iter()
+            .map(|s| point(s, value(s)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    ChartLines {
+        done: line(|s| s.done),
+        pending: line(|s| s.pending),
+        failed: line(|s| s.failed),
+        max,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_phases_as_typed() {
+        let phases = parse_phases(" 1, 10%,50 %, 100% ", 60_000, true).unwrap();
+        assert_eq!(
+            phases.iter().map(|p| p.size).collect::<Vec<_>>(),
+            [
+                Size::Count(1),
+                Size::Percent(10),
+                Size::Percent(50),
+                Size::Percent(100)
+            ]
+        );
+        assert!(phases.iter().all(|p| p.soak_ms == 60_000 && p.approval));
+        assert_eq!(phases_text(&phases), "1, 10%, 50%, 100%");
+        assert!(parse_phases("", 0, false).is_err());
+        assert_eq!(
+            parse_phases("1, 0%", 0, false).unwrap_err(),
+            "'0%' is not a phase size: give a count (25) or a percentage (10%)."
+        );
+        assert!(parse_phases("0", 0, false).is_err());
+        assert!(parse_phases("ten", 0, false).is_err());
+        assert!(parse_phases("101%", 0, false).is_err());
+    }
+
+    #[test]
+    fn drafts_become_plans_or_say_what_is_wrong() {
+        let plan = PlanDraft::default().plan().unwrap();
+        assert_eq!(plan.phases.len(), 4);
+        assert_eq!(plan.error_threshold, Threshold::Percent(10));
+        assert_eq!((plan.concurrency, plan.device_timeout_ms), (4, 1_800_000));
+        assert_eq!((plan.start_at_ms, plan.window), (None, None));
+        let draft = PlanDraft {
+            preset: Preset::Batches,
+            batch: "50".into(),
+            soak_minutes: "2".into(),
+            approval: true,
+            start_at: "2026-12-01T09:30".into(),
+            window: Some(("22".into(), "4".into())),
+            ..PlanDraft::default()
+        };
+        let plan = draft.plan().unwrap();
+        assert_eq!(
+            plan.phases,
+            [PhaseSpec {
+                size: Size::Count(50),
+                soak_ms: 120_000,
+                approval: true
+            }]
+        );
+        assert_eq!(plan.start_at_ms, Some(1_796_117_400_000));
+        assert_eq!(
+            plan.window,
+            Some(Window {
+                start_hour: 22,
+                end_hour: 4
+            })
+        );
+        let wrong = |draft: PlanDraft| draft.plan().unwrap_err();
+        assert_eq!(
+            wrong(PlanDraft {
+                concurrency: "0".into(),
+                ..PlanDraft::default()
+            }),
+            "Writes at once must be a whole number from 1 to 64."
+        );
+        assert_eq!(
+            wrong(PlanDraft {
+                start_at: "tomorrow".into(),
+                ..PlanDraft::default()
+            }),
+            "'tomorrow' is not a start time."
+        );
+        assert!(
+            wrong(PlanDraft {
+                preset: Preset::Custom,
+                phases: "x".into(),
+                ..PlanDraft::default()
+            })
+            .contains("'x'")
+        );
+        assert_eq!(Preset::from_key(Preset::Batches.key()), Preset::Batches);
+    }
+
+    #[test]
+    fn reads_thresholds() {
+        assert_eq!(parse_threshold("10%"), Ok(Threshold::Percent(10)));
+        assert_eq!(parse_threshold(" 3 "), Ok(Threshold::Count(3)));
+        assert_eq!(parse_threshold("0"), Ok(Threshold::Count(0)));
+        assert!(parse_threshold("-1").is_err());
+        assert!(parse_threshold("150%").is_err());
+        assert_eq!(
+            threshold_text(Threshold::Percent(10)),
+            "more than 10 % failed"
+        );
+    }
+
+    #[test]
+    fn words_for_states() {
+        assert_eq!(
+            status_text(&Status::Soaking { until_ms: 10_500 }, 1_000),
+            "Soaking (10 s left)"
+        );
+        assert_eq!(status_word(&Status::WaitingApproval), "waiting-approval");
+        assert_eq!(
+            device_state_text(DeviceState::Skipped),
+            "skipped (already on target)"
+        );
+        assert_eq!(Outcome::parse("not-sent"), Outcome::NotSent);
+        assert_eq!(Outcome::parse("nonsense"), Outcome::All);
+        let summary = plan_summary(&Plan::canary(0));
+        assert_eq!(
+            summary,
+            "phases 1, 10%, 50%, 100%, halts at more than 10 % failed, 4 writes at once"
+        );
+        assert!(plan_summary(&Plan::batches(25, 0)).starts_with("batches of 25,"));
+    }
+
+    #[test]
+    fn chart_lines_fill_the_box() {
+        let samples = [
+            Sample {
+                at_ms: 0,
+                done: 0,
+                pending: 10,
+                failed: 0,
+            },
+            Sample {
+                at_ms: 500,
+                done: 5,
+                pending: 5,
+                failed: 0,
+            },
+            Sample {
+                at_ms: 1_000,
+                done: 9,
+                pending: 0,
+                failed: 1,
+            },
+        ];
+        let lines = chart_lines(&samples, 100, 50);
+        assert_eq!(lines.max, 10);
+        assert_eq!(lines.done, "0.0,50.0 50.0,25.0 100.0,5.0");
+        assert_eq!(lines.pending, "0.0,0.0 50.0,25.0 100.0,50.0");
+        assert_eq!(lines.failed, "0.0,50.0 50.0,50.0 100.0,45.0");
+        assert_eq!(chart_lines(&[], 100, 50), ChartLines::default());
+    }
+}

@@ -1,0 +1,314 @@
+use std::time::Duration;
+
+use console_core::display::app_label;
+use console_core::rollouts::{
+    Outcome, chart_lines, device_state_text, device_state_word, plan_summary, status_text,
+    status_word,
+};
+use fleet_engine::rollout::{Control, DeviceState, Rollout, Status};
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::components::{ConfirmDialog, ErrorPanel, RetryNote};
+use crate::pages::rollout_list::{counts_text, phase_bar};
+use crate::pages::{DemoRolloutNote, use_apps, use_client_reporting_retries};
+use crate::routes::device_href_by;
+use crate::web::now_ms;
+
+/// The page refreshes this often while open.
+const REFRESH: Duration = Duration::from_secs(1);
+/// Rows of the per-device table drawn at once.
+const ROWS_SHOWN: usize = 500;
+const CHART_WIDTH: u32 = 600;
+const CHART_HEIGHT: u32 = 160;
+
+/// `/rollouts/{id}`: the rollout's phases, chart, devices and controls, live while open.
+#[component]
+pub fn RolloutDetailPage() -> impl IntoView {
+    let (client, retrying) = use_client_reporting_retries();
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let fetched = LocalResource::new({
+        let client = client.clone();
+        move || {
+            let client = client.clone();
+            let id = id.get();
+            async move { client.fetch_rollout(&id).await }
+        }
+    });
+    crate::owned::every(REFRESH, move || fetched.refetch());
+    let (_, app_names) = use_apps(&client);
+    // The last rollout read, kept while a refresh is under way or fails.
+    let latest = Memo::new(move |previous: Option<&Option<Rollout>>| {
+        fetched.with(|answer| match answer {
+            Some(Ok(rollout)) => Some(rollout.clone()),
+            _ => previous.cloned().flatten(),
+        })
+    });
+    let refresh_error =
+        Memo::new(move |_| fetched.with(|r| r.as_ref().and_then(|r| r.as_ref().err().cloned())));
+    let outcome = RwSignal::new(Outcome::All);
+
+    let control = Action::new_local({
+        let client = client.clone();
+        move |control: &Control| {
+            let (client, control, id) = (client.clone(), *control, id.get_untracked());
+            async move { client.control_rollout(&id, control).await }
+        }
+    });
+    let asked = RwSignal::new(None::<Control>);
+    let confirm_open = RwSignal::new(false);
+    let confirm_message = Signal::derive(move || {
+        let counts = latest
+            .with(|r| r.as_ref().map(Rollout::counts))
+            .unwrap_or_default();
+        match asked.get() {
+            Some(Control::Abort) => format!(
+                "Abort this rollout? The {} devices not yet written will be marked not sent; the \
+                 devices already written keep their new app.",
+                counts.pending
+            ),
+            Some(Control::RetryFailed) => format!(
+                "Write the {} failed devices a second time? Each retry is recorded as a second attempt.",
+                counts.failed
+            ),
+            _ => String::new(),
+        }
+    });
+    let on_confirm = Callback::new(move |()| {
+        if let Some(asked) = asked.get_untracked() {
+            control.dispatch(asked);
+        }
+    });
+    let ask = move |wanted: Control| {
+        move |_| match wanted {
+            Control::Abort | Control::RetryFailed => {
+                asked.set(Some(wanted));
+                confirm_open.set(true);
+            }
+            _ => {
+                control.dispatch(wanted);
+            }
+        }
+    };
+    let retry = Callback::new(move |()| fetched.refetch());
+    // Parts of the page read the rollout themselves, so a refresh redraws only what changed
+    // and never takes the focus from a control.
+    let status = Memo::new(move |_| latest.with(|r| r.as_ref().map(|r| r.status.clone())));
+    let counts = Memo::new(move |_| {
+        latest
+            .with(|r| r.as_ref().map(Rollout::counts))
+            .unwrap_or_default()
+    });
+    let status_is = move |test: fn(&Status) -> bool| status.with(|s| s.as_ref().is_some_and(test));
+
+    view! {
+        <DemoRolloutNote/>
+        <RetryNote retrying/>
+        <Show
+            when=move || latest.with(Option::is_some)
+            fallback=move || match refresh_error.get() {
+                Some(error) => view! { <ErrorPanel error on_retry=retry/> }.into_any(),
+                None => view! { <p class="loading">"Loading the rollout…"</p> }.into_any(),
+            }
+        >
+            <div class="page-head">
+                <h1>{move || latest.with(|r| r.as_ref().map(|r| r.name.clone()))}</h1>
+            </div>
+            <p class="rollout-meta">
+                {move || status.get().map(|status| {
+                    let word = status_word(&status);
+                    view! { <span class=format!("rollout-state {word}") data-state=word>{status_text(&status, now_ms())}</span> }
+                })}
+                {move || latest.with(|r| r.as_ref().map(|r| {
+                    let target = app_names.with(|names| app_label(names, &r.target_app));
+                    format!(" · {target} · {}", plan_summary(&r.plan))
+                }))}
+            </p>
+            {move || status.with(|s| match s {
+                Some(Status::Halted { reason }) => Some(view! { <p class="panel error halt-reason" role="alert">{reason.clone()}</p> }),
+                _ => None,
+            })}
+            {move || refresh_error.get().map(|error| view! { <p class="field-error" role="alert">{format!("Could not refresh: {error}")}</p> })}
+            <div class="toolbar rollout-controls">
+                <button type="button"
+                    disabled=move || !status_is(|s| matches!(s, Status::Running | Status::Soaking { .. } | Status::Scheduled | Status::WaitingApproval))
+                    on:click=ask(Control::Pause)>"Pause"</button>
+                <button type="button" disabled=move || !status_is(|s| matches!(s, Status::Paused | Status::Halted { .. }))
+                    on:click=ask(Control::Resume)>"Resume"</button>
+                <button type="button" disabled=move || !status_is(|s| *s == Status::WaitingApproval)
+                    on:click=ask(Control::Approve)>"Approve next phase"</button>
+                <button type="button" class="secondary" disabled=move || counts.with(|c| c.failed == 0)
+                    on:click=ask(Control::RetryFailed)>{move || format!("Retry failed ({})", counts.with(|c| c.failed))}</button>
+                <button type="button" class="danger" disabled=move || !status_is(Status::is_active)
+                    on:click=ask(Control::Abort)>"Abort…"</button>
+                <span class="muted" role="status">{move || match control.value().get() {
+                    Some(Ok(())) => "Asked; it applies within a second or two.".to_owned(),
+                    Some(Err(err)) => err.to_string(),
+                    None => String::new(),
+                }}</span>
+            </div>
+            <p class="counts" aria-live="polite">{move || counts_text(&counts.get())}</p>
+            {move || latest.with(|r| r.as_ref().map(|r| view! {
+                <Timeline rollout=r.clone() now=now_ms()/>
+                <Chart rollout=r.clone()/>
+            }))}
+            <DeviceOutcomes latest outcome/>
+        </Show>
+        <ConfirmDialog open=confirm_open title="Rollout control" message=confirm_message confirm_label="Confirm" on_confirm/>
+    }
+}
+
+/// The phases in order: done, under way, or waiting, each with its bar.
+#[component]
+fn Timeline(rollout: Rollout, now: i64) -> impl IntoView {
+    let phases = (0..rollout.phase_count)
+        .map(|phase| {
+            let counts = rollout.phase_counts(phase);
+            let size = counts.done + counts.pending + counts.failed + counts.not_sent;
+            let state = if phase < rollout.phase
+                || (phase == rollout.phase && rollout.status == Status::Completed)
+            {
+                "done"
+            } else if phase == rollout.phase {
+                match rollout.status {
+                    Status::Soaking { .. } | Status::WaitingApproval => "done",
+                    _ => "current",
+                }
+            } else {
+                "waiting"
+            };
+            let note = if phase == rollout.phase + 1 {
+                match rollout.status {
+                    Status::Soaking { until_ms } => format!(
+                        " · starts in {} s",
+                        ((until_ms - now).max(0) + 999) / 1000
+                    ),
+                    Status::WaitingApproval => " · waits for approval".to_owned(),
+                    _ => String::new(),
+                }
+            } else {
+                String::new()
+            };
+            view! {
+                <li class=format!("phase-step {state}") aria-current=(state == "current").then_some("step")>
+                    <span class="phase-name">{format!("Phase {} · {size} devices · {state}{note}", phase + 1)}</span>
+                    {phase_bar(phase as usize, &counts)}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="panel" aria-labelledby="timeline-heading">
+            <h2 id="timeline-heading">"Phases"</h2>
+            <ol class="timeline">{phases}</ol>
+        </section>
+    }
+}
+
+/// Up to date, pending and failed over time, as SVG lines.
+#[component]
+fn Chart(rollout: Rollout) -> impl IntoView {
+    let lines = chart_lines(&rollout.samples, CHART_WIDTH, CHART_HEIGHT);
+    let last = rollout.samples.last().copied();
+    let description = last.map_or("No progress recorded yet.".to_owned(), |s| {
+        format!(
+            "Now {} up to date, {} pending, {} failed.",
+            s.done, s.pending, s.failed
+        )
+    });
+    view! {
+        <section class="panel" aria-labelledby="chart-heading">
+            <h2 id="chart-heading">"Progress"</h2>
+            <svg class="rollout-chart" role="img" aria-label=description.clone()
+                viewBox=format!("-2 -2 {} {}", CHART_WIDTH + 4, CHART_HEIGHT + 4) preserveAspectRatio="none">
+                <polyline class="line done" points=lines.done fill="none"/>
+                <polyline class="line pending" points=lines.pending fill="none"/>
+                <polyline class="line failed" points=lines.failed fill="none"/>
+            </svg>
+            <p class="legend">
+                <span class="key done">"up to date"</span>
+                <span class="key pending">"pending"</span>
+                <span class="key failed">"failed"</span>
+                {format!(" · top = {} devices · {description}", lines.max)}
+            </p>
+        </section>
+    }
+}
+
+/// Every device of the rollout, narrowed by outcome.
+#[component]
+fn DeviceOutcomes(latest: Memo<Option<Rollout>>, outcome: RwSignal<Outcome>) -> impl IntoView {
+    let kept = Memo::new(move |_| {
+        let outcome = outcome.get();
+        latest.with(|r| {
+            r.as_ref().map_or_else(Vec::new, |r| {
+                r.devices
+                    .iter()
+                    .filter(|d| outcome.keeps(d))
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+        })
+    });
+    let rows = move || {
+        kept.with(|kept| {
+            kept.iter()
+                .take(ROWS_SHOWN)
+                .map(|device| {
+                    let state = device_state_text(device.state);
+                    let class = match device.state {
+                        DeviceState::Succeeded => "done",
+                        DeviceState::Failed => "failed",
+                        _ => "",
+                    };
+                    let attempts = if device.attempts > 1 {
+                        format!(" (attempt {})", device.attempts)
+                    } else {
+                        String::new()
+                    };
+                    view! {
+                        <tr data-sid=device.sid.clone() data-state=device_state_word(device.state)>
+                            <td><a href=device_href_by(&device.sid)>{device.name.clone()}</a></td>
+                            <td>{device.phase + 1}</td>
+                            <td class=class>{format!("{state}{attempts}")}</td>
+                            <td>{device.reason.clone().unwrap_or_default()}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    view! {
+        <section class="panel" aria-labelledby="devices-heading">
+            <h2 id="devices-heading">"Devices"</h2>
+            <div class="toolbar">
+                <label for="rollout-outcome">"Show"</label>
+                <select id="rollout-outcome" prop:value=move || outcome.get().word()
+                    on:change=move |ev| outcome.set(Outcome::parse(&event_target_value(&ev)))>
+                    {Outcome::ALL.into_iter().map(|o| view! { <option value=o.word()>{o.word().replace('-', " ")}</option> }).collect_view()}
+                </select>
+                <span class="muted" aria-live="polite">{move || {
+                    let total = kept.with(Vec::len);
+                    if total > ROWS_SHOWN {
+                        format!("the first {ROWS_SHOWN} of {total}")
+                    } else {
+                        format!("{total} devices")
+                    }
+                }}</span>
+            </div>
+            <div class="table-wrap">
+                <table class="rollout-devices">
+                    <caption class="visually-hidden">"The rollout's devices and their outcomes"</caption>
+                    <thead><tr>
+                        <th scope="col">"Device"</th>
+                        <th scope="col">"Phase"</th>
+                        <th scope="col">"Outcome"</th>
+                        <th scope="col">"Reason"</th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
