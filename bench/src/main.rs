@@ -9,6 +9,7 @@ mod bundle;
 mod emulator;
 mod load;
 mod report;
+mod rollouts;
 mod stats;
 
 use std::path::PathBuf;
@@ -123,6 +124,25 @@ async fn run(args: &Args) -> Result<(), String> {
 
     println!("bench: proxy, {} rounds", args.proxy_rounds);
     report.proxy = proxy(args).await?;
+
+    let (plan_devices, drive_devices) = if args.quick {
+        (5_000, 500)
+    } else {
+        (100_000, 10_000)
+    };
+    println!("bench: planning a rollout of {plan_devices} devices");
+    report.planning = Some(rollouts::planning(
+        plan_devices,
+        if args.quick { 1 } else { 5 },
+    ));
+    for concurrency in [4, 16] {
+        println!(
+            "bench: console-server driving a rollout of {drive_devices} devices at concurrency {concurrency}"
+        );
+        report
+            .drives
+            .push(rollouts::drive(drive_devices, concurrency).await?);
+    }
 
     println!("bench: emulator list latency at {} devices", args.fleet);
     report.emulator = Some(emulator::list_latency(args.fleet, 50));

@@ -10,6 +10,7 @@ use crate::browser::{ColdLoad, FleetTable, Memory, Page, PageTurns, Scan};
 use crate::bundle::BundleFile;
 use crate::emulator::ListLatency;
 use crate::load::{CONCURRENCY, Load, SEQUENTIAL_REQUESTS, THROUGHPUT_SECONDS};
+use crate::rollouts::{Drive, Planning};
 use crate::stats::Samples;
 
 /// The budgets (issue 15, after those of issue 8).
@@ -117,6 +118,8 @@ pub struct Report {
     pub scan: Option<Scan>,
     pub proxy: Vec<ProxyRow>,
     pub emulator: Option<ListLatency>,
+    pub planning: Option<Planning>,
+    pub drives: Vec<Drive>,
 }
 
 impl Report {
@@ -364,7 +367,34 @@ impl Report {
             let verdict = if met { "met" } else { "MISSED" };
             let _ = writeln!(out, "{verdict:7} {measured:>40}  {budget}");
         }
+        for line in self.rollout_lines() {
+            let _ = writeln!(out, "{:7} {line}", "");
+        }
         out
+    }
+
+    /// The rollout figures, which have no budget yet: measured to watch, not to judge.
+    fn rollout_lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if let Some(planning) = &self.planning {
+            lines.push(format!(
+                "Planning a rollout of {} devices (select, phases, preview): p50 {:.1} ms, max {:.1} ms over {} runs",
+                planning.devices,
+                planning.ms.median(),
+                planning.ms.max(),
+                planning.ms.0.len()
+            ));
+        }
+        for drive in &self.drives {
+            lines.push(format!(
+                "console-server driving a rollout of {} devices at concurrency {}: {:.0} devices/s ({:.1} s, created to completed)",
+                drive.devices,
+                drive.concurrency,
+                drive.per_second(),
+                drive.seconds
+            ));
+        }
+        lines
     }
 
     pub fn markdown(&self, budgets: &Budgets) -> String {
@@ -556,6 +586,21 @@ impl Report {
                 list.latency.percentile(99.0),
                 list.latency.max()
             );
+        }
+        let rollouts = self.rollout_lines();
+        if !rollouts.is_empty() {
+            let _ = writeln!(md, "\n## Rollouts\n");
+            let _ = writeln!(
+                md,
+                "Planning runs the pure engine in-process over a fleet taken from the emulator \
+                 core. Driving is console-server in emulator mode with no update delay and no \
+                 failures, one phase of every device, polling every 100 ms, timed from the \
+                 create request to the state `completed` (every device written once and read \
+                 back up to date).\n"
+            );
+            for line in rollouts {
+                let _ = writeln!(md, "- {line}");
+            }
         }
         let notes = Path::new(env!("CARGO_MANIFEST_DIR")).join("NOTES.md");
         if let Ok(text) = std::fs::read_to_string(notes) {

@@ -31,6 +31,11 @@ pub struct Session {
 pub struct Group(Child);
 
 impl Group {
+    /// The process's id (its group's too), while it runs.
+    pub fn pid(&self) -> u32 {
+        self.0.id().unwrap_or(0)
+    }
+
     pub fn spawn(command: &mut Command) -> std::io::Result<Group> {
         command
             .process_group(0)
@@ -228,9 +233,7 @@ impl Session {
             ],
         )
         .await;
-        let mut session = Session::connect(server, base_url).await;
-        session._upstream = Some(upstream);
-        session
+        Session::behind(server, base_url, upstream).await
     }
 
     /// A session against console-server started with these extra flags.
@@ -242,6 +245,13 @@ impl Session {
     /// A session against a server started elsewhere (nginx, say), kept alive with it.
     pub async fn attach(server: Group, base_url: String) -> Session {
         Session::connect(server, base_url).await
+    }
+
+    /// A session against a proxy-mode server, keeping its upstream alive with it.
+    pub async fn behind(server: Group, base_url: String, upstream: Group) -> Session {
+        let mut session = Session::connect(server, base_url).await;
+        session._upstream = Some(upstream);
+        session
     }
 
     async fn connect(server: Group, base_url: String) -> Session {

@@ -158,3 +158,73 @@ async fn a_device_is_renamed_and_deployed_with_the_keyboard_alone() {
     assert_ne!(outline, "none", "the focused control shows where focus is");
     session.close().await;
 }
+
+#[tokio::test]
+async fn axe_finds_no_serious_violation_on_saved_views_and_rollouts() {
+    let session = Session::start_with(&[
+        "--devices",
+        "60",
+        "--update-delay-ms",
+        "300",
+        "--update-failure-rate",
+        "0",
+        "--rollout-poll-ms",
+        "500",
+    ])
+    .await;
+    let mut found = Vec::new();
+
+    session.open("/fleet").await;
+    session.scan(60).await;
+    session.fill("fleet-search", "berlin").await;
+    session.fill("view-name", "Berlin").await;
+    session.click_button("Save view").await;
+    session
+        .wait_for_text(".view-list .view-link", |t| t == "Berlin")
+        .await;
+    scan(&session, "fleet with a saved view", &mut found).await;
+
+    session.open("/rollouts/new").await;
+    let app = session
+        .wait_for(
+            "an app to choose",
+            "const o = document.querySelectorAll('#rollout-target option'); return o.length > 1 ? o[1].value : null;",
+            |v| v.is_string(),
+        )
+        .await;
+    scan(&session, "new rollout", &mut found).await;
+    session.fill("rollout-name", "everyone").await;
+    session
+        .choose("rollout-target", app.as_str().unwrap())
+        .await;
+    session.click_button("Preview").await;
+    session
+        .wait_for_text(".preview-summary", |t| t.contains("devices:"))
+        .await;
+    scan(&session, "rollout preview", &mut found).await;
+    session.click_button("Start rollout…").await;
+    session
+        .wait_for_text("dialog[open] .dialog-message", |t| {
+            t.starts_with("Start rolling out")
+        })
+        .await;
+    scan(&session, "start rollout dialog", &mut found).await;
+    session.click_button("Start rollout").await;
+    session
+        .wait_long(
+            "the rollout to complete",
+            std::time::Duration::from_secs(120),
+            "const e = document.querySelector('.rollout-meta [data-state]'); return e ? e.dataset.state : null;",
+            |v| v == "completed",
+        )
+        .await;
+    scan(&session, "rollout detail", &mut found).await;
+    session.open("/rollouts").await;
+    session
+        .wait_for_text("main", |t| t.contains("Completed"))
+        .await;
+    scan(&session, "rollout list", &mut found).await;
+
+    session.close().await;
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}

@@ -1,12 +1,14 @@
 //! Rollouts end to end: made in the console in Chromium, driven by console-server (or, in the
 //! static demo, by the page), checked against the emulator's own count of `TargetApp` writes.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use console_e2e::harness::{
-    Group, Session, given_path, http_json, scratch_dir, start_server, start_server_with_env,
-    start_static_host,
+    Session, given_path, http_json, scratch_dir, start_server, start_static_host,
+};
+use console_e2e::rollout_checks::{
+    assert_states_match_emulator, assert_written_once, devices_in, proxy_on, rollout_of, writes,
+    writes_at,
 };
 use serde_json::Value;
 
@@ -82,83 +84,6 @@ async fn wait_for_state(session: &Session, states: &[&str]) -> String {
         })
         .await;
     state.as_str().unwrap().to_owned()
-}
-
-fn writes(body: &Value) -> HashMap<String, u64> {
-    serde_json::from_value(body["target_app_writes"].clone()).expect("the emulator's write counts")
-}
-
-/// The rollout as the server has it.
-async fn rollout_of(base: &str, id: &str) -> Value {
-    let (status, rollout) =
-        http_json("GET", &format!("{base}/console/v1/rollouts/{id}"), None).await;
-    assert_eq!(status, 200, "{rollout}");
-    rollout
-}
-
-fn devices_in(rollout: &Value) -> &Vec<Value> {
-    rollout["devices"].as_array().expect("devices")
-}
-
-/// Every device the rollout wrote was written exactly once, and nothing else was.
-fn assert_written_once(rollout: &Value, counts: &HashMap<String, u64>) {
-    let written: Vec<&str> = devices_in(rollout)
-        .iter()
-        .filter(|d| {
-            !matches!(
-                d["state"].as_str(),
-                Some("skipped" | "not_sent" | "waiting")
-            )
-        })
-        .map(|d| d["sid"].as_str().unwrap())
-        .collect();
-    for sid in &written {
-        assert_eq!(
-            counts.get(*sid),
-            Some(&1),
-            "{sid} was written {:?} times",
-            counts.get(*sid)
-        );
-    }
-    assert_eq!(
-        counts.values().sum::<u64>(),
-        written.len() as u64,
-        "writes beyond the rollout's"
-    );
-}
-
-/// Every device the emulator reports on the target, as `up-to-date`, when the rollout says it
-/// succeeded (or was skipped as already there).
-async fn assert_states_match_emulator(emulator: &str, rollout: &Value) {
-    let target = rollout["target_app"].as_str().unwrap();
-    let (_, page) = http_json("GET", &format!("{emulator}/v1/Devices?PageSize=1000"), None).await;
-    let by_sid: HashMap<&str, &Value> = page["devices"]
-        .as_array()
-        .expect("a page of devices")
-        .iter()
-        .map(|d| (d["sid"].as_str().unwrap(), d))
-        .collect();
-    for device in devices_in(rollout) {
-        let sid = device["sid"].as_str().unwrap();
-        let there = by_sid[sid];
-        let on_target =
-            there["app"]["reported_sid"] == target && there["app"]["update_status"] == "up-to-date";
-        match device["state"].as_str() {
-            Some("succeeded" | "skipped") => assert!(
-                on_target,
-                "{sid} succeeded but the emulator has {}",
-                there["app"]
-            ),
-            Some("failed") => assert!(
-                !on_target
-                    || device["reason"]
-                        .as_str()
-                        .is_some_and(|r| r.contains("timed out")),
-                "{sid}"
-            ),
-            other => panic!("{sid} did not end in a final state: {other:?}"),
-        }
-    }
 }
 
 #[tokio::test]
@@ -279,29 +204,10 @@ async fn a_failing_rollout_halts_in_an_early_phase_with_its_reason_on_screen() {
     session.close().await;
 }
 
-/// The emulator runs as its own process behind console-server's proxy, so it outlives a
-/// `kill -9` of the console and counts every write across both lives.
-async fn emulator_process(args: &[&str]) -> (Group, String) {
-    start_server(args).await
-}
-
-async fn proxy_on(emulator: &str, store: &str, extra: &[&str]) -> (Group, String) {
-    let mut args = vec!["--upstream", emulator, "--rollout-poll-ms", "500"];
-    args.extend_from_slice(extra);
-    args.extend_from_slice(&["--data-dir", store]);
-    start_server_with_env(
-        &args,
-        &[
-            ("TWILIO_ACCOUNT_SID", "AC00000000000000000000000000000000"),
-            ("TWILIO_AUTH_TOKEN", "token"),
-        ],
-    )
-    .await
-}
-
 #[tokio::test]
 async fn a_rollout_survives_kill_9_of_console_server_and_writes_each_device_once() {
-    let (_emulator, emulator) = emulator_process(&[
+    // The emulator runs as its own process behind the proxy, so it outlives the kill.
+    let (_emulator, emulator) = start_server(&[
         "--devices",
         "300",
         "--update-delay-ms",
@@ -314,7 +220,7 @@ async fn a_rollout_survives_kill_9_of_console_server_and_writes_each_device_once
     .await;
     let store = scratch_dir("kill-store");
     let store = store.to_str().unwrap().to_owned();
-    let (first, base) = proxy_on(&emulator, &store, &[]).await;
+    let (first, base) = proxy_on(&emulator, &["--data-dir", &store]).await;
     let session = Session::browse(base.clone()).await;
     fill_and_preview(
         &session,
@@ -349,7 +255,7 @@ async fn a_rollout_survives_kill_9_of_console_server_and_writes_each_device_once
     // kill -9 of its whole process group.
     drop(first);
     // Restarted on the same store, with no browser open.
-    let (_second, base) = proxy_on(&emulator, &store, &[]).await;
+    let (_second, base) = proxy_on(&emulator, &["--data-dir", &store]).await;
     let deadline = Instant::now() + ROLLOUT_PATIENCE;
     let rollout = loop {
         let rollout = rollout_of(&base, &id).await;
@@ -363,8 +269,7 @@ async fn a_rollout_survives_kill_9_of_console_server_and_writes_each_device_once
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
-    let (_, body) = http_json("GET", &format!("{emulator}/emulator/v1/writes"), None).await;
-    assert_written_once(&rollout, &writes(&body));
+    assert_written_once(&rollout, &writes_at(&emulator).await);
     assert_states_match_emulator(&emulator, &rollout).await;
     session.close().await;
 }
@@ -467,6 +372,120 @@ async fn the_static_demo_runs_a_small_rollout_in_the_page() {
         .eval("return document.querySelectorAll('table.rollout-devices tr[data-state=waiting], table.rollout-devices tr[data-state=watching]').length")
         .await;
     assert_eq!(pending, 0);
+    session.assert_no_panic().await;
+    session.close().await;
+}
+
+#[tokio::test]
+async fn approval_pause_resume_and_retry_failed_work_from_the_rollout_page() {
+    let session = Session::start_with(&[
+        "--devices",
+        "60",
+        "--update-delay-ms",
+        "300",
+        "--update-failure-rate",
+        "0.3",
+        "--rollout-poll-ms",
+        "500",
+    ])
+    .await;
+    // Phases of 10 % and the rest, waiting for approval between them; never halted.
+    fill_and_preview(&session, "", "step by step", "", Some("10%, 100%"), "100%").await;
+    session.click_css("#rollout-approval").await;
+    session.click_button("Preview").await;
+    session
+        .wait_for_text(".preview-summary", |t| t.contains("devices:"))
+        .await;
+    let id = start_previewed(&session).await;
+    assert_eq!(
+        wait_for_state(&session, &["waiting-approval", "completed"]).await,
+        "waiting-approval"
+    );
+    // Only the first phase was written while it waits.
+    let rollout = rollout_of(&session.base_url, &id).await;
+    let first_phase: Vec<&str> = devices_in(&rollout)
+        .iter()
+        .filter(|d| d["phase"] == 0 && d["state"] != "skipped")
+        .map(|d| d["sid"].as_str().unwrap())
+        .collect();
+    let counts = writes_at(&session.base_url).await;
+    assert_eq!(counts.len(), first_phase.len(), "{counts:?}");
+    assert!(first_phase.iter().all(|sid| counts.get(*sid) == Some(&1)));
+
+    session.click_button("Approve next phase").await;
+    assert_eq!(
+        wait_for_state(&session, &["running", "completed"]).await,
+        "running"
+    );
+    // Paused while it runs; nothing new is written while paused.
+    session.click_button("Pause").await;
+    assert_eq!(
+        wait_for_state(&session, &["paused", "completed"]).await,
+        "paused"
+    );
+    let paused_at = writes_at(&session.base_url).await.values().sum::<u64>();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        writes_at(&session.base_url).await.values().sum::<u64>(),
+        paused_at,
+        "written while paused"
+    );
+    session.click_button("Resume").await;
+    assert_eq!(wait_for_state(&session, &["completed"]).await, "completed");
+
+    // About 30 % failed: retry them, confirmed with their count, as second attempts.
+    let rollout = rollout_of(&session.base_url, &id).await;
+    let failed: Vec<String> = devices_in(&rollout)
+        .iter()
+        .filter(|d| d["state"] == "failed")
+        .map(|d| d["sid"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!failed.is_empty(), "with a 30 % failure rate some fail");
+    session
+        .click_button(&format!("Retry failed ({})…", failed.len()))
+        .await;
+    session
+        .wait_for_text("dialog[open] .dialog-message", |t| {
+            t.starts_with(&format!(
+                "Write the {} failed devices a second time?",
+                failed.len()
+            ))
+        })
+        .await;
+    session.click_button("Confirm").await;
+    let deadline = Instant::now() + ROLLOUT_PATIENCE;
+    let rollout = loop {
+        let rollout = rollout_of(&session.base_url, &id).await;
+        let retried_all = failed.iter().all(|sid| {
+            devices_in(&rollout).iter().any(|d| {
+                d["sid"] == sid.as_str()
+                    && d["attempts"] == 2
+                    && matches!(d["state"].as_str(), Some("succeeded" | "failed"))
+            })
+        });
+        if retried_all && rollout["status"]["state"] == "completed" {
+            break rollout;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the retry never finished: {}",
+            rollout["status"]
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    // Written twice exactly where retried, once everywhere else.
+    let counts = writes_at(&session.base_url).await;
+    for device in devices_in(&rollout) {
+        let sid = device["sid"].as_str().unwrap();
+        let expected = if failed.iter().any(|f| f == sid) {
+            2
+        } else {
+            1
+        };
+        if device["state"] != "skipped" {
+            assert_eq!(counts.get(sid), Some(&expected), "{sid}");
+        }
+    }
     session.assert_no_panic().await;
     session.close().await;
 }

@@ -60,10 +60,10 @@ impl Api {
                         origin: &origin,
                         path,
                         query,
-                        // The server's own work needs no credentials of the emulator's.
-                        authorization: state.own_authorization.as_deref(),
+                        authorization: None,
                         content_type: Some("application/x-www-form-urlencoded"),
                         body: body.as_bytes(),
+                        own: true,
                     },
                 )
                 .await;
@@ -105,7 +105,7 @@ impl Api {
                         Bytes::from(form.unwrap_or_default()),
                     )
                     .await
-                    .map_err(|err| NoAnswer(err.without_url().to_string()))?;
+                    .map_err(|err| NoAnswer(err.to_string()))?;
                 let status = response.status().as_u16();
                 let retry_after = response
                     .headers()

@@ -42,6 +42,9 @@ pub struct Call<'a> {
     pub authorization: Option<&'a str>,
     pub content_type: Option<&'a str>,
     pub body: &'a [u8],
+    /// The server's own work (rollouts): it carries whatever credentials the emulator asks
+    /// for, made at the moment (an OAuth2 token is minted for it).
+    pub own: bool,
 }
 
 /// How a request to the emulator ended.
@@ -60,17 +63,23 @@ pub async fn call(state: &AppState, call: Call<'_>) -> Outcome {
     {
         return Outcome::Faulted(fault);
     }
+    let now_ms = unix_now_ms();
+    let mut backend = state.backend.lock().await;
+    let own_authorization = if call.own {
+        backend.emulator.own_authorization(now_ms)
+    } else {
+        None
+    };
     let request = SimRequest {
         method: call.method,
         origin: call.origin,
         path: call.path,
         query: call.query,
-        authorization: call.authorization,
+        authorization: own_authorization.as_deref().or(call.authorization),
         content_type: call.content_type,
         body: call.body,
-        now_ms: unix_now_ms(),
+        now_ms,
     };
-    let mut backend = state.backend.lock().await;
     let answer = backend.emulator.handle(&request);
     let changes = backend.emulator.take_changes();
     if let Some(store) = backend.store.as_mut()
@@ -104,6 +113,7 @@ pub async fn handle(
                 .get(header::CONTENT_TYPE)
                 .and_then(|value| value.to_str().ok()),
             body: &body,
+            own: false,
         },
     )
     .await;
@@ -141,4 +151,34 @@ pub async fn writes(State(state): State<Arc<AppState>>) -> Response {
         "target_app_writes": backend.emulator.target_app_writes(),
     }))
     .into_response()
+}
+
+/// `POST /oauth2/token`: the emulator's OAuth2 token endpoint (client credentials), when it
+/// was started with `--auth-mode oauth2`; else 404.
+pub async fn token(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut backend = state.backend.lock().await;
+    let answer = backend.emulator.issue_token(
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok()),
+        &body,
+        unix_now_ms(),
+    );
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        answer.body,
+    )
+        .into_response()
 }

@@ -14,6 +14,7 @@ mod proxy;
 pub mod rollouts;
 mod security;
 pub mod store;
+mod upstream_auth;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -21,7 +22,6 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{any, get};
-use base64::Engine;
 use clap::Parser;
 use console_protocol::{API_BASE, ConsoleConfig, Mode};
 use microvisor_sim::{Auth, Emulator, Lifecycle, SimConfig};
@@ -75,14 +75,29 @@ pub struct Options {
     /// Latency (ms) added to each API request, jittered 50–150 %.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
-    /// Require these HTTP Basic credentials (`SID:TOKEN`) on the API, as the real service does.
-    #[arg(long, value_name = "SID:TOKEN")]
+    /// Require credentials on the emulated API, as the real service does: `SID:TOKEN` for
+    /// HTTP Basic; with --auth-mode bearer the token after the colon; with --auth-mode oauth2
+    /// the client id and secret of the token endpoint `POST /oauth2/token`.
+    #[arg(long, value_name = "ID:SECRET")]
     pub auth: Option<String>,
-    /// Proxy mode: forward `/v1/*` to this API (e.g. https://microvisor.twilio.com) with the
-    /// credentials from TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN or TWILIO_API_KEY +
-    /// TWILIO_API_SECRET, instead of running the emulator.
+    /// How the emulated API asks for --auth: basic, bearer or oauth2.
+    #[arg(long, value_enum, default_value_t = AuthScheme::Basic)]
+    pub auth_mode: AuthScheme,
+    /// With --auth-mode oauth2: how long (ms) an issued token is good for.
+    #[arg(long, default_value_t = 3_600_000, value_parser = clap::value_parser!(i64).range(1000..))]
+    pub token_ttl_ms: i64,
+    /// Proxy mode: forward `/v1/*` to this API (whatever host serves the Microvisor API for
+    /// your account) with the credentials --upstream-auth names, instead of the emulator.
     #[arg(long, value_name = "URL")]
     pub upstream: Option<String>,
+    /// How the proxy authenticates upstream: basic (TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN, or
+    /// TWILIO_API_KEY + TWILIO_API_SECRET), bearer (UPSTREAM_BEARER_TOKEN) or oauth2 (client
+    /// credentials UPSTREAM_CLIENT_ID + UPSTREAM_CLIENT_SECRET at --upstream-token-url).
+    #[arg(long, value_enum, default_value_t = AuthScheme::Basic)]
+    pub upstream_auth: AuthScheme,
+    /// With --upstream-auth oauth2: the token endpoint.
+    #[arg(long, value_name = "URL")]
+    pub upstream_token_url: Option<String>,
     /// Total time (ms) allowed for one upstream request.
     #[arg(long, default_value_t = 30_000)]
     pub upstream_timeout_ms: u64,
@@ -136,8 +151,26 @@ pub struct AppState {
     pub faults: Faults,
     /// Used in absolute URLs when a request carries no usable Host header.
     pub listen: SocketAddr,
-    /// The credentials the server's own requests to its emulator carry (`--auth`).
-    pub own_authorization: Option<String>,
+}
+
+/// An HTTP authentication scheme, for the emulated API (--auth-mode) and upstream
+/// (--upstream-auth).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthScheme {
+    Basic,
+    Bearer,
+    #[value(name = "oauth2")]
+    OAuth2,
+}
+
+impl AuthScheme {
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthScheme::Basic => "basic",
+            AuthScheme::Bearer => "bearer",
+            AuthScheme::OAuth2 => "oauth2",
+        }
+    }
 }
 
 fn fraction(text: &str) -> Result<f64, String> {
@@ -160,10 +193,11 @@ fn open_backend(options: &Options) -> Result<Backend, String> {
         },
     };
     let auth = match &options.auth {
-        Some(pair) => Some(
-            Auth::basic_from_pair(pair)
-                .ok_or_else(|| "--auth takes SID:TOKEN with a non-empty SID".to_owned())?,
-        ),
+        Some(pair) => Some(Auth::from_mode(
+            options.auth_mode.name(),
+            pair,
+            options.token_ttl_ms,
+        )?),
         None => None,
     };
     let Some(path) = &options.state else {
@@ -255,7 +289,11 @@ pub async fn router_with_env(
     ));
     let (api, config, own) = match &options.upstream {
         Some(url) => {
-            let credentials = Credentials::from_env(env)?;
+            let credentials = Credentials::from_env(
+                options.upstream_auth,
+                options.upstream_token_url.as_deref(),
+                env,
+            )?;
             let config = ConsoleConfig {
                 mode: Mode::Proxy,
                 api_base: API_BASE.to_owned(),
@@ -266,7 +304,11 @@ pub async fn router_with_env(
                 credentials,
                 std::time::Duration::from_millis(options.upstream_timeout_ms),
             )?;
-            tracing::info!(upstream = upstream.origin(), "proxy mode");
+            tracing::info!(
+                upstream = upstream.origin(),
+                auth = upstream.credentials().scheme_name(),
+                "proxy mode"
+            );
             let upstream = Arc::new(upstream);
             let own = Api::Proxy(Arc::clone(&upstream));
             let api = Router::new()
@@ -284,23 +326,18 @@ pub async fn router_with_env(
                     options.seed ^ unix_now_ms() as u64,
                 ),
                 listen: options.listen,
-                own_authorization: options.auth.as_deref().map(|pair| {
-                    format!(
-                        "Basic {}",
-                        base64::engine::general_purpose::STANDARD.encode(pair)
-                    )
-                }),
             });
             let own = Api::Emulator(Arc::clone(&state));
             let api = Router::new()
                 .route("/v1", any(emulator::handle))
                 .route("/v1/{*rest}", any(emulator::handle))
                 .route("/emulator/v1/writes", get(emulator::writes))
+                .route("/oauth2/token", axum::routing::post(emulator::token))
                 .with_state(state);
             tracing::info!(
                 devices = options.devices,
                 seed = options.seed,
-                auth = options.auth.is_some(),
+                auth = options.auth.as_ref().map(|_| options.auth_mode.name()),
                 "emulator mode"
             );
             let config = ConsoleConfig {

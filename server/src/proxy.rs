@@ -1,7 +1,6 @@
 //! Proxy mode: `/v1/*` forwarded to a fixed upstream with credentials that never leave the
 //! server.
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,62 +12,15 @@ use microvisor_api::error::codes;
 use microvisor_api::url::split_origin;
 
 use crate::http::{error, request_origin};
-
-/// Credentials for the upstream, from the environment. `Debug` shows no secret.
-#[derive(Clone)]
-pub struct Credentials {
-    username: String,
-    password: String,
-    /// For display in the console's header.
-    pub account_sid: Option<String>,
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("username", &self.username)
-            .field("password", &"<redacted>")
-            .finish()
-    }
-}
-
-impl Credentials {
-    /// `TWILIO_ACCOUNT_SID` + `TWILIO_AUTH_TOKEN`, or `TWILIO_API_KEY` + `TWILIO_API_SECRET`
-    /// (with `TWILIO_ACCOUNT_SID` for display).
-    pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Credentials, String> {
-        let account_sid = get("TWILIO_ACCOUNT_SID").filter(|v| !v.is_empty());
-        let pair = |user: &str, pass: &str| {
-            Some((
-                get(user).filter(|v| !v.is_empty())?,
-                get(pass).filter(|v| !v.is_empty())?,
-            ))
-        };
-        if let Some((username, password)) = pair("TWILIO_API_KEY", "TWILIO_API_SECRET") {
-            return Ok(Credentials {
-                username,
-                password,
-                account_sid,
-            });
-        }
-        if let Some((username, password)) = pair("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN") {
-            return Ok(Credentials {
-                username,
-                password,
-                account_sid,
-            });
-        }
-        Err("proxy mode needs credentials in the environment: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, \
-             or TWILIO_API_KEY and TWILIO_API_SECRET (with TWILIO_ACCOUNT_SID for display)"
-            .to_owned())
-    }
-}
+pub use crate::upstream_auth::Credentials;
+use crate::upstream_auth::{Authorizer, UpstreamError};
 
 pub struct Upstream {
-    /// `https://microvisor.twilio.com`, fixed at start.
+    /// The API's origin (`https://api.example.com`), fixed at start.
     origin: String,
     /// Any path before `/v1`, without a trailing slash.
     prefix: String,
-    credentials: Credentials,
+    auth: Authorizer,
     client: reqwest::Client,
 }
 
@@ -94,7 +46,7 @@ impl Upstream {
         Ok(Upstream {
             origin,
             prefix: path.trim_end_matches('/').to_owned(),
-            credentials,
+            auth: Authorizer::new(credentials),
             client,
         })
     }
@@ -103,28 +55,45 @@ impl Upstream {
         &self.origin
     }
 
+    pub fn credentials(&self) -> &Credentials {
+        self.auth.credentials()
+    }
+
     /// Sends one request to the upstream, with the server's credentials: `path_and_query` is
-    /// the API path (`/v1/...`), appended to the upstream's own prefix.
+    /// the API path (`/v1/...`), appended to the upstream's own prefix. With OAuth2, a 401 is
+    /// met with one fresh token and one retry (the token may have been revoked or expired).
     pub async fn send(
         &self,
         method: Method,
         path_and_query: &str,
         content_type: Option<&HeaderValue>,
         body: Bytes,
-    ) -> Result<reqwest::Response, reqwest::Error> {
+    ) -> Result<reqwest::Response, UpstreamError> {
         let url = format!("{}{}{}", self.origin, self.prefix, path_and_query);
-        let mut request = self
-            .client
-            .request(method.clone(), &url)
-            .basic_auth(&self.credentials.username, Some(&self.credentials.password))
-            .header(header::ACCEPT, "application/json");
-        if let Some(content_type) = content_type {
-            request = request.header(header::CONTENT_TYPE, content_type);
+        let build = || {
+            let mut request = self
+                .client
+                .request(method.clone(), &url)
+                .header(header::ACCEPT, "application/json");
+            if let Some(content_type) = content_type {
+                request = request.header(header::CONTENT_TYPE, content_type);
+            }
+            if method != Method::GET {
+                request = request.body(body.clone());
+            }
+            request
+        };
+        let (request, token) = self.auth.authorize(&self.client, build(), None).await?;
+        let response = request.send().await.map_err(UpstreamError::of)?;
+        if response.status() != reqwest::StatusCode::UNAUTHORIZED || !self.auth.refreshes() {
+            return Ok(response);
         }
-        if method != Method::GET {
-            request = request.body(body);
-        }
-        request.send().await
+        tracing::info!("upstream refused the token; fetching a new one and trying once more");
+        let (request, _) = self
+            .auth
+            .authorize(&self.client, build(), token.as_deref())
+            .await?;
+        request.send().await.map_err(UpstreamError::of)
     }
 }
 
@@ -164,22 +133,24 @@ pub async fn forward(
     let response = match sent {
         Ok(response) => response,
         Err(err) => {
-            // Logged without the URL: it names the upstream, never the credentials, but
-            // the message is all an operator needs.
-            let err = err.without_url();
+            // The error holds neither the URL nor any credential.
             tracing::warn!(%method, path = uri.path(), "upstream failed: {err}");
-            return if err.is_timeout() {
-                error(
+            return match err {
+                UpstreamError::Timeout => error(
                     504,
                     codes::INTERNAL,
                     "The Microvisor API did not answer in time.",
-                )
-            } else {
-                error(
+                ),
+                UpstreamError::Unreachable(_) => error(
                     502,
                     codes::INTERNAL,
                     "The Microvisor API could not be reached.",
-                )
+                ),
+                UpstreamError::Token(_) => error(
+                    502,
+                    codes::INTERNAL,
+                    "The console server could not get an access token for the Microvisor API.",
+                ),
             };
         }
     };
@@ -259,29 +230,6 @@ mod tests {
     }
 
     #[test]
-    fn credentials_come_from_either_pair_and_never_print() {
-        let creds = Credentials::from_env(env(&[
-            ("TWILIO_ACCOUNT_SID", "AC1"),
-            ("TWILIO_AUTH_TOKEN", "tok3n"),
-        ]))
-        .unwrap();
-        assert_eq!(creds.username, "AC1");
-        assert!(!format!("{creds:?}").contains("tok3n"));
-        let key = Credentials::from_env(env(&[
-            ("TWILIO_ACCOUNT_SID", "AC1"),
-            ("TWILIO_API_KEY", "SK1"),
-            ("TWILIO_API_SECRET", "s3cret"),
-        ]))
-        .unwrap();
-        assert_eq!(
-            (key.username.as_str(), key.account_sid.as_deref()),
-            ("SK1", Some("AC1"))
-        );
-        let missing = Credentials::from_env(env(&[("TWILIO_ACCOUNT_SID", "AC1")])).unwrap_err();
-        assert!(missing.contains("TWILIO_AUTH_TOKEN") && missing.contains("TWILIO_API_SECRET"));
-    }
-
-    #[test]
     fn links_on_the_upstream_come_back_through_the_proxy() {
         let body = r#"{"url":"http://127.0.0.1:9001/v1/Devices","x":"http://127.0.0.1:90011/"}"#;
         assert_eq!(
@@ -301,10 +249,11 @@ mod tests {
 
     #[test]
     fn upstream_urls_are_checked() {
-        let creds = Credentials::from_env(env(&[
-            ("TWILIO_ACCOUNT_SID", "AC1"),
-            ("TWILIO_AUTH_TOKEN", "t"),
-        ]))
+        let creds = Credentials::from_env(
+            crate::AuthScheme::Basic,
+            None,
+            env(&[("TWILIO_ACCOUNT_SID", "AC1"), ("TWILIO_AUTH_TOKEN", "t")]),
+        )
         .unwrap();
         assert!(Upstream::new("ftp://x", creds.clone(), Duration::from_secs(1)).is_err());
         assert!(Upstream::new("https://x/v1?a=b", creds.clone(), Duration::from_secs(1)).is_err());

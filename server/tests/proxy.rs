@@ -126,3 +126,108 @@ fn listening_on_all_interfaces_without_a_gate_is_refused() {
         "{stderr}"
     );
 }
+
+const CLIENT_ID: &str = "console-client";
+const CLIENT_SECRET: &str = "cl1ent-s3cret-never-shown";
+
+/// An emulator asking for `mode` credentials, and a proxy authenticating to it that way.
+fn pair_with_auth(
+    mode: &str,
+    ttl_ms: &str,
+    secret: &str,
+    log: Option<&std::path::Path>,
+) -> (Server, Server) {
+    let upstream = Server::start(&[
+        "--devices",
+        "60",
+        "--auth",
+        &format!("{CLIENT_ID}:{CLIENT_SECRET}"),
+        "--auth-mode",
+        mode,
+        "--token-ttl-ms",
+        ttl_ms,
+    ]);
+    let url = format!("http://{}", upstream.address);
+    let token_url = format!("{url}/oauth2/token");
+    let proxy = Server::start_with(
+        &[
+            "--upstream",
+            &url,
+            "--upstream-auth",
+            mode,
+            "--upstream-token-url",
+            &token_url,
+        ],
+        &[
+            ("UPSTREAM_BEARER_TOKEN", secret),
+            ("UPSTREAM_CLIENT_ID", CLIENT_ID),
+            ("UPSTREAM_CLIENT_SECRET", secret),
+        ],
+        log,
+    );
+    (upstream, proxy)
+}
+
+#[test]
+fn a_bearer_token_upstream_is_read_and_written_through_the_proxy() {
+    let (upstream, proxy) = pair_with_auth("bearer", "3600000", CLIENT_SECRET, None);
+    assert_eq!(upstream.get("/v1/Devices").0, 401);
+    let (status, body) = proxy.get("/v1/Devices?PageSize=5");
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = proxy.request("POST", "/v1/Configs", Some("Key=bearer&Value=1"));
+    assert_eq!(status, 201, "{body}");
+    let (_wrong_upstream, wrong) = pair_with_auth("bearer", "3600000", "not-it", None);
+    assert_eq!(
+        wrong.get("/v1/Devices").0,
+        401,
+        "a wrong token is the API's 401"
+    );
+}
+
+#[test]
+fn oauth2_tokens_are_fetched_refreshed_and_kept_out_of_logs() {
+    let log = std::env::temp_dir().join(format!("console-oauth-log-{}.txt", std::process::id()));
+    // Tokens of 1 s: writes over three seconds outlive several.
+    let (upstream, proxy) = pair_with_auth("oauth2", "1000", CLIENT_SECRET, Some(&log));
+    assert_eq!(upstream.get("/v1/Devices").0, 401);
+    let started = std::time::Instant::now();
+    let mut written = 0;
+    while started.elapsed() < std::time::Duration::from_secs(3) {
+        let (status, body) = proxy.request(
+            "POST",
+            "/v1/Configs",
+            Some(&format!("Key=oauth-{written}&Value=1")),
+        );
+        assert_eq!(status, 201, "write {written}: {body}");
+        written += 1;
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(written > 20, "{written}");
+    let (status, body) = proxy.get("/v1/Configs?PageSize=1000");
+    assert_eq!(status, 200);
+    assert_eq!(body.matches("\"oauth-").count(), written);
+    drop(proxy);
+    drop(upstream);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("oauth2"),
+        "the log is being written: {logged}"
+    );
+    assert!(
+        !logged.contains(CLIENT_SECRET),
+        "the log holds the client secret"
+    );
+    assert!(
+        !logged.contains("mvtok_"),
+        "the log holds a token: {logged}"
+    );
+}
+
+#[test]
+fn a_token_endpoint_that_refuses_the_client_is_a_502_that_says_so() {
+    let (_upstream, proxy) = pair_with_auth("oauth2", "60000", "wrong-secret", None);
+    let (status, body) = proxy.get("/v1/Devices");
+    assert_eq!(status, 502, "{body}");
+    assert!(body.contains("could not get an access token"), "{body}");
+    assert!(!body.contains("wrong-secret"));
+}

@@ -64,3 +64,28 @@ fn following_next_page_url_verbatim_covers_the_fleet() {
     sids.dedup();
     assert_eq!(sids.len(), 1234);
 }
+
+/// A console store out of reach at start is a refusal to start that names it, with the
+/// password kept out of the message.
+#[test]
+fn a_database_out_of_reach_stops_the_start_with_a_message() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_console-server"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            "postgres://console:hunter2@127.0.0.1:1/console",
+        ])
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("run console-server");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty(), "it never said it was listening");
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("cannot open the console store")
+            && said.contains("cannot reach PostgreSQL at 127.0.0.1:1/console"),
+        "{said}"
+    );
+    assert!(!said.contains("hunter2"), "the password leaked: {said}");
+}

@@ -87,10 +87,8 @@ pub fn BulkPanel(
         if let Some(handoff) = SelectionForRollout::get() {
             handoff.0.set(chosen_sids());
         }
-        navigate(
-            &crate::routes::href("/rollouts/new?source=selection"),
-            Default::default(),
-        );
+        // The router adds the base itself.
+        navigate("/rollouts/new?source=selection", Default::default());
     };
     let select_all = move |_| {
         let sids = untrack(|| shown.sids());

@@ -12,8 +12,13 @@ use crate::api::{ApiClient, ApiError};
 use crate::components::ConfirmDialog;
 use crate::routes::href;
 
+/// The Fleet page with view `id` open, as the router knows it (without the base).
+fn view_path(id: &str) -> String {
+    format!("/fleet?view={}", encode_segment(id))
+}
+
 fn view_href(id: &str) -> String {
-    href(&format!("/fleet?view={}", encode_segment(id)))
+    href(&view_path(id))
 }
 
 /// The saved views, and the open one's filter applied to `filter` when the URL names it.
@@ -80,7 +85,7 @@ pub fn SavedViews(
         if let Some(Ok(view)) = save.value().get() {
             applied.set_value(Some(view.id.clone()));
             name.set(String::new());
-            navigate(&view_href(&view.id), Default::default());
+            navigate(&view_path(&view.id), Default::default());
         }
     });
     Effect::new(move || {

@@ -100,7 +100,9 @@ pub fn RolloutDetailPage() -> impl IntoView {
             .with(|r| r.as_ref().map(Rollout::counts))
             .unwrap_or_default()
     });
-    let status_is = move |test: fn(&Status) -> bool| status.with(|s| s.as_ref().is_some_and(test));
+    // The engine says which controls do anything now; the rest are disabled.
+    let accepts =
+        move |control: Control| latest.with(|r| r.as_ref().is_some_and(|r| r.accepts(control)));
 
     view! {
         <DemoRolloutNote/>
@@ -131,16 +133,15 @@ pub fn RolloutDetailPage() -> impl IntoView {
             })}
             {move || refresh_error.get().map(|error| view! { <p class="field-error" role="alert">{format!("Could not refresh: {error}")}</p> })}
             <div class="toolbar rollout-controls">
-                <button type="button"
-                    disabled=move || !status_is(|s| matches!(s, Status::Running | Status::Soaking { .. } | Status::Scheduled | Status::WaitingApproval))
+                <button type="button" disabled=move || !accepts(Control::Pause)
                     on:click=ask(Control::Pause)>"Pause"</button>
-                <button type="button" disabled=move || !status_is(|s| matches!(s, Status::Paused | Status::Halted { .. }))
+                <button type="button" disabled=move || !accepts(Control::Resume)
                     on:click=ask(Control::Resume)>"Resume"</button>
-                <button type="button" disabled=move || !status_is(|s| *s == Status::WaitingApproval)
+                <button type="button" disabled=move || !accepts(Control::Approve)
                     on:click=ask(Control::Approve)>"Approve next phase"</button>
-                <button type="button" class="secondary" disabled=move || counts.with(|c| c.failed == 0)
-                    on:click=ask(Control::RetryFailed)>{move || format!("Retry failed ({})", counts.with(|c| c.failed))}</button>
-                <button type="button" class="danger" disabled=move || !status_is(Status::is_active)
+                <button type="button" class="secondary" disabled=move || !accepts(Control::RetryFailed)
+                    on:click=ask(Control::RetryFailed)>{move || format!("Retry failed ({})…", counts.with(|c| c.failed))}</button>
+                <button type="button" class="danger" disabled=move || !accepts(Control::Abort)
                     on:click=ask(Control::Abort)>"Abort…"</button>
                 <span class="muted" role="status">{move || match control.value().get() {
                     Some(Ok(())) => "Asked; it applies within a second or two.".to_owned(),

@@ -138,10 +138,7 @@ pub fn NewRolloutPage() -> impl IntoView {
     Effect::new(move || {
         if let Some(Ok(created)) = create.value().get() {
             navigate(
-                &crate::routes::href(&format!(
-                    "/rollouts/{}",
-                    encode_segment(&created.rollout.id)
-                )),
+                &format!("/rollouts/{}", encode_segment(&created.rollout.id)),
                 Default::default(),
             );
         }

@@ -354,9 +354,22 @@ fn run_e2e(layer: &mut Layer, filter: Option<&str>) -> Result<(), Failure> {
     run(cargo().args(["build", "--package", "console-server"]))?;
     let mut command = cargo();
     // Every test binary runs, whatever fails before it: the tally counts them all.
-    command.args(["test", "--no-fail-fast", "--package", "console-e2e", "--"]);
-    if let Some(filter) = filter {
-        command.arg(filter);
+    command.args(["test", "--no-fail-fast", "--package", "console-e2e"]);
+    // A filter that names a test file (`rollouts`) runs that file; any other filters test names.
+    match filter {
+        Some(file)
+            if project_root()
+                .join(format!("e2e/tests/{file}.rs"))
+                .is_file() =>
+        {
+            command.args(["--test", file, "--"]);
+        }
+        Some(name) => {
+            command.args(["--", name]);
+        }
+        None => {
+            command.arg("--");
+        }
     }
     command
         .arg("--test-threads=1")

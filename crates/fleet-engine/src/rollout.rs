@@ -675,68 +675,68 @@ impl Rollout {
         }
     }
 
-    fn control(&mut self, control: Control, now: i64) {
+    /// Whether `control` does anything now; the console offers only these.
+    pub fn accepts(&self, control: Control) -> bool {
         match control {
-            Control::Pause => {
-                if matches!(
-                    self.status,
-                    Status::Running | Status::Soaking { .. } | Status::Scheduled
-                ) {
-                    self.status = Status::Paused;
-                }
+            Control::Pause => matches!(
+                self.status,
+                Status::Running | Status::Soaking { .. } | Status::Scheduled
+            ),
+            Control::Resume => self.status == Status::Paused,
+            Control::Abort => self.status.is_active(),
+            Control::Approve => self.status == Status::WaitingApproval,
+            Control::RetryFailed => {
+                (self.status.is_active() || self.status == Status::Completed)
+                    && self.devices.iter().any(|d| d.state == DeviceState::Failed)
             }
+        }
+    }
+
+    fn control(&mut self, control: Control, now: i64) {
+        if !self.accepts(control) {
+            return;
+        }
+        match control {
+            Control::Pause => self.status = Status::Paused,
             Control::Resume => {
-                if self.status == Status::Paused {
-                    self.status = match self.plan.start_at_ms {
-                        Some(start) if start > now => Status::Scheduled,
-                        _ => Status::Running,
-                    };
-                }
+                self.status = match self.plan.start_at_ms {
+                    Some(start) if start > now => Status::Scheduled,
+                    _ => Status::Running,
+                };
             }
             Control::Abort => {
-                if self.status.is_active() {
-                    for device in &mut self.devices {
-                        if device.state == DeviceState::Waiting {
-                            device.state = DeviceState::NotSent;
-                            device.finished_ms = Some(now);
-                        }
+                for device in &mut self.devices {
+                    if device.state == DeviceState::Waiting {
+                        device.state = DeviceState::NotSent;
+                        device.finished_ms = Some(now);
                     }
-                    self.status = Status::Aborted;
                 }
+                self.status = Status::Aborted;
             }
             Control::Approve => {
-                if self.status == Status::WaitingApproval {
-                    self.phase += 1;
-                    self.status = Status::Running;
-                }
+                self.phase += 1;
+                self.status = Status::Running;
             }
             Control::RetryFailed => {
-                if !self.status.is_active() && self.status != Status::Completed {
-                    return;
-                }
-                let mut retried = false;
                 for device in &mut self.devices {
                     if device.state == DeviceState::Failed {
                         device.state = DeviceState::Waiting;
                         device.reason = Some(format!("retry {}", device.attempts + 1));
                         device.finished_ms = None;
                         device.not_before_ms = None;
-                        retried = true;
                     }
                 }
-                if retried {
-                    // The earliest phase with a device to retry is worked again.
-                    if let Some(phase) = self
-                        .devices
-                        .iter()
-                        .filter(|d| d.state == DeviceState::Waiting)
-                        .map(|d| d.phase)
-                        .min()
-                    {
-                        self.phase = self.phase.min(phase);
-                    }
-                    self.status = Status::Running;
+                // The earliest phase with a device to retry is worked again.
+                if let Some(phase) = self
+                    .devices
+                    .iter()
+                    .filter(|d| d.state == DeviceState::Waiting)
+                    .map(|d| d.phase)
+                    .min()
+                {
+                    self.phase = self.phase.min(phase);
                 }
+                self.status = Status::Running;
             }
         }
     }

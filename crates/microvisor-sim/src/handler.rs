@@ -142,9 +142,31 @@ impl Emulator {
         self.auth = auth;
     }
 
+    /// `POST /oauth2/token`, when the emulator asks for OAuth2 client credentials.
+    pub fn issue_token(
+        &mut self,
+        authorization: Option<&str>,
+        form: &[u8],
+        now_ms: i64,
+    ) -> SimResponse {
+        match self.auth.as_mut() {
+            Some(auth) => auth.issue_token(authorization, form, now_ms),
+            None => SimResponse::error(
+                404,
+                codes::NOT_FOUND,
+                "The requested resource was not found",
+            ),
+        }
+    }
+
+    /// The `Authorization` the server's own requests carry (none when none is asked for).
+    pub fn own_authorization(&mut self, now_ms: i64) -> Option<String> {
+        self.auth.as_mut().map(|auth| auth.own_header(now_ms))
+    }
+
     pub fn handle(&mut self, request: &SimRequest) -> SimResponse {
         if let Some(auth) = &self.auth
-            && !auth.allows(request.authorization)
+            && !auth.allows(request.authorization, request.now_ms)
         {
             // No `WWW-Authenticate` either: a browser must not pop up its own login box.
             return SimResponse::error(

@@ -1,0 +1,230 @@
+//! Two console-server replicas sharing one PostgreSQL (a private cluster the test starts),
+//! both in proxy mode in front of one emulator process: views saved on one are served by the
+//! other, and a rollout survives `kill -9` of the replica driving it.
+
+use std::time::{Duration, Instant};
+
+use console_e2e::harness::{Group, Session, http_json, start_server};
+use console_e2e::rollout_checks::{
+    assert_states_match_emulator, assert_written_once, devices_in, proxy_on, rollout_of, writes_at,
+};
+use serde_json::{Value, json};
+use test_support::postgres::Postgres;
+
+const PATIENCE: Duration = Duration::from_secs(150);
+
+/// The replica holding the rollouts' lease, as the database has it (`host-pid-started`).
+async fn lease_holder(database: &str) -> Option<String> {
+    let (client, connection) = tokio_postgres::connect(database, tokio_postgres::NoTls)
+        .await
+        .expect("connect to the test's PostgreSQL");
+    tokio::spawn(connection);
+    let row = client
+        .query_opt(
+            "SELECT holder FROM leases WHERE name = 'rollouts' AND expires_ms > $1",
+            &[&now_ms()],
+        )
+        .await
+        .expect("read the lease");
+    row.map(|row| row.get(0))
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+fn holds(holder: &Option<String>, replica: &Group) -> bool {
+    holder
+        .as_deref()
+        .is_some_and(|h| h.contains(&format!("-{}-", replica.pid())))
+}
+
+/// The devices whose search key (SID, name, target and reported app with their names)
+/// holds `text`, counted from the API's own list.
+async fn count_at_api(emulator: &str, text: &str) -> usize {
+    let (_, apps) = http_json("GET", &format!("{emulator}/v1/Apps?PageSize=1000"), None).await;
+    let name_of = |sid: &Value| -> String {
+        apps["apps"]
+            .as_array()
+            .and_then(|apps| apps.iter().find(|a| &a["sid"] == sid))
+            .and_then(|a| a["unique_name"].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (_, page) = http_json("GET", &format!("{emulator}/v1/Devices?PageSize=1000"), None).await;
+    page["devices"]
+        .as_array()
+        .expect("a page of devices")
+        .iter()
+        .filter(|d| {
+            let app = &d["app"];
+            let key = [
+                d["sid"].as_str().unwrap_or_default().to_owned(),
+                d["unique_name"].as_str().unwrap_or_default().to_owned(),
+                app["target_sid"].as_str().unwrap_or_default().to_owned(),
+                app["reported_sid"].as_str().unwrap_or_default().to_owned(),
+                name_of(&app["target_sid"]),
+                name_of(&app["reported_sid"]),
+            ]
+            .join(" ")
+            .to_lowercase();
+            key.contains(text)
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn a_view_saved_on_one_replica_opens_on_the_other_with_the_devices_it_matches() {
+    let postgres = Postgres::start().expect("a PostgreSQL server for the test");
+    let database = postgres.database("views").expect("a database");
+    let (_emulator, emulator) = start_server(&["--devices", "180"]).await;
+    let (_one, one) = proxy_on(&emulator, &["--database", &database]).await;
+    let (_two, two) = proxy_on(&emulator, &["--database", &database]).await;
+
+    // Browser A, on replica one: scan, search, save the filter as a view.
+    let first = Session::browse(one).await;
+    first.open("/fleet").await;
+    first.scan(180).await;
+    first.fill("fleet-search", "berlin").await;
+    let shown = first
+        .wait_for_text(".toolbar .muted", |t| t.ends_with("(filtered)"))
+        .await;
+    let expected = count_at_api(&emulator, "berlin").await;
+    assert!(expected > 0 && expected < 180, "{expected}");
+    assert_eq!(shown, format!("{expected} matching (filtered)"));
+    first.fill("view-name", "Berlin gateways").await;
+    first.click_button("Save view").await;
+    first
+        .wait_for_text(".view-list .view-link", |t| t == "Berlin gateways")
+        .await;
+    let href = first
+        .eval("return document.querySelector('.view-list .view-link').getAttribute('href')")
+        .await;
+    let href = href.as_str().expect("the view's link").to_owned();
+    assert!(href.starts_with("/fleet?view=VW"), "{href}");
+
+    // Browser B, on replica two: the view is listed, and opening it scans and filters.
+    let second = Session::browse(two).await;
+    second.open("/fleet").await;
+    second
+        .wait_for_text(".view-list .view-link", |t| t == "Berlin gateways")
+        .await;
+    second.click_link("Berlin gateways").await;
+    second
+        .wait_for_text(".scan-status", |t| t.contains("complete"))
+        .await;
+    second
+        .wait_for_text(".open-view strong", |t| t == "Berlin gateways")
+        .await;
+    let shown = second
+        .wait_for_text(".toolbar .muted", |t| t.ends_with("(filtered)"))
+        .await;
+    assert_eq!(shown, format!("{expected} matching (filtered)"));
+    assert_eq!(second.path_and_query().await, href);
+    first.assert_no_panic().await;
+    second.assert_no_panic().await;
+    first.close().await;
+    second.close().await;
+}
+
+#[tokio::test]
+async fn the_other_replica_takes_a_rollout_over_after_kill_9_and_writes_each_device_once() {
+    let postgres = Postgres::start().expect("a PostgreSQL server for the test");
+    let database = postgres.database("failover").expect("a database");
+    let (_emulator, emulator) = start_server(&[
+        "--devices",
+        "200",
+        "--update-delay-ms",
+        "500",
+        "--update-failure-rate",
+        "0",
+        "--latency-ms",
+        "40",
+    ])
+    .await;
+    let store = ["--database", database.as_str()];
+    let (first, one) = proxy_on(&emulator, &store).await;
+    // The first replica takes the lease before the second exists.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !holds(&lease_holder(&database).await, &first) {
+        assert!(
+            Instant::now() < deadline,
+            "the first replica never took the lease"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (second, two) = proxy_on(&emulator, &store).await;
+
+    // Made through the second replica; driven by the first, the lease holder.
+    let (_, apps) = http_json("GET", &format!("{two}/v1/Apps?PageSize=50"), None).await;
+    let target = apps["apps"][0]["sid"].as_str().expect("an app").to_owned();
+    let (status, created) = http_json(
+        "POST",
+        &format!("{two}/console/v1/rollouts"),
+        Some(
+            &json!({
+                "name": "through a failover",
+                "target_app": target,
+                "source": {"kind": "filter", "filter": {}},
+                "plan": {"phases": [
+                    {"size": {"kind": "percent", "value": 10}},
+                    {"size": {"kind": "percent", "value": 100}}
+                ], "concurrency": 2}
+            })
+            .to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    // Mid-phase: some devices written, most not.
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let rollout = rollout_of(&two, &id).await;
+        let started = devices_in(&rollout)
+            .iter()
+            .filter(|d| d["attempts"].as_u64() > Some(0))
+            .count();
+        if rollout["phase"] == 1 && (20..150).contains(&started) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never caught mid-phase: {}",
+            rollout["status"]
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(holds(&lease_holder(&database).await, &first));
+    // kill -9 of the lease holder.
+    drop(first);
+    let killed = Instant::now();
+    while !holds(&lease_holder(&database).await, &second) {
+        assert!(
+            killed.elapsed() < Duration::from_secs(15),
+            "no takeover within 15 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!("takeover after {:.1} s", killed.elapsed().as_secs_f64());
+    let deadline = Instant::now() + PATIENCE;
+    let rollout = loop {
+        let rollout = rollout_of(&two, &id).await;
+        if rollout["status"]["state"] == "completed" {
+            break rollout;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not completed after the failover: {}",
+            rollout["status"]
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(devices_in(&rollout).len(), 200);
+    assert_written_once(&rollout, &writes_at(&emulator).await);
+    assert_states_match_emulator(&emulator, &rollout).await;
+    drop(one);
+}
