@@ -382,15 +382,19 @@ async fn approval_pause_resume_and_retry_failed_work_from_the_rollout_page() {
         "--devices",
         "60",
         "--update-delay-ms",
-        "300",
+        "2000",
         "--update-failure-rate",
         "0.3",
+        "--latency-ms",
+        "200",
         "--rollout-poll-ms",
         "500",
     ])
     .await;
-    // Phases of 10 % and the rest, waiting for approval between them; never halted.
+    // Phases of 10 % and the rest, two writes at a time (each about 200 ms, so the second
+    // phase writes for seconds), waiting for approval between them; never halted.
     fill_and_preview(&session, "", "step by step", "", Some("10%, 100%"), "100%").await;
+    session.fill("rollout-concurrency", "2").await;
     session.click_css("#rollout-approval").await;
     session.click_button("Preview").await;
     session
