@@ -55,6 +55,16 @@ pub fn App() -> impl IntoView {
                         None => String::new(),
                     }}
                 </span>
+                {move || match startup.get() {
+                    Some(Startup::Ready(backend)) => backend
+                        .operator()
+                        .filter(|operator| operator.name != console_protocol::LOCAL_OPERATOR)
+                        .cloned()
+                        .map(|operator| {
+                        view! { <SignedIn operator on_signed_out=Callback::new(move |()| startup.refetch())/> }
+                    }),
+                    _ => None,
+                }}
             </header>
             <main id="main">
                 <Transition fallback=|| view! { <p class="loading">"Connecting…"</p> }>
@@ -70,6 +80,23 @@ pub fn App() -> impl IntoView {
                 </Transition>
             </main>
         </Router>
+    }
+}
+
+/// Who is signed in and with which role; Sign out when this tab holds a token.
+#[component]
+fn SignedIn(operator: console_protocol::Operator, on_signed_out: Callback<()>) -> impl IntoView {
+    let has_token = api::access_token().is_some();
+    view! {
+        <span class="operator">
+            <span>{format!("{} · {}", operator.name, operator.role.name())}</span>
+            {has_token.then(|| view! {
+                <button type="button" class="secondary" on:click=move |_| {
+                    api::sign_out();
+                    on_signed_out.run(());
+                }>"Sign out"</button>
+            })}
+        </span>
     }
 }
 

@@ -700,6 +700,16 @@ pub async fn start_nginx(server_block: &str, port: u16) -> (Group, String) {
 /// One HTTP/1.1 request from the test itself (not the browser), as a same-origin page would
 /// send it: `(status, JSON body or null)`. For checking servers and emulators directly.
 pub async fn http_json(method: &str, url: &str, body: Option<&str>) -> (u16, Value) {
+    http_json_with(method, url, body, &[]).await
+}
+
+/// `http_json` with extra headers (`Name: value`), such as an operator's token.
+pub async fn http_json_with(
+    method: &str,
+    url: &str,
+    body: Option<&str>,
+    headers: &[&str],
+) -> (u16, Value) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let rest = url.strip_prefix("http://").expect("an http:// URL");
     let (authority, path) = rest
@@ -709,8 +719,9 @@ pub async fn http_json(method: &str, url: &str, body: Option<&str>) -> (u16, Val
         .await
         .unwrap_or_else(|err| panic!("connect to {authority}: {err}"));
     let body = body.unwrap_or("");
+    let extra: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
     let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nOrigin: http://{authority}\r\n\
+        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nOrigin: http://{authority}\r\n{extra}\
          Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );

@@ -78,6 +78,7 @@ async fn list_views(State(state): State<Arc<ConsoleApi>>) -> Response {
 
 async fn create_view(
     State(state): State<Arc<ConsoleApi>>,
+    operator: Option<axum::Extension<console_protocol::Operator>>,
     Json(input): Json<ViewInput>,
 ) -> Response {
     let name = match input.valid_name() {
@@ -89,7 +90,8 @@ async fn create_view(
         id: new_id("VW"),
         name,
         filter: input.filter.unwrap_or_default(),
-        created_by: "console".to_owned(),
+        // Who the guard found; "console" only where nothing identified them (tests in-process).
+        created_by: operator.map_or_else(|| "console".to_owned(), |axum::Extension(op)| op.name),
         created_ms: now,
         updated_ms: now,
     };

@@ -10,6 +10,7 @@ mod emulator_state;
 mod faults;
 mod http;
 mod index;
+pub mod operators;
 mod proxy;
 pub mod rollouts;
 mod security;
@@ -110,9 +111,19 @@ pub struct Options {
     #[arg(long, env = "CONSOLE_ACCESS_TOKEN", hide_env_values = true)]
     pub access_token: Option<String>,
     /// Allow listening beyond loopback without --access-token, because an authenticating
-    /// reverse proxy stands in front.
+    /// reverse proxy stands in front; the operator's name is then taken from --user-header.
     #[arg(long)]
     pub trust_proxy_auth: bool,
+    /// With --trust-proxy-auth: the header the proxy sets to the signed-in user's name (its
+    /// role comes from the operators file's `proxy_users`; a name not listed is a viewer).
+    #[arg(long, default_value = "X-Forwarded-User")]
+    pub user_header: String,
+    /// The operators file: names, roles and argon2 hashes of their tokens (see `operators
+    /// add`). Each operator signs in with their own token.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub operators: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// An origin (e.g. https://example.github.io) whose pages may call this API from the
     /// browser (repeatable): for the console hosted statically elsewhere.
     #[arg(long, value_name = "ORIGIN")]
@@ -151,6 +162,30 @@ pub struct AppState {
     pub faults: Faults,
     /// Used in absolute URLs when a request carries no usable Host header.
     pub listen: SocketAddr,
+}
+
+/// Work other than serving.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Manage the operators file.
+    #[command(subcommand)]
+    Operators(OperatorsCommand),
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum OperatorsCommand {
+    /// Adds an operator with a new token, printed once; only its hash is written to the
+    /// operators file (--operators, default ./operators.json).
+    Add {
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: console_protocol::Role,
+    },
+}
+
+fn parse_role(text: &str) -> Result<console_protocol::Role, String> {
+    console_protocol::Role::parse(text)
+        .ok_or_else(|| format!("'{text}' is not a role: viewer, operator or admin"))
 }
 
 /// An HTTP authentication scheme, for the emulated API (--auth-mode) and upstream
@@ -235,13 +270,14 @@ fn open_backend(options: &Options) -> Result<Backend, String> {
 pub fn check_exposure(options: &Options) -> Result<(), String> {
     if options.listen.ip().is_loopback()
         || options.access_token.is_some()
+        || options.operators.is_some()
         || options.trust_proxy_auth
     {
         return Ok(());
     }
     Err(format!(
         "refusing to listen on {} without an access gate: set --access-token (or CONSOLE_ACCESS_TOKEN), \
-         or --trust-proxy-auth when an authenticating reverse proxy stands in front",
+         or --operators, or --trust-proxy-auth when an authenticating reverse proxy stands in front",
         options.listen
     ))
 }
@@ -280,10 +316,17 @@ pub async fn router_with_env(
     check_exposure(options)?;
     let store = open_store(options).await?;
     let index_html = std::fs::read_to_string(options.dist.join("index.html")).ok();
+    let identities = operators::Identities::new(
+        options.access_token.clone(),
+        options.operators.as_ref(),
+        options.trust_proxy_auth,
+        &options.user_header,
+    )?;
+    let gated = identities.gated();
     let policy = Arc::new(Policy::new(
         options.listen,
         &options.allow_host,
-        options.access_token.clone(),
+        identities,
         index_html.as_deref(),
         &options.cors_origin,
     ));
@@ -298,6 +341,7 @@ pub async fn router_with_env(
                 mode: Mode::Proxy,
                 api_base: API_BASE.to_owned(),
                 account_sid: credentials.account_sid.clone(),
+                operator: None,
             };
             let upstream = Upstream::new(
                 url,
@@ -344,6 +388,7 @@ pub async fn router_with_env(
                 mode: Mode::Emulator,
                 api_base: API_BASE.to_owned(),
                 account_sid: None,
+                operator: None,
             };
             (api, config, own)
         }
@@ -377,8 +422,19 @@ pub async fn router_with_env(
     // The page with its config written in, unless the config is behind the access token.
     let rendered = index_html
         .as_deref()
-        .filter(|_| options.access_token.is_none())
-        .and_then(|html| index::with_config(html, &config))
+        .filter(|_| !gated)
+        .and_then(|html| {
+            index::with_config(
+                html,
+                &ConsoleConfig {
+                    operator: Some(console_protocol::Operator {
+                        name: operators::LOCAL_OPERATOR.to_owned(),
+                        role: console_protocol::Role::Admin,
+                    }),
+                    ..config.clone()
+                },
+            )
+        })
         .map(Arc::<str>::from);
     let pages = match rendered {
         Some(html) => {
@@ -408,7 +464,15 @@ pub async fn router_with_env(
         .route("/healthz", get(|| async { "ok" }))
         .route(
             "/config.json",
-            get(move || async move { axum::Json(config) }),
+            // With who is asking, as the guard identified them.
+            get(
+                move |operator: Option<axum::Extension<console_protocol::Operator>>| async move {
+                    axum::Json(ConsoleConfig {
+                        operator: operator.map(|axum::Extension(op)| op),
+                        ..config
+                    })
+                },
+            ),
         )
         .merge(api)
         .merge(console_api)

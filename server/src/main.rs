@@ -1,5 +1,5 @@
 use clap::Parser;
-use console_server::{Options, serve};
+use console_server::{Command, Options, OperatorsCommand, operators, serve};
 
 #[tokio::main]
 async fn main() {
@@ -10,7 +10,30 @@ async fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
-    if let Err(err) = serve(Options::parse()).await {
+    let options = Options::parse();
+    if let Some(Command::Operators(OperatorsCommand::Add { name, role })) = &options.command {
+        let path = options
+            .operators
+            .clone()
+            .unwrap_or_else(|| "operators.json".into());
+        match operators::add_operator(&path, name, *role) {
+            Ok(token) => {
+                // The one time the token is shown: the file keeps only its hash.
+                println!("{token}");
+                eprintln!(
+                    "console-server: added {name} ({}) to {}; the token above is shown only now",
+                    role.name(),
+                    path.display()
+                );
+                return;
+            }
+            Err(err) => {
+                eprintln!("console-server: {err}");
+                std::process::exit(1);
+            }
+        }
+    }
+    if let Err(err) = serve(options).await {
         eprintln!("console-server: {err}");
         std::process::exit(1);
     }

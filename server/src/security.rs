@@ -12,6 +12,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
 use console_protocol::ACCESS_TOKEN_HEADER;
+
+use crate::operators::{Identities, refusal, required_role};
 use microvisor_api::error::codes;
 use sha2::{Digest, Sha256};
 
@@ -21,7 +23,7 @@ use crate::http::{error, request_origin};
 pub struct Policy {
     /// Host names (without port) a request may address.
     allowed_hosts: BTreeSet<String>,
-    access_token: Option<String>,
+    identities: Identities,
     content_security_policy: HeaderValue,
     /// Other origins whose pages may write (they are also allowed by CORS).
     trusted_origins: BTreeSet<String>,
@@ -46,7 +48,7 @@ impl Policy {
     pub fn new(
         listen: SocketAddr,
         extra_hosts: &[String],
-        access_token: Option<String>,
+        identities: Identities,
         index_html: Option<&str>,
         trusted_origins: &[String],
     ) -> Policy {
@@ -64,7 +66,7 @@ impl Policy {
         allowed_hosts.extend(extra_hosts.iter().map(|host| host_name(host)));
         Policy {
             allowed_hosts,
-            access_token,
+            identities,
             content_security_policy: content_security_policy(index_html.unwrap_or("")),
             trusted_origins: trusted_origins
                 .iter()
@@ -109,15 +111,6 @@ impl Policy {
         }
     }
 
-    fn token_ok(&self, headers: &HeaderMap) -> bool {
-        let Some(expected) = &self.access_token else {
-            return true;
-        };
-        headers
-            .get(ACCESS_TOKEN_HEADER)
-            .map(|value| constant_time_eq(value.as_bytes(), expected.as_bytes()))
-            .unwrap_or(false)
-    }
 }
 
 fn normalize_origin(origin: &str) -> String {
@@ -144,10 +137,6 @@ pub fn cors(origins: &[String]) -> Result<tower_http::cors::CorsLayer, String> {
         ])
         .expose_headers([header::RETRY_AFTER])
         .max_age(std::time::Duration::from_secs(600)))
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// True when the target is origin-form and free of traversal and encoded separators.
@@ -199,7 +188,11 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
 }
 
 /// The middleware: checks in order, then adds the headers to whatever is answered.
-pub async fn guard(State(policy): State<Arc<Policy>>, request: Request, next: Next) -> Response {
+pub async fn guard(
+    State(policy): State<Arc<Policy>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let refusal = if !target_is_sane(&request) {
         Some(error(
             400,
@@ -218,12 +211,26 @@ pub async fn guard(State(policy): State<Arc<Policy>>, request: Request, next: Ne
             codes::FORBIDDEN,
             "Cross-site writes are refused.",
         ))
-    } else if needs_token(request.uri().path()) && !policy.token_ok(request.headers()) {
-        Some(error(
-            401,
-            codes::AUTHENTICATE,
-            "Sign in with this console's access token.",
-        ))
+    } else if needs_token(request.uri().path()) {
+        // Who asks, and whether their role may do this; what follows knows who it was.
+        match policy.identities.identify(request.headers()) {
+            None => Some(error(
+                401,
+                codes::AUTHENTICATE,
+                "Sign in with this console's access token.",
+            )),
+            Some(operator) => match required_role(request.method(), request.uri().path()) {
+                Some(needed) if operator.role < needed => Some(error(
+                    403,
+                    codes::FORBIDDEN,
+                    &refusal(&operator, needed),
+                )),
+                _ => {
+                    request.extensions_mut().insert(operator);
+                    None
+                }
+            },
+        }
     } else {
         None
     };
@@ -278,12 +285,5 @@ mod tests {
         assert!(csp.contains("'sha256-"), "{csp}");
         assert!(!csp.contains("unsafe-inline"));
         assert!(csp.contains("frame-ancestors 'none'"));
-    }
-
-    #[test]
-    fn tokens_compare_whole() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"abcd"));
     }
 }

@@ -19,6 +19,11 @@ pub fn set_access_token(token: &str) {
     web::store(web::session_storage(), ACCESS_TOKEN_KEY, token);
 }
 
+/// Forgets this tab's token; the console then asks for one again.
+pub fn sign_out() {
+    web::forget(web::session_storage(), ACCESS_TOKEN_KEY);
+}
+
 /// What `config.json` said, if a server answered it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ServerAnswer {

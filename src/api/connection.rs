@@ -76,6 +76,15 @@ impl Backend {
         }
     }
 
+    /// Who the console's server says is signed in; None where no server decides (the demo,
+    /// a custom API) or the server is older than roles.
+    pub fn operator(&self) -> Option<&console_protocol::Operator> {
+        match self {
+            Backend::Server(config) => config.operator.as_ref(),
+            _ => None,
+        }
+    }
+
     pub fn is_demo(&self) -> bool {
         matches!(self, Backend::Demo)
     }

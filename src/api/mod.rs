@@ -12,7 +12,7 @@ mod transport;
 
 pub use call::Retrying;
 pub use client::ApiClient;
-pub use config::{ServerAnswer, access_token, set_access_token};
+pub use config::{ServerAnswer, access_token, set_access_token, sign_out};
 pub use connection::{
     Backend, ConnectionChoice, Startup, choose, is_remembered, save_choice, saved_choice, start,
 };

@@ -6,7 +6,7 @@ use console_core::{AppNames, BulkAction};
 use leptos::prelude::*;
 use microvisor_api::Device;
 
-use super::{ConfirmDialog, CopyCommandPair};
+use super::{ConfirmDialog, CopyCommandPair, WriteGuard};
 use crate::api::ApiClient;
 use crate::bulk::{BulkRun, Outcome};
 use crate::handoff::SelectionForRollout;
@@ -102,9 +102,12 @@ pub fn BulkPanel(
                 <button type="button" class="secondary" on:click=select_all>{select_all_label}</button>
                 <button type="button" class="secondary" disabled=nothing_selected on:click=move |_| selected.set(BTreeSet::new())>"Clear selection"</button>
                 {client_has_rollouts.then(|| view! {
-                    <button type="button" class="secondary" disabled=nothing_selected on:click=roll_out>"Roll out to selected…"</button>
+                    <WriteGuard>
+                        <button type="button" class="secondary" disabled=nothing_selected on:click=roll_out>"Roll out to selected…"</button>
+                    </WriteGuard>
                 })}
             </div>
+            <WriteGuard>
             <div class="edit-row">
                 <label for="bulk-action">"Action"</label>
                 <select id="bulk-action" prop:value=move || action.with(BulkAction::key)
@@ -129,6 +132,7 @@ pub fn BulkPanel(
                     "Review and apply…"
                 </button>
             </div>
+            </WriteGuard>
             <CopyCommandPair
                 curl=Signal::derive(move || bulk_curl_command(&chosen_sids(), &chosen_action().update()))
                 cli=Signal::derive(move || bulk_twilio_cli_command(&chosen_sids(), &chosen_action().update()))

@@ -2,7 +2,7 @@ use console_core::display::shown_name;
 use leptos::prelude::*;
 use microvisor_api::{App, Device, DeviceUpdate, validate_unique_name};
 
-use super::{ConfirmDialog, CopyCommands};
+use super::{ConfirmDialog, CopyCommands, WriteGuard};
 use crate::api::{ApiClient, ApiError};
 
 type UpdateAction = Action<DeviceUpdate, Result<Device, ApiError>>;
@@ -64,10 +64,12 @@ pub fn DeviceEditor(
     view! {
         <section class="panel editor" aria-labelledby="edit-heading">
             <h2 id="edit-heading">"Change this device"</h2>
-            <RenameForm device action=rename/>
-            <DeployForm device apps action=deploy/>
-            <LoggingControls device action=logging/>
-            <RestartControl device action=restart/>
+            <WriteGuard>
+                <RenameForm device action=rename/>
+                <DeployForm device apps action=deploy/>
+                <LoggingControls device action=logging/>
+                <RestartControl device action=restart/>
+            </WriteGuard>
         </section>
     }
 }

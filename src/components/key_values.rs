@@ -4,7 +4,7 @@ use microvisor_api::KeyValueForm;
 use microvisor_api::config::{collection_path, validate_key, validate_value};
 use microvisor_api::url::encode_segment;
 
-use super::{ConfirmDialog, CopyCommandPair, ErrorPanel, RetryNote};
+use super::{ConfirmDialog, CopyCommandPair, ErrorPanel, RetryNote, WriteGuard};
 use crate::api::{ApiClient, ApiError};
 
 /// One Config or Secret as a row. A Secret's value is never known to the console.
@@ -234,6 +234,7 @@ pub fn KeyValues(#[prop(into)] device: Option<String>, secrets: bool) -> impl In
     view! {
         <section class="panel key-values" aria-label=title>
             <RetryNote retrying/>
+            <WriteGuard>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || {
                     let row_commands = row_commands.clone();
@@ -314,6 +315,7 @@ pub fn KeyValues(#[prop(into)] device: Option<String>, secrets: bool) -> impl In
                 <CopyCommandPair curl=create_curl cli=create_cli/>
                 <p class="field-error" role="alert">{error}</p>
             </form>
+            </WriteGuard>
             <ConfirmDialog
                 open=confirm_open
                 title=format!("Delete {noun}")

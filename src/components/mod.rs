@@ -11,6 +11,7 @@ mod key_values;
 mod keyboard;
 mod pager;
 mod status_badge;
+mod write_guard;
 
 pub use bulk_panel::BulkPanel;
 pub use confirm_dialog::ConfirmDialog;
@@ -23,3 +24,4 @@ pub use key_values::KeyValues;
 pub use keyboard::use_row_keys;
 pub use pager::{Pager, PagerLinks};
 pub use status_badge::StatusBadge;
+pub use write_guard::{WriteGuard, write_refusal};

@@ -7,7 +7,9 @@ use microvisor_api::App;
 use microvisor_api::url::encode_segment;
 
 use crate::api::{ApiClient, ApiError};
-use crate::components::{ConfirmDialog, CopyCommandPair, ErrorPanel, RetryNote, first_api_error};
+use crate::components::{
+    ConfirmDialog, CopyCommandPair, ErrorPanel, RetryNote, WriteGuard, first_api_error,
+};
 use crate::pages::use_client_reporting_retries;
 use crate::routes::device_href_by;
 use crate::scan::FleetScan;
@@ -140,7 +142,9 @@ fn AppView(app: App, hash: Option<String>, size: Option<usize>) -> impl IntoView
         </div>
         <section class="panel">
             <h2>"Delete"</h2>
-            <button type="button" class="danger" disabled=move || delete.pending().get() on:click=move |_| confirm_open.set(true)>"Delete app"</button>
+            <WriteGuard>
+                <button type="button" class="danger" disabled=move || delete.pending().get() on:click=move |_| confirm_open.set(true)>"Delete app"</button>
+            </WriteGuard>
             <CopyCommandPair
                 curl=curl_for("DELETE", &format!("/v1/Apps/{}", encode_segment(&sid)), &[])
                 cli=app_delete_cli_command(&sid)

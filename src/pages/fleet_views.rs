@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use microvisor_api::url::encode_segment;
 
 use crate::api::{ApiClient, ApiError};
-use crate::components::ConfirmDialog;
+use crate::components::{ConfirmDialog, WriteGuard};
 use crate::routes::href;
 
 /// The Fleet page with view `id` open, as the router knows it (without the base).
@@ -134,21 +134,25 @@ pub fn SavedViews(
                 view! {
                     <p class="open-view">
                         "Open: " <strong>{view.name.clone()}</strong>
+                        <WriteGuard views=true>
                         <button type="button" class="secondary" disabled=move || filter.with(|f| *f == view.filter)
                             on:click=move |_| {
                                 update.dispatch((id.clone(), ViewInput { name: open_view.get_untracked().map(|v| v.name).unwrap_or_default(), filter: Some(filter.get_untracked()) }));
                             }>
                             "Update view to this filter"
                         </button>
+                        </WriteGuard>
                     </p>
                 }
             })}
+            <WriteGuard views=true>
             <form class="edit-row" on:submit=on_save>
                 <label for="view-name">"Save the current filter as"</label>
                 <input id="view-name" type="text" maxlength="100" placeholder="e.g. Perth gateways in error"
                     prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
                 <button type="submit" disabled=move || name.with(|n| n.trim().is_empty()) || save.pending().get()>"Save view"</button>
             </form>
+            </WriteGuard>
             <p class="field-error" role="alert">{failure}</p>
             <ul class="view-list">
                 {move || listed.get().unwrap_or_default().into_iter().map(|view| {
@@ -161,6 +165,7 @@ pub fn SavedViews(
                     let rollout_href = href(&format!("/rollouts/new?view={}", encode_segment(&id)));
                     view! {
                         <li data-view=id.clone()>
+                            <WriteGuard views=true>
                             <Show when=is_renaming.clone() fallback={
                                 let (view, id) = (view.clone(), id.clone());
                                 move || view! { <a class="view-link" href=view_href(&id)>{view.name.clone()}</a> }
@@ -189,6 +194,7 @@ pub fn SavedViews(
                                 deleting.set(Some(delete_view.clone()));
                                 confirm_open.set(true);
                             }>"Delete…"</button>
+                            </WriteGuard>
                         </li>
                     }
                 }).collect_view()}

@@ -9,7 +9,7 @@ use fleet_engine::rollout::{Control, DeviceState, Rollout, Status};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{ConfirmDialog, ErrorPanel, RetryNote};
+use crate::components::{ConfirmDialog, ErrorPanel, RetryNote, WriteGuard};
 use crate::pages::rollout_list::{counts_text, phase_bar};
 use crate::pages::{DemoRolloutNote, use_apps, use_client_reporting_retries};
 use crate::routes::device_href_by;
@@ -132,6 +132,7 @@ pub fn RolloutDetailPage() -> impl IntoView {
                 _ => None,
             })}
             {move || refresh_error.get().map(|error| view! { <p class="field-error" role="alert">{format!("Could not refresh: {error}")}</p> })}
+            <WriteGuard>
             <div class="toolbar rollout-controls">
                 <button type="button" disabled=move || !accepts(Control::Pause)
                     on:click=ask(Control::Pause)>"Pause"</button>
@@ -149,6 +150,7 @@ pub fn RolloutDetailPage() -> impl IntoView {
                     None => String::new(),
                 }}</span>
             </div>
+            </WriteGuard>
             <p class="counts" aria-live="polite">{move || counts_text(&counts.get())}</p>
             {move || latest.with(|r| r.as_ref().map(|r| view! {
                 <Timeline rollout=r.clone() now=now_ms()/>

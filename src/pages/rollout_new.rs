@@ -6,7 +6,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use microvisor_api::url::encode_segment;
 
 use crate::api::ApiError;
-use crate::components::{ConfirmDialog, RetryNote};
+use crate::components::{ConfirmDialog, RetryNote, WriteGuard};
 use crate::handoff::SelectionForRollout;
 use crate::pages::{DemoRolloutNote, use_apps, use_client_reporting_retries};
 
@@ -322,10 +322,12 @@ pub fn NewRolloutPage() -> impl IntoView {
                 <button type="submit" disabled=move || problem().is_some() || preview.pending().get()>
                     {move || if preview.pending().get() { "Previewing…" } else { "Preview" }}
                 </button>
-                <button type="button" disabled=move || current_preview().is_none() || create.pending().get()
-                    on:click=move |_| confirm_open.set(true)>
-                    "Start rollout…"
-                </button>
+                <WriteGuard>
+                    <button type="button" disabled=move || current_preview().is_none() || create.pending().get()
+                        on:click=move |_| confirm_open.set(true)>
+                        "Start rollout…"
+                    </button>
+                </WriteGuard>
             </div>
             <p class="field-error" role="alert">{failure}</p>
         </form>

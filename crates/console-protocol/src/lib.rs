@@ -38,7 +38,67 @@ pub struct ConsoleConfig {
     /// The account the server's credentials belong to (proxy mode); never a secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<String>,
+    /// Who is asking, as the server identified them, and what they may do. Absent from
+    /// servers older than roles: then everyone may do everything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<Operator>,
 }
+
+/// What an operator may do. Ordered: each role may do all the one before it may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Reads everything, writes nothing.
+    Viewer,
+    /// Every write on devices, apps, configs and secrets; bulk actions and rollouts.
+    Operator,
+    /// Also manages the saved views shared by everyone.
+    Admin,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Operator => "operator",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "viewer" => Some(Role::Viewer),
+            "operator" => Some(Role::Operator),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    /// Writes on the API: devices, apps, configs, secrets; bulk actions and rollouts.
+    pub fn may_write(self) -> bool {
+        self >= Role::Operator
+    }
+
+    /// Creating, changing and deleting the saved views everyone shares.
+    pub fn may_manage_views(self) -> bool {
+        self >= Role::Admin
+    }
+}
+
+/// Who is signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Operator {
+    pub name: String,
+    pub role: Role,
+}
+
+/// Who everyone is on a server with no gate (loopback, no token, no operators): nobody signs
+/// in, and everyone may do everything.
+pub const LOCAL_OPERATOR: &str = "local";
+
+/// Why a control is disabled for a role, for its tooltip.
+pub const VIEWER_MAY_NOT_WRITE: &str = "Your role (viewer) can look but not change anything.";
+pub const ONLY_ADMINS_MANAGE_VIEWS: &str = "Only an admin can change the views everyone shares.";
 
 /// The API's path on the console's own origin.
 pub const API_BASE: &str = "/v1";
@@ -53,6 +113,7 @@ impl Default for ConsoleConfig {
             mode: Mode::default(),
             api_base: default_api_base(),
             account_sid: None,
+            operator: None,
         }
     }
 }

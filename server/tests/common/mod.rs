@@ -67,12 +67,27 @@ impl Server {
         target: &str,
         form: Option<&str>,
     ) -> (u16, String, String) {
+        self.request_with(method, target, form, &[])
+    }
+
+    /// Sends one request with extra headers (`Name: value`, no line end).
+    pub fn request_with(
+        &self,
+        method: &str,
+        target: &str,
+        form: Option<&str>,
+        headers: &[&str],
+    ) -> (u16, String, String) {
         let mut stream = TcpStream::connect(&self.address).expect("connect");
         let body = form.unwrap_or("");
         let mut head = format!(
             "{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
             self.address
         );
+        for header in headers {
+            head.push_str(header);
+            head.push_str("\r\n");
+        }
         if form.is_some() {
             head.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
         }

@@ -1,0 +1,104 @@
+//! Operators and roles in the browser: a viewer sees the fleet with every write control
+//! disabled (and a write forced past the page is refused at the server and not applied); an
+//! operator renames a device but may not change the views everyone shares.
+
+use console_e2e::harness::{Session, given_path, http_json_with, scratch_dir};
+
+/// `console-server operators add NAME --role ROLE --operators FILE`: the token it prints once.
+fn add_operator(file: &std::path::Path, name: &str, role: &str) -> String {
+    let output = std::process::Command::new(given_path("CONSOLE_SERVER_BIN"))
+        .args(["operators", "add", name, "--role", role, "--operators"])
+        .arg(file)
+        .output()
+        .expect("run console-server operators add");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+async fn sign_in(session: &Session, token: &str) {
+    session.open("/devices").await;
+    session.wait_for_text("h1", |t| t == "Sign in").await;
+    session.fill("access-token", token).await;
+    session.click_button("Sign in").await;
+    session.wait_for_rows(50, &[]).await;
+}
+
+/// How many of the page's buttons and fields are enabled inside `selector`.
+async fn enabled_controls(session: &Session, selector: &str) -> u64 {
+    session
+        .eval(&format!(
+            "return [...document.querySelectorAll({})].filter(e => e.matches(':enabled')).length",
+            serde_json::to_string(&format!("{selector} button, {selector} input, {selector} select")).unwrap()
+        ))
+        .await
+        .as_u64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_viewer_looks_and_an_operator_changes_but_neither_manages_shared_views() {
+    let file = scratch_dir("operators").join("operators.json");
+    let viewer = add_operator(&file, "vic", "viewer");
+    let operator = add_operator(&file, "ana", "operator");
+    let session = Session::start_with(&["--devices", "60", "--operators", file.to_str().unwrap()]).await;
+
+    sign_in(&session, &viewer).await;
+    let who = session.wait_for_text(".operator", |t| t.contains("vic")).await;
+    assert!(who.starts_with("vic · viewer"), "{who}");
+    let rows = session.row_sids().await;
+    session.open(&format!("/devices/{}", rows[0])).await;
+    session.wait_for_text("h1", |t| !t.is_empty()).await;
+    assert_eq!(enabled_controls(&session, ".editor").await, 0, "a write control is enabled");
+    let reason = session
+        .eval("return document.querySelector('.editor fieldset.write-guard').title")
+        .await;
+    assert_eq!(reason, "Your role (viewer) can look but not change anything.");
+    session.click_button("Configs").await;
+    session.wait_for_text("main", |t| t.contains("Add config")).await;
+    assert_eq!(enabled_controls(&session, ".key-values").await, 0);
+    session.open("/fleet").await;
+    session.scan(60).await;
+    assert_eq!(enabled_controls(&session, ".bulk .edit-row").await, 0);
+
+    // Forced past the page, as curl would: refused at the server, and not applied.
+    let base = &session.base_url;
+    let header = format!("x-console-access-token: {viewer}");
+    let (status, body) = http_json_with(
+        "POST",
+        &format!("{base}/v1/Devices/{}", rows[0]),
+        Some("UniqueName=forced-by-viewer"),
+        &[&header],
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    let (_, device) = http_json_with(
+        "GET",
+        &format!("{base}/v1/Devices/{}", rows[0]),
+        None,
+        &[&header],
+    )
+    .await;
+    assert_ne!(device["unique_name"], "forced-by-viewer");
+    session.assert_no_panic().await;
+
+    // Sign out, then in as the operator: renames; shared views stay closed to them.
+    session.click_button("Sign out").await;
+    session.wait_for_text("h1", |t| t == "Sign in").await;
+    session.fill("access-token", &operator).await;
+    session.click_button("Sign in").await;
+    session.wait_for_rows(50, &[]).await;
+    session.wait_for_text(".operator", |t| t.starts_with("ana · operator")).await;
+    session.open(&format!("/devices/{}", rows[1])).await;
+    session.fill("unique-name", "renamed-by-ana").await;
+    session.click_button("Save name").await;
+    session.wait_for_text("h1", |t| t == "renamed-by-ana").await;
+    session.open("/fleet").await;
+    session.wait_for_text(".views h2", |t| t == "Saved views").await;
+    assert_eq!(enabled_controls(&session, ".views form").await, 0);
+    session.assert_no_panic().await;
+    session.close().await;
+}
