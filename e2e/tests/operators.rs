@@ -32,7 +32,10 @@ async fn enabled_controls(session: &Session, selector: &str) -> u64 {
     session
         .eval(&format!(
             "return [...document.querySelectorAll({})].filter(e => e.matches(':enabled')).length",
-            serde_json::to_string(&format!("{selector} button, {selector} input, {selector} select")).unwrap()
+            serde_json::to_string(&format!(
+                "{selector} button, {selector} input, {selector} select"
+            ))
+            .unwrap()
         ))
         .await
         .as_u64()
@@ -44,21 +47,33 @@ async fn a_viewer_looks_and_an_operator_changes_but_neither_manages_shared_views
     let file = scratch_dir("operators").join("operators.json");
     let viewer = add_operator(&file, "vic", "viewer");
     let operator = add_operator(&file, "ana", "operator");
-    let session = Session::start_with(&["--devices", "60", "--operators", file.to_str().unwrap()]).await;
+    let session =
+        Session::start_with(&["--devices", "60", "--operators", file.to_str().unwrap()]).await;
 
     sign_in(&session, &viewer).await;
-    let who = session.wait_for_text(".operator", |t| t.contains("vic")).await;
+    let who = session
+        .wait_for_text(".operator", |t| t.contains("vic"))
+        .await;
     assert!(who.starts_with("vic · viewer"), "{who}");
     let rows = session.row_sids().await;
     session.open(&format!("/devices/{}", rows[0])).await;
     session.wait_for_text("h1", |t| !t.is_empty()).await;
-    assert_eq!(enabled_controls(&session, ".editor").await, 0, "a write control is enabled");
+    assert_eq!(
+        enabled_controls(&session, ".editor").await,
+        0,
+        "a write control is enabled"
+    );
     let reason = session
         .eval("return document.querySelector('.editor fieldset.write-guard').title")
         .await;
-    assert_eq!(reason, "Your role (viewer) can look but not change anything.");
+    assert_eq!(
+        reason,
+        "Your role (viewer) can look but not change anything."
+    );
     session.click_button("Configs").await;
-    session.wait_for_text("main", |t| t.contains("Add config")).await;
+    session
+        .wait_for_text("main", |t| t.contains("Add config"))
+        .await;
     assert_eq!(enabled_controls(&session, ".key-values").await, 0);
     session.open("/fleet").await;
     session.scan(60).await;
@@ -91,13 +106,17 @@ async fn a_viewer_looks_and_an_operator_changes_but_neither_manages_shared_views
     session.fill("access-token", &operator).await;
     session.click_button("Sign in").await;
     session.wait_for_rows(50, &[]).await;
-    session.wait_for_text(".operator", |t| t.starts_with("ana · operator")).await;
+    session
+        .wait_for_text(".operator", |t| t.starts_with("ana · operator"))
+        .await;
     session.open(&format!("/devices/{}", rows[1])).await;
     session.fill("unique-name", "renamed-by-ana").await;
     session.click_button("Save name").await;
     session.wait_for_text("h1", |t| t == "renamed-by-ana").await;
     session.open("/fleet").await;
-    session.wait_for_text(".views h2", |t| t == "Saved views").await;
+    session
+        .wait_for_text(".views h2", |t| t == "Saved views")
+        .await;
     assert_eq!(enabled_controls(&session, ".views form").await, 0);
     session.assert_no_panic().await;
     session.close().await;

@@ -48,6 +48,7 @@ mod tests {
             mode: Mode::Proxy,
             api_base: "/v1".into(),
             account_sid: Some("AC</script><script>alert(1)".into()),
+            operator: None,
         };
         let html = with_config(
             "<html><head><title>x</title></head><body></body></html>",

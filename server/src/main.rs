@@ -1,5 +1,5 @@
 use clap::Parser;
-use console_server::{Command, Options, OperatorsCommand, operators, serve};
+use console_server::{Command, OperatorsCommand, Options, operators, serve};
 
 #[tokio::main]
 async fn main() {

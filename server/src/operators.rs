@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::http::{HeaderMap, HeaderName, Method};
 use base64::Engine;
 pub use console_protocol::LOCAL_OPERATOR;
@@ -123,6 +123,21 @@ pub struct Identities {
     verified: Mutex<HashMap<[u8; 32], usize>>,
 }
 
+/// Shows how many of each, never a token or a hash.
+impl std::fmt::Debug for Identities {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identities")
+            .field(
+                "access_token",
+                &self.access_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("operators", &self.operators.len())
+            .field("proxy_users", &self.proxy_users.len())
+            .field("user_header", &self.user_header)
+            .finish()
+    }
+}
+
 impl Identities {
     pub fn new(
         access_token: Option<String>,
@@ -135,9 +150,8 @@ impl Identities {
             None => OperatorsFile::default(),
         };
         for op in &file.operators {
-            PasswordHash::new(&op.token_hash).map_err(|err| {
-                format!("operator '{}' has no valid token hash: {err}", op.name)
-            })?;
+            PasswordHash::new(&op.token_hash)
+                .map_err(|err| format!("operator '{}' has no valid token hash: {err}", op.name))?;
         }
         let user_header = if trust_proxy_auth {
             Some(
@@ -176,11 +190,7 @@ impl Identities {
         {
             return Some(Operator {
                 name: name.to_owned(),
-                role: self
-                    .proxy_users
-                    .get(name)
-                    .copied()
-                    .unwrap_or(Role::Viewer),
+                role: self.proxy_users.get(name).copied().unwrap_or(Role::Viewer),
             });
         }
         let token = headers
@@ -279,7 +289,8 @@ mod tests {
     }
 
     fn temp_file(name: &str) -> PathBuf {
-        let path = std::env::temp_dir().join(format!("console-ops-{}-{name}.json", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("console-ops-{}-{name}.json", std::process::id()));
         let _ = std::fs::remove_file(&path);
         path
     }
@@ -291,16 +302,29 @@ mod tests {
         let vic = add_operator(&path, "vic", Role::Viewer).unwrap();
         assert!(ana.starts_with("mvc_") && ana.len() > 40, "{ana}");
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(!text.contains(&ana) && !text.contains(&vic), "a token was written");
+        assert!(
+            !text.contains(&ana) && !text.contains(&vic),
+            "a token was written"
+        );
         assert!(text.contains("$argon2id$"));
-        assert!(add_operator(&path, "ana", Role::Admin).is_err(), "names are unique");
+        assert!(
+            add_operator(&path, "ana", Role::Admin).is_err(),
+            "names are unique"
+        );
         assert!(add_operator(&path, " ", Role::Admin).is_err());
 
         let ids = Identities::new(None, Some(&path), false, "x-forwarded-user").unwrap();
         assert!(ids.gated());
         let who = |token: &str| ids.identify(&headers(&[(ACCESS_TOKEN_HEADER, token)]));
-        assert_eq!(who(&ana).map(|o| (o.name, o.role)), Some(("ana".to_owned(), Role::Operator)));
-        assert_eq!(who(&ana).map(|o| o.role), Some(Role::Operator), "cached the second time");
+        assert_eq!(
+            who(&ana).map(|o| (o.name, o.role)),
+            Some(("ana".to_owned(), Role::Operator))
+        );
+        assert_eq!(
+            who(&ana).map(|o| o.role),
+            Some(Role::Operator),
+            "cached the second time"
+        );
         assert_eq!(who(&vic).map(|o| o.role), Some(Role::Viewer));
         assert_eq!(who("mvc_wrong"), None);
         assert_eq!(ids.identify(&HeaderMap::new()), None);
@@ -318,11 +342,18 @@ mod tests {
         let sent = headers(&[("x-forwarded-user", "boss@example.com")]);
         assert_eq!(trusted.identify(&sent).map(|o| o.role), Some(Role::Admin));
         let someone = headers(&[("x-forwarded-user", "new@example.com")]);
-        assert_eq!(trusted.identify(&someone).map(|o| o.role), Some(Role::Viewer));
+        assert_eq!(
+            trusted.identify(&someone).map(|o| o.role),
+            Some(Role::Viewer)
+        );
         // Not trusted: the header is ignored, and the token still rules.
-        let untrusted = Identities::new(Some("t0k".into()), Some(&path), false, "X-Forwarded-User").unwrap();
+        let untrusted =
+            Identities::new(Some("t0k".into()), Some(&path), false, "X-Forwarded-User").unwrap();
         assert_eq!(untrusted.identify(&sent), None);
-        let with_token = headers(&[("x-forwarded-user", "boss@example.com"), (ACCESS_TOKEN_HEADER, "t0k")]);
+        let with_token = headers(&[
+            ("x-forwarded-user", "boss@example.com"),
+            (ACCESS_TOKEN_HEADER, "t0k"),
+        ]);
         assert_eq!(
             untrusted.identify(&with_token).map(|o| o.name),
             Some(TOKEN_OPERATOR.to_owned())
@@ -345,11 +376,29 @@ mod tests {
     #[test]
     fn roles_needed_by_method_and_path() {
         assert_eq!(required_role(&Method::GET, "/v1/Devices"), None);
-        assert_eq!(required_role(&Method::POST, "/v1/Devices/x"), Some(Role::Operator));
-        assert_eq!(required_role(&Method::DELETE, "/v1/Configs/k"), Some(Role::Operator));
-        assert_eq!(required_role(&Method::POST, "/console/v1/rollouts"), Some(Role::Operator));
-        assert_eq!(required_role(&Method::POST, "/console/v1/rollouts/preview"), None);
-        assert_eq!(required_role(&Method::POST, "/console/v1/views"), Some(Role::Admin));
-        assert_eq!(required_role(&Method::DELETE, "/console/v1/views/VW1"), Some(Role::Admin));
+        assert_eq!(
+            required_role(&Method::POST, "/v1/Devices/x"),
+            Some(Role::Operator)
+        );
+        assert_eq!(
+            required_role(&Method::DELETE, "/v1/Configs/k"),
+            Some(Role::Operator)
+        );
+        assert_eq!(
+            required_role(&Method::POST, "/console/v1/rollouts"),
+            Some(Role::Operator)
+        );
+        assert_eq!(
+            required_role(&Method::POST, "/console/v1/rollouts/preview"),
+            None
+        );
+        assert_eq!(
+            required_role(&Method::POST, "/console/v1/views"),
+            Some(Role::Admin)
+        );
+        assert_eq!(
+            required_role(&Method::DELETE, "/console/v1/views/VW1"),
+            Some(Role::Admin)
+        );
     }
 }

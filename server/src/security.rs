@@ -110,7 +110,6 @@ impl Policy {
             Some(Err(_)) => false,
         }
     }
-
 }
 
 fn normalize_origin(origin: &str) -> String {
@@ -220,11 +219,9 @@ pub async fn guard(
                 "Sign in with this console's access token.",
             )),
             Some(operator) => match required_role(request.method(), request.uri().path()) {
-                Some(needed) if operator.role < needed => Some(error(
-                    403,
-                    codes::FORBIDDEN,
-                    &refusal(&operator, needed),
-                )),
+                Some(needed) if operator.role < needed => {
+                    Some(error(403, codes::FORBIDDEN, &refusal(&operator, needed)))
+                }
                 _ => {
                     request.extensions_mut().insert(operator);
                     None

@@ -8,7 +8,10 @@ use common::Server;
 use console_protocol::ACCESS_TOKEN_HEADER;
 
 fn operators_file(name: &str) -> std::path::PathBuf {
-    let path = std::env::temp_dir().join(format!("console-operators-{}-{name}.json", std::process::id()));
+    let path = std::env::temp_dir().join(format!(
+        "console-operators-{}-{name}.json",
+        std::process::id()
+    ));
     let _ = std::fs::remove_file(&path);
     path
 }
@@ -20,7 +23,11 @@ fn add(file: &std::path::Path, name: &str, role: &str) -> String {
         .arg(file)
         .output()
         .expect("run console-server operators add");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
     assert!(token.starts_with("mvc_"), "{token}");
     token
@@ -50,7 +57,10 @@ fn each_role_may_do_what_it_may_and_no_more() {
     let (status, _, config) = server.request_with("GET", "/config.json", None, &[&as_op(&viewer)]);
     assert_eq!(status, 200);
     let config: serde_json::Value = serde_json::from_str(&config).unwrap();
-    assert_eq!(config["operator"], serde_json::json!({"name": "vic", "role": "viewer"}));
+    assert_eq!(
+        config["operator"],
+        serde_json::json!({"name": "vic", "role": "viewer"})
+    );
     let (status, _, page) =
         server.request_with("GET", "/v1/Devices?PageSize=1", None, &[&as_op(&viewer)]);
     assert_eq!(status, 200);
@@ -66,7 +76,10 @@ fn each_role_may_do_what_it_may_and_no_more() {
     assert_eq!(status, 403, "{body}");
     assert!(body.contains("vic is signed in as viewer"), "{body}");
     let (_, _, device) = server.request_with("GET", &rename, None, &[&as_op(&viewer)]);
-    assert!(!device.contains("by-viewer"), "the refused write was applied");
+    assert!(
+        !device.contains("by-viewer"),
+        "the refused write was applied"
+    );
 
     // The operator writes devices and starts rollouts, but not shared views.
     let (status, _, body) = server.request_with(
@@ -86,8 +99,12 @@ fn each_role_may_do_what_it_may_and_no_more() {
     );
     assert_eq!(status, 403, "{body}");
     // The admin manages views; the view records who made it.
-    let (status, _, body) =
-        server.request_with("POST", "/console/v1/views", Some(view), &[&as_op(&admin), json]);
+    let (status, _, body) = server.request_with(
+        "POST",
+        "/console/v1/views",
+        Some(view),
+        &[&as_op(&admin), json],
+    );
     assert_eq!(status, 201, "{body}");
     assert!(body.contains("\"created_by\":\"ada\""), "{body}");
 }
@@ -108,7 +125,10 @@ fn a_proxy_user_header_is_believed_only_with_trust_proxy_auth() {
         &["X-Forwarded-User: boss@example.com"],
     );
     assert_eq!(status, 200);
-    assert!(config.contains(r#""operator":{"name":"boss@example.com","role":"admin"}"#), "{config}");
+    assert!(
+        config.contains(r#""operator":{"name":"boss@example.com","role":"admin"}"#),
+        "{config}"
+    );
     // A name not listed may look, not touch.
     let (status, _, _) = trusting.request_with(
         "POST",

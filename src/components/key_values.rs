@@ -58,7 +58,7 @@ pub fn KeyValues(#[prop(into)] device: Option<String>, secrets: bool) -> impl In
         move || load(client.clone(), device.clone(), secrets)
     });
     let noun = if secrets { "secret" } else { "config" };
-    let id = |part: &str| format!("{noun}-{part}");
+    let id = move |part: &str| format!("{noun}-{part}");
     let new_key = RwSignal::new(String::new());
     let new_value = RwSignal::new(String::new());
     let editing = RwSignal::new(None::<String>);

@@ -163,8 +163,9 @@ pub fn SavedViews(
                         move || renaming.with(|r| r.as_ref().is_some_and(|(r, _)| *r == id))
                     };
                     let rollout_href = href(&format!("/rollouts/new?view={}", encode_segment(&id)));
+                    let item_id = id.clone();
                     view! {
-                        <li data-view=id.clone()>
+                        <li data-view=item_id>
                             <WriteGuard views=true>
                             <Show when=is_renaming.clone() fallback={
                                 let (view, id) = (view.clone(), id.clone());

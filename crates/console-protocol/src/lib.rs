@@ -240,11 +240,15 @@ mod tests {
             mode: Mode::Proxy,
             api_base: "/v1".into(),
             account_sid: Some("AC1".into()),
+            operator: Some(Operator {
+                name: "ana".into(),
+                role: Role::Operator,
+            }),
         };
         let text = serde_json::to_string(&proxy).unwrap();
         assert_eq!(
             text,
-            r#"{"mode":"proxy","api_base":"/v1","account_sid":"AC1"}"#
+            r#"{"mode":"proxy","api_base":"/v1","account_sid":"AC1","operator":{"name":"ana","role":"operator"}}"#
         );
         assert_eq!(serde_json::from_str::<ConsoleConfig>(&text).unwrap(), proxy);
         let emulator: ConsoleConfig = serde_json::from_str("{}").unwrap();
@@ -257,6 +261,18 @@ mod tests {
             proxy.describe(),
             "Backend: Microvisor API via this server · account AC1"
         );
+    }
+
+    #[test]
+    fn roles_are_ordered_and_say_what_they_may_do() {
+        assert!(Role::Viewer < Role::Operator && Role::Operator < Role::Admin);
+        assert!(!Role::Viewer.may_write() && Role::Operator.may_write());
+        assert!(!Role::Operator.may_manage_views() && Role::Admin.may_manage_views());
+        for role in [Role::Viewer, Role::Operator, Role::Admin] {
+            assert_eq!(Role::parse(role.name()), Some(role));
+        }
+        assert_eq!(Role::parse(" Admin "), Some(Role::Admin));
+        assert_eq!(Role::parse("root"), None);
     }
 
     #[test]
