@@ -6,6 +6,19 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 
+/// A new, empty folder for one server's console store.
+fn private_dir() -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "console-server-test-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
 pub struct Server {
     pub child: Child,
     /// `127.0.0.1:PORT`
@@ -26,7 +39,15 @@ impl Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_console-server"));
         command
             .args(["--listen", "127.0.0.1:0", "--dist", "/nonexistent"])
-            .args(args)
+            .args(args);
+        // Each server keeps its console store apart, unless the test names one.
+        if !args
+            .iter()
+            .any(|arg| *arg == "--database" || *arg == "--data-dir")
+        {
+            command.arg("--data-dir").arg(private_dir());
+        }
+        command
             .envs(env.iter().copied())
             .stdout(Stdio::piped());
         match log {
