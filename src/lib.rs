@@ -24,7 +24,8 @@ use leptos_router::path;
 
 use crate::api::{Backend, Startup, start};
 use crate::pages::{
-    AccountConfigsPage, AccountSecretsPage, AppDetailPage, AppListPage, DeviceDetailPage,
+    AccountConfigsPage, AccountSecretsPage, AppDetailPage, AppListPage, AuditLogPage,
+    DeviceDetailPage,
     DeviceListPage, FleetPage, NewRolloutPage, NotFoundPage, RolloutDetailPage, RolloutListPage,
     SettingsPage, SignInPage,
 };
@@ -43,6 +44,7 @@ pub fn App() -> impl IntoView {
                     <a href=routes::href("/devices")>"Devices"</a>
                     <a href=routes::href("/fleet")>"Fleet"</a>
                     <a href=routes::href("/rollouts")>"Rollouts"</a>
+                    <a href=routes::href("/audit")>"Audit"</a>
                     <a href=routes::href("/apps")>"Apps"</a>
                     <a href=routes::href("/configs")>"Configs"</a>
                     <a href=routes::href("/secrets")>"Secrets"</a>
@@ -129,6 +131,7 @@ fn AppRoutes(backend: Backend) -> impl IntoView {
                     <Route path=path!("/rollouts") view=RolloutListPage/>
                     <Route path=path!("/rollouts/new") view=NewRolloutPage/>
                     <Route path=path!("/rollouts/:id") view=RolloutDetailPage/>
+                    <Route path=path!("/audit") view=AuditLogPage/>
                     <Route path=path!("/apps") view=AppListPage/>
                     <Route path=path!("/configs") view=AccountConfigsPage/>
                     <Route path=path!("/secrets") view=AccountSecretsPage/>

@@ -27,11 +27,12 @@ async fn sign_in(session: &Session, token: &str) {
     session.wait_for_rows(50, &[]).await;
 }
 
-/// How many of the page's buttons and fields are enabled inside `selector`.
+/// How many of the page's buttons and fields are enabled inside `selector` (a closed dialog's
+/// count for nothing: nothing disabled can open it).
 async fn enabled_controls(session: &Session, selector: &str) -> u64 {
     session
         .eval(&format!(
-            "return [...document.querySelectorAll({})].filter(e => e.matches(':enabled')).length",
+            "return [...document.querySelectorAll({})].filter(e => e.matches(':enabled') && !e.closest('dialog:not([open])')).length",
             serde_json::to_string(&format!(
                 "{selector} button, {selector} input, {selector} select"
             ))
@@ -118,6 +119,62 @@ async fn a_viewer_looks_and_an_operator_changes_but_neither_manages_shared_views
         .wait_for_text(".views h2", |t| t == "Saved views")
         .await;
     assert_eq!(enabled_controls(&session, ".views form").await, 0);
+    session.assert_no_panic().await;
+    session.close().await;
+}
+
+#[tokio::test]
+async fn an_operators_rename_and_secret_are_in_the_audit_log_and_the_device_history() {
+    let file = scratch_dir("operators-audit").join("operators.json");
+    let operator = add_operator(&file, "ana", "operator");
+    let session = Session::start_with(&["--devices", "30", "--operators", file.to_str().unwrap()]).await;
+    sign_in(&session, &operator).await;
+    let rows = session.row_sids().await;
+    session.open(&format!("/devices/{}", rows[2])).await;
+    let before = session.wait_for_text("h1", |t| !t.is_empty()).await;
+    session.fill("unique-name", "audited-by-ana").await;
+    session.click_button("Save name").await;
+    session.wait_for_text("h1", |t| t == "audited-by-ana").await;
+    session.open("/secrets").await;
+    session.wait_for_text("main", |t| t.contains("Add secret")).await;
+    session.fill("secret-key", "api-key").await;
+    session.fill("secret-value", "hunter2-not-for-logs").await;
+    session.click_button("Add secret").await;
+    session.wait_for_text(".key-values table", |t| t.contains("api-key")).await;
+
+    session.open("/audit").await;
+    let newest = session
+        .wait_for_text("table.audit tbody tr", |t| t.contains("/v1/Secrets"))
+        .await;
+    assert!(newest.contains("ana (operator)"), "{newest}");
+    assert!(newest.contains("Value=[redacted]"), "{newest}");
+    assert!(!newest.contains("hunter2"), "{newest}");
+    let table = session.wait_for_text("table.audit", |t| t.contains("audited-by-ana")).await;
+    assert!(
+        table.contains(&format!("unique_name: {before} → audited-by-ana")),
+        "{table}"
+    );
+    let csv = session.exported_text("Export CSV").await;
+    assert!(csv.contains("[redacted]") && !csv.contains("hunter2"), "{csv}");
+    assert!(csv.contains("audited-by-ana"));
+    // Filtered by the URL: only secrets.
+    session.open("/audit?action=secret").await;
+    let filtered = session.wait_for_text("table.audit tbody", |t| !t.is_empty()).await;
+    assert!(!filtered.contains("audited-by-ana"), "{filtered}");
+    // An operator may not verify the chain; the control says why.
+    let reason = session
+        .eval("return document.querySelector('.page-head fieldset.write-guard').title")
+        .await;
+    assert_eq!(reason, "Only an admin can verify the log.");
+
+    // The device's History tab.
+    session.open("/devices/audited-by-ana").await;
+    session.click_button("History").await;
+    let history = session
+        .wait_for_text("table.audit", |t| t.contains("audited-by-ana"))
+        .await;
+    assert!(history.contains("ana (operator)"), "{history}");
+    assert!(!history.contains("/v1/Secrets"), "{history}");
     session.assert_no_panic().await;
     session.close().await;
 }

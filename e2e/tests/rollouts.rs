@@ -293,11 +293,28 @@ async fn a_rollout_through_an_unreliable_network_completes_and_agrees_with_the_e
     .await;
     fill_and_preview(&session, "", "stormy", "", Some("10%, 100%"), "10%").await;
     let id = start_previewed(&session).await;
-    assert_eq!(
-        wait_for_state(&session, &["completed", "halted"]).await,
-        "completed"
-    );
-    let rollout = rollout_of(&session.base_url, &id).await;
+    // Read through the faults until it ends; on a timeout, say which devices were not done.
+    let deadline = Instant::now() + ROLLOUT_PATIENCE;
+    let rollout = loop {
+        let (status, rollout) = http_json(
+            "GET",
+            &format!("{}/console/v1/rollouts/{id}", session.base_url),
+            None,
+        )
+        .await;
+        if status == 200 && rollout["status"]["state"] != "running" {
+            break rollout;
+        }
+        if status == 200 && Instant::now() > deadline {
+            let open: Vec<&Value> = devices_in(&rollout)
+                .iter()
+                .filter(|d| !matches!(d["state"].as_str(), Some("succeeded" | "failed" | "skipped")))
+                .collect();
+            panic!("not finished: {} with {open:?}", rollout["status"]);
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(rollout["status"]["state"], "completed", "{}", rollout["status"]);
     let emulator = session.base_url.clone();
     let (_, body) = session_json(&session, "/emulator/v1/writes").await;
     let counts = writes(&body);
@@ -472,8 +489,12 @@ async fn approval_pause_resume_and_retry_failed_work_from_the_rollout_page() {
         }
         assert!(
             Instant::now() < deadline,
-            "the retry never finished: {}",
-            rollout["status"]
+            "the retry never finished: {}; retried devices now: {:?}",
+            rollout["status"],
+            devices_in(&rollout)
+                .iter()
+                .filter(|d| failed.iter().any(|f| d["sid"] == f.as_str()))
+                .collect::<Vec<_>>()
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     };

@@ -186,7 +186,9 @@ impl Api {
     }
 
     /// Points a device at an app: the one write a rollout makes.
-    pub async fn target(&self, sid: &str, app: &str) -> WriteResult {
+    /// Points a device at an app: what the answer means for a rollout, with its status (0
+    /// when none came) and error code for the audit log.
+    pub async fn target(&self, sid: &str, app: &str) -> (WriteResult, u16, Option<i64>) {
         let path = format!("/v1/Devices/{}", microvisor_api::url::encode_segment(sid));
         let form = DeviceUpdate {
             target_app: Some(app.to_owned()),
@@ -194,10 +196,12 @@ impl Api {
         }
         .to_form();
         match self.call(Method::POST, &path, Some(form)).await {
-            Ok(answer) => {
-                planning::write_result(answer.status, answer.retry_after.as_deref(), &answer.body)
-            }
-            Err(NoAnswer(reason)) => WriteResult::Unknown { reason },
+            Ok(answer) => (
+                planning::write_result(answer.status, answer.retry_after.as_deref(), &answer.body),
+                answer.status,
+                crate::audit::error_code(answer.status, &answer.body),
+            ),
+            Err(NoAnswer(reason)) => (WriteResult::Unknown { reason }, 0, None),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! the console store, and a background runner drives rollouts with every browser closed.
 
 mod api;
+pub mod audit;
 mod console_api;
 mod emulator;
 mod emulator_state;
@@ -170,6 +171,15 @@ pub enum Command {
     /// Manage the operators file.
     #[command(subcommand)]
     Operators(OperatorsCommand),
+    /// The audit log in the console store (--database or --data-dir).
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum AuditCommand {
+    /// Checks the whole hash chain; names the first entry changed, removed or inserted.
+    Verify,
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]
@@ -401,15 +411,26 @@ pub async fn router_with_env(
             ..rollouts::Timing::default()
         },
     ));
+    // Every write is recorded, inside the guard (which knows who) and the compression.
+    let auditor = Arc::new(audit::Auditor {
+        store: store.clone(),
+        api: own.clone(),
+    });
     let console_api = console_api::routes(Arc::new(console_api::ConsoleApi {
         store: store.clone(),
         api: own,
-    }));
+    }))
+    .layer(axum::middleware::from_fn_with_state(
+        Arc::clone(&auditor),
+        audit::record,
+    ));
     // API answers go out compressed as the browser accepts (a page of 1,000 devices is
     // 850 KB of JSON). Made per request, so fast before small: zstd (or gzip) at a low level
     // shrinks that page about tenfold in milliseconds; brotli takes several times as long
     // for little gain, and its default level a quarter of a second.
-    let api = api.layer(
+    let api = api
+        .layer(axum::middleware::from_fn_with_state(auditor, audit::record))
+        .layer(
         CompressionLayer::new()
             .no_br()
             .quality(CompressionLevel::Fastest),

@@ -1,5 +1,5 @@
 use clap::Parser;
-use console_server::{Command, OperatorsCommand, Options, operators, serve};
+use console_server::{AuditCommand, Command, OperatorsCommand, Options, audit, operators, serve};
 
 #[tokio::main]
 async fn main() {
@@ -26,6 +26,30 @@ async fn main() {
                     path.display()
                 );
                 return;
+            }
+            Err(err) => {
+                eprintln!("console-server: {err}");
+                std::process::exit(1);
+            }
+        }
+    }
+    if let Some(Command::Audit(AuditCommand::Verify)) = &options.command {
+        let verdict = match console_server::open_store(&options).await {
+            Ok(store) => audit::verify(&store).await.map_err(|err| err.to_string()),
+            Err(err) => Err(err),
+        };
+        match verdict {
+            Ok(verdict) if verdict.intact => {
+                println!("audit log intact: {} entries", verdict.entries);
+                return;
+            }
+            Ok(verdict) => {
+                println!(
+                    "audit log BROKEN after {} good entries: {}",
+                    verdict.entries,
+                    verdict.problem.unwrap_or_default()
+                );
+                std::process::exit(2);
             }
             Err(err) => {
                 eprintln!("console-server: {err}");

@@ -246,7 +246,10 @@ pub fn required_role(method: &Method, path: &str) -> Option<Role> {
     {
         return None;
     }
-    if path == "/console/v1/views" || path.starts_with("/console/v1/views/") {
+    if path == "/console/v1/views"
+        || path.starts_with("/console/v1/views/")
+        || path == "/console/v1/audit/verify"
+    {
         return Some(Role::Admin);
     }
     (path == "/v1" || path.starts_with("/v1/") || path.starts_with("/console/"))

@@ -276,13 +276,22 @@ impl Runner {
                 match action {
                     Action::Write { sid } => {
                         let Some(d) = driven.get(&id) else { continue };
-                        let (api, tx, target) = (
+                        let (api, tx, target, store) = (
                             self.api.clone(),
                             events_tx.clone(),
                             d.rollout.target_app.clone(),
+                            self.store.clone(),
                         );
                         tokio::spawn(async move {
-                            let result = api.target(&sid, &target).await;
+                            let started = std::time::Instant::now();
+                            let (result, status, code) = api.target(&sid, &target).await;
+                            let took = started.elapsed().as_millis() as i64;
+                            // In the audit log, marked with the rollout that made it.
+                            crate::audit::append(
+                                &store,
+                                &crate::audit::rollout_write(&id, &sid, &target, status, code, took),
+                            )
+                            .await;
                             let _ = tx.send(Event::Written {
                                 rollout: id,
                                 sid,

@@ -3,7 +3,7 @@
 //! retries and errors as every API call.
 
 use console_protocol::{
-    NewRollout, RolloutControl, RolloutList, RolloutPreview, RolloutSummary, SavedView, ViewInput,
+    AuditPage, AuditVerdict, NewRollout, RolloutControl, RolloutList, RolloutPreview, RolloutSummary, SavedView, ViewInput,
     ViewList,
 };
 use fleet_engine::rollout::{Control, Rollout};
@@ -38,6 +38,22 @@ impl ApiClient {
 
     fn json<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
         serde_json::to_string(value).map_err(|err| ApiError::Network(err.to_string()))
+    }
+
+    /// A page of the audit log, newest first: `query` as `AuditFilter::query` makes it,
+    /// `before` the page's start (from the previous page's `next_before`).
+    pub async fn list_audit(&self, query: &str, before: Option<i64>) -> Result<AuditPage, ApiError> {
+        let mut path = format!("/audit?limit=100&{query}");
+        if let Some(before) = before {
+            path.push_str(&format!("&before={before}"));
+        }
+        self.console_call(HttpMethod::Get, &path, None).await
+    }
+
+    /// Checks the whole log's hash chain (admins).
+    pub async fn verify_audit(&self) -> Result<AuditVerdict, ApiError> {
+        self.console_call(HttpMethod::Post, "/audit/verify", Some("{}".to_owned()))
+            .await
     }
 
     pub async fn list_views(&self) -> Result<Vec<SavedView>, ApiError> {

@@ -21,8 +21,14 @@ pub fn write_refusal(views: bool) -> Option<&'static str> {
 /// Its children, disabled together (a `<fieldset>` without a frame) when the role may not
 /// write, or with `views`, when it may not manage the views everyone shares.
 #[component]
-pub fn WriteGuard(#[prop(optional)] views: bool, children: Children) -> impl IntoView {
-    let refusal = write_refusal(views);
+pub fn WriteGuard(
+    #[prop(optional)] views: bool,
+    /// The tooltip when refused, in place of the usual one.
+    #[prop(optional)]
+    reason: Option<&'static str>,
+    children: Children,
+) -> impl IntoView {
+    let refusal = write_refusal(views).map(|usual| reason.unwrap_or(usual));
     view! {
         <fieldset class="write-guard" disabled=refusal.is_some() title=refusal>
             {children()}

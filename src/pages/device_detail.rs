@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use console_core::AppNames;
+use console_core::audit::AuditFilter;
 use console_core::display::shown_name;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
@@ -12,7 +13,8 @@ use microvisor_api::{Device, UpdateStatus};
 use crate::components::{
     DeviceEditor, DeviceProperties, ErrorPanel, KeyValues, RetryNote, first_api_error,
 };
-use crate::pages::{use_apps, use_client_reporting_retries};
+use crate::pages::{AuditEntries, use_apps, use_client_reporting_retries};
+use crate::routes::href;
 use crate::web::now_seconds;
 
 /// While an update is pending, the page refreshes this often until it settles.
@@ -148,7 +150,7 @@ fn DeviceTabs(
     app_names: Signal<AppNames>,
     now: Signal<i64>,
 ) -> impl IntoView {
-    const TABS: [&str; 3] = ["Overview", "Configs", "Secrets"];
+    const TABS: [&str; 4] = ["Overview", "Configs", "Secrets", "History"];
     let selected = RwSignal::new("Overview");
     let tab = move |name: &'static str| {
         let id = format!("tab-{}", name.to_lowercase());
@@ -173,6 +175,14 @@ fn DeviceTabs(
             {move || match selected.get() {
                 "Configs" => view! { <KeyValues device=Some(sid.clone()) secrets=false/> }.into_any(),
                 "Secrets" => view! { <KeyValues device=Some(sid.clone()) secrets=true/> }.into_any(),
+                "History" => {
+                    let filter = AuditFilter { device: sid.clone(), ..AuditFilter::default() };
+                    let all = href(&format!("/audit?{}", filter.query()));
+                    view! {
+                        <AuditEntries filter=Signal::stored(filter) before=Signal::stored(None)/>
+                        <p><a href=all>"This device in the audit log"</a></p>
+                    }.into_any()
+                }
                 _ => view! { <DeviceProperties device app_names now/> }.into_any(),
             }}
         </div>

@@ -17,7 +17,7 @@ use crate::pages::fleet_views::SavedViews;
 use crate::pages::use_apps;
 use crate::scan::FleetScan;
 use crate::shown::ShownRows;
-use crate::web::now_seconds;
+use crate::web::{now_seconds, save_file};
 
 /// `/fleet`: every device loaded, summarised, filtered, exported and changed in bulk.
 #[component]
@@ -201,27 +201,4 @@ pub fn FleetPage() -> impl IntoView {
             <DeviceTable rows=shown_rows app_names selection=TableSelection { selected, on_toggle } sort scroll=true/>
         </Show>
     }
-}
-
-/// Offers `text` as a file download.
-fn save_file(name: &str, mime: &str, text: &str) {
-    use wasm_bindgen::JsCast;
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type(mime);
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
-        return;
-    };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
-        return;
-    };
-    if let Some(document) = web_sys::window().and_then(|w| w.document())
-        && let Ok(link) = document.create_element("a")
-    {
-        let link: web_sys::HtmlElement = link.unchecked_into();
-        let _ = link.set_attribute("href", &url);
-        let _ = link.set_attribute("download", name);
-        link.click();
-    }
-    let _ = web_sys::Url::revoke_object_url(&url);
 }

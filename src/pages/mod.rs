@@ -1,6 +1,7 @@
 //! One module per route.
 
 mod account_key_values;
+mod audit;
 mod app_detail;
 mod app_list;
 mod device_detail;
@@ -16,6 +17,7 @@ mod sign_in;
 
 pub use account_key_values::{AccountConfigsPage, AccountSecretsPage};
 pub use app_detail::AppDetailPage;
+pub use audit::{AuditEntries, AuditLogPage};
 pub use app_list::AppListPage;
 pub use device_detail::DeviceDetailPage;
 pub use device_list::DeviceListPage;

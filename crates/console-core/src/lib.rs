@@ -4,6 +4,7 @@
 //! retried. No I/O, no clock (callers pass `now`), no web-sys or Leptos: it compiles for the
 //! host, where it is tested, and for wasm32, where the console runs it.
 
+pub mod audit;
 pub mod bulk;
 pub mod commands;
 pub mod display;

@@ -230,6 +230,77 @@ pub struct RolloutControl {
     pub control: Control,
 }
 
+/// One write as the audit log keeps it. Secret values are `[redacted]` before it is made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at_ms: i64,
+    pub operator: String,
+    pub role: Role,
+    pub method: String,
+    /// The resource path, as asked (`/v1/Devices/pump-7`).
+    pub path: String,
+    /// The parameters sent, with secret values replaced.
+    #[serde(default)]
+    pub params: std::collections::BTreeMap<String, String>,
+    /// The answer's status; 0 when none came.
+    pub status: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<i64>,
+    pub duration_ms: i64,
+    /// For device updates: each field that changed, before → after.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Change>,
+    /// Why something is missing (the state before could not be read, say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The rollout that made this write, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<String>,
+    /// The device's SID, for a device update (its path may name it by unique name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+}
+
+impl AuditEntry {
+    pub fn succeeded(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// An entry with its place in the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    pub seq: i64,
+    pub hash: String,
+    #[serde(flatten)]
+    pub entry: AuditEntry,
+}
+
+/// `GET /console/v1/audit`: newest first; `next_before` asks for the page after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditRecord>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<i64>,
+}
+
+/// `POST /console/v1/audit/verify`: the whole chain checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditVerdict {
+    pub intact: bool,
+    pub entries: i64,
+    /// The first problem found, naming the entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

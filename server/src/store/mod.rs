@@ -137,6 +137,42 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("no saved view {id}")))
     }
 
+    // ---- the audit log ----
+
+    /// Appends one entry at the chain's head, taking turns with every other appender (the
+    /// head row is locked for the transaction); returns its number.
+    pub async fn append_audit(&self, at_ms: i64, entry: &str) -> Result<i64, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.append_audit(at_ms, entry).await,
+            Store::Postgres(p) => p.append_audit(at_ms, entry).await,
+        }
+    }
+
+    /// Up to `limit` entries numbered below `before`, newest first.
+    pub async fn audit_before(&self, before: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
+        self.audit_rows(AUDIT_BEFORE, before, limit).await
+    }
+
+    /// Up to `limit` entries numbered above `after`, oldest first.
+    pub async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
+        self.audit_rows(AUDIT_AFTER, after, limit).await
+    }
+
+    async fn audit_rows(&self, sql: &'static str, seq: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.audit_rows(sql, seq, limit).await,
+            Store::Postgres(p) => p.audit_rows(sql, seq, limit).await,
+        }
+    }
+
+    /// The chain's head: the last entry's number and hash (0 and "" when empty).
+    pub async fn audit_head(&self) -> Result<(i64, String), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.audit_head().await,
+            Store::Postgres(p) => p.audit_head().await,
+        }
+    }
+
     // ---- leases ----
 
     /// Takes or renews the lease `name` for `holder` until `now + ttl_ms`, when no one else
@@ -289,6 +325,31 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// One stored audit entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at_ms: i64,
+    pub entry: String,
+    pub hash: String,
+}
+
+/// The hash that links entry `seq` to the one before it: SHA-256 over the previous hash, the
+/// number, the time and the entry's text, so changing any of them breaks every later link.
+pub fn chain_hash(previous: &str, seq: i64, at_ms: i64, entry: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for part in [previous, &seq.to_string(), &at_ms.to_string(), entry] {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
 /// `?` placeholders numbered `$1, $2, …` for PostgreSQL.
 pub(crate) fn numbered(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
@@ -373,3 +434,11 @@ mod tests {
         );
     }
 }
+pub(crate) const AUDIT_HEAD: &str = "SELECT seq, hash FROM audit_head WHERE id = 1";
+pub(crate) const INSERT_AUDIT: &str =
+    "INSERT INTO audit (seq, at_ms, entry, hash) VALUES (?, ?, ?, ?)";
+pub(crate) const MOVE_AUDIT_HEAD: &str = "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1";
+pub(crate) const AUDIT_BEFORE: &str =
+    "SELECT seq, at_ms, entry, hash FROM audit WHERE seq < ? ORDER BY seq DESC LIMIT ?";
+pub(crate) const AUDIT_AFTER: &str =
+    "SELECT seq, at_ms, entry, hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?";

@@ -319,6 +319,61 @@ impl PgStore {
         self.strings(ACTIVE_ROLLOUTS, &[]).await
     }
 
+    pub async fn append_audit(&self, at_ms: i64, entry: &str) -> Result<i64, StoreError> {
+        let mut client = self.client().await?;
+        let transaction = client.transaction().await.map_err(unavailable)?;
+        // The head row locked: appenders on every replica take turns, so the chain never forks.
+        let head = transaction
+            .query_one(&format!("{AUDIT_HEAD} FOR UPDATE"), &[])
+            .await
+            .map_err(unavailable)?;
+        let (seq, previous): (i64, String) = (head.get::<_, i64>(0) + 1, head.get(1));
+        let hash = chain_hash(&previous, seq, at_ms, entry);
+        transaction
+            .execute(&numbered(INSERT_AUDIT), &[&seq, &at_ms, &entry, &hash])
+            .await
+            .map_err(unavailable)?;
+        transaction
+            .execute(&numbered(MOVE_AUDIT_HEAD), &[&seq, &hash])
+            .await
+            .map_err(unavailable)?;
+        transaction.commit().await.map_err(unavailable)?;
+        Ok(seq)
+    }
+
+    pub(crate) async fn audit_rows(
+        &self,
+        sql: &'static str,
+        seq: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditRow>, StoreError> {
+        let rows = self
+            .client()
+            .await?
+            .query(&numbered(sql), &[&seq, &limit])
+            .await
+            .map_err(unavailable)?;
+        Ok(rows
+            .iter()
+            .map(|r| AuditRow {
+                seq: r.get(0),
+                at_ms: r.get(1),
+                entry: r.get(2),
+                hash: r.get(3),
+            })
+            .collect())
+    }
+
+    pub async fn audit_head(&self) -> Result<(i64, String), StoreError> {
+        let row = self
+            .client()
+            .await?
+            .query_one(AUDIT_HEAD, &[])
+            .await
+            .map_err(unavailable)?;
+        Ok((row.get(0), row.get(1)))
+    }
+
     async fn strings(
         &self,
         sql: &str,

@@ -293,6 +293,61 @@ impl SqliteStore {
     pub(crate) async fn active_rollouts(&self) -> Result<Vec<String>, StoreError> {
         self.with(|c| strings(c, ACTIVE_ROLLOUTS, params![])).await
     }
+
+    pub async fn append_audit(&self, at_ms: i64, entry: &str) -> Result<i64, StoreError> {
+        let entry = entry.to_owned();
+        self.with(move |c| {
+            // IMMEDIATE: the write lock is taken first, so appenders take turns.
+            let transaction = c
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(unavailable)?;
+            let (head, previous): (i64, String) = transaction
+                .query_row(AUDIT_HEAD, [], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(unavailable)?;
+            let seq = head + 1;
+            let hash = chain_hash(&previous, seq, at_ms, &entry);
+            transaction
+                .execute(INSERT_AUDIT, params![seq, at_ms, entry, hash])
+                .map_err(unavailable)?;
+            transaction
+                .execute(MOVE_AUDIT_HEAD, params![seq, hash])
+                .map_err(unavailable)?;
+            transaction.commit().map_err(unavailable)?;
+            Ok(seq)
+        })
+        .await
+    }
+
+    pub(crate) async fn audit_rows(
+        &self,
+        sql: &'static str,
+        seq: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditRow>, StoreError> {
+        self.with(move |c| {
+            let mut statement = c.prepare_cached(sql).map_err(unavailable)?;
+            let rows = statement
+                .query_map(params![seq, limit], |r| {
+                    Ok(AuditRow {
+                        seq: r.get(0)?,
+                        at_ms: r.get(1)?,
+                        entry: r.get(2)?,
+                        hash: r.get(3)?,
+                    })
+                })
+                .map_err(unavailable)?;
+            rows.collect::<Result<_, _>>().map_err(unavailable)
+        })
+        .await
+    }
+
+    pub async fn audit_head(&self) -> Result<(i64, String), StoreError> {
+        self.with(|c| {
+            c.query_row(AUDIT_HEAD, [], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(unavailable)
+        })
+        .await
+    }
 }
 
 /// The first column of every row, as text.
