@@ -25,9 +25,8 @@ use leptos_router::path;
 use crate::api::{Backend, Startup, start};
 use crate::pages::{
     AccountConfigsPage, AccountSecretsPage, AppDetailPage, AppListPage, AuditLogPage,
-    DeviceDetailPage,
-    DeviceListPage, FleetPage, NewRolloutPage, NotFoundPage, RolloutDetailPage, RolloutListPage,
-    SettingsPage, SignInPage,
+    DeviceDetailPage, DeviceListPage, FleetPage, NewRolloutPage, NotFoundPage, RolloutDetailPage,
+    RolloutListPage, SettingsPage, SignInPage,
 };
 use crate::scan::FleetScan;
 

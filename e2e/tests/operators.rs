@@ -127,7 +127,8 @@ async fn a_viewer_looks_and_an_operator_changes_but_neither_manages_shared_views
 async fn an_operators_rename_and_secret_are_in_the_audit_log_and_the_device_history() {
     let file = scratch_dir("operators-audit").join("operators.json");
     let operator = add_operator(&file, "ana", "operator");
-    let session = Session::start_with(&["--devices", "30", "--operators", file.to_str().unwrap()]).await;
+    let session =
+        Session::start_with(&["--devices", "30", "--operators", file.to_str().unwrap()]).await;
     sign_in(&session, &operator).await;
     let rows = session.row_sids().await;
     session.open(&format!("/devices/{}", rows[2])).await;
@@ -136,11 +137,15 @@ async fn an_operators_rename_and_secret_are_in_the_audit_log_and_the_device_hist
     session.click_button("Save name").await;
     session.wait_for_text("h1", |t| t == "audited-by-ana").await;
     session.open("/secrets").await;
-    session.wait_for_text("main", |t| t.contains("Add secret")).await;
+    session
+        .wait_for_text("main", |t| t.contains("Add secret"))
+        .await;
     session.fill("secret-key", "api-key").await;
     session.fill("secret-value", "hunter2-not-for-logs").await;
     session.click_button("Add secret").await;
-    session.wait_for_text(".key-values table", |t| t.contains("api-key")).await;
+    session
+        .wait_for_text(".key-values table", |t| t.contains("api-key"))
+        .await;
 
     session.open("/audit").await;
     let newest = session
@@ -149,17 +154,24 @@ async fn an_operators_rename_and_secret_are_in_the_audit_log_and_the_device_hist
     assert!(newest.contains("ana (operator)"), "{newest}");
     assert!(newest.contains("Value=[redacted]"), "{newest}");
     assert!(!newest.contains("hunter2"), "{newest}");
-    let table = session.wait_for_text("table.audit", |t| t.contains("audited-by-ana")).await;
+    let table = session
+        .wait_for_text("table.audit", |t| t.contains("audited-by-ana"))
+        .await;
     assert!(
         table.contains(&format!("unique_name: {before} → audited-by-ana")),
         "{table}"
     );
     let csv = session.exported_text("Export CSV").await;
-    assert!(csv.contains("[redacted]") && !csv.contains("hunter2"), "{csv}");
+    assert!(
+        csv.contains("[redacted]") && !csv.contains("hunter2"),
+        "{csv}"
+    );
     assert!(csv.contains("audited-by-ana"));
     // Filtered by the URL: only secrets.
     session.open("/audit?action=secret").await;
-    let filtered = session.wait_for_text("table.audit tbody", |t| !t.is_empty()).await;
+    let filtered = session
+        .wait_for_text("table.audit tbody", |t| !t.is_empty())
+        .await;
     assert!(!filtered.contains("audited-by-ana"), "{filtered}");
     // An operator may not verify the chain; the control says why.
     let reason = session

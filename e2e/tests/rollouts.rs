@@ -308,13 +308,22 @@ async fn a_rollout_through_an_unreliable_network_completes_and_agrees_with_the_e
         if status == 200 && Instant::now() > deadline {
             let open: Vec<&Value> = devices_in(&rollout)
                 .iter()
-                .filter(|d| !matches!(d["state"].as_str(), Some("succeeded" | "failed" | "skipped")))
+                .filter(|d| {
+                    !matches!(
+                        d["state"].as_str(),
+                        Some("succeeded" | "failed" | "skipped")
+                    )
+                })
                 .collect();
             panic!("not finished: {} with {open:?}", rollout["status"]);
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
-    assert_eq!(rollout["status"]["state"], "completed", "{}", rollout["status"]);
+    assert_eq!(
+        rollout["status"]["state"], "completed",
+        "{}",
+        rollout["status"]
+    );
     let emulator = session.base_url.clone();
     let (_, body) = session_json(&session, "/emulator/v1/writes").await;
     let counts = writes(&body);

@@ -146,10 +146,14 @@ pub async fn record(State(auditor): State<Arc<Auditor>>, request: Request, next:
     if !audited(&method, &path) {
         return next.run(request).await;
     }
-    let operator = request.extensions().get::<Operator>().cloned().unwrap_or(Operator {
-        name: console_protocol::LOCAL_OPERATOR.to_owned(),
-        role: Role::Admin,
-    });
+    let operator = request
+        .extensions()
+        .get::<Operator>()
+        .cloned()
+        .unwrap_or(Operator {
+            name: console_protocol::LOCAL_OPERATOR.to_owned(),
+            role: Role::Admin,
+        });
     let (parts, body) = request.into_parts();
     let Ok(body) = axum::body::to_bytes(body, MAX_BODY).await else {
         return crate::http::error(413, 20413, "The request body is too large.");
@@ -164,13 +168,20 @@ pub async fn record(State(auditor): State<Arc<Auditor>>, request: Request, next:
     let mut note = None;
     let before = if device_path(&method, &path) {
         match auditor.api.call(Method::GET, &path, None).await {
-            Ok(answer) if answer.status == 200 => serde_json::from_slice::<Value>(&answer.body).ok(),
+            Ok(answer) if answer.status == 200 => {
+                serde_json::from_slice::<Value>(&answer.body).ok()
+            }
             Ok(answer) => {
-                note = Some(format!("the device could not be read before the write: HTTP {}", answer.status));
+                note = Some(format!(
+                    "the device could not be read before the write: HTTP {}",
+                    answer.status
+                ));
                 None
             }
             Err(err) => {
-                note = Some(format!("the device could not be read before the write: {err}"));
+                note = Some(format!(
+                    "the device could not be read before the write: {err}"
+                ));
                 None
             }
         }
@@ -178,13 +189,19 @@ pub async fn record(State(auditor): State<Arc<Auditor>>, request: Request, next:
         None
     };
     let started = Instant::now();
-    let response = next
-        .run(Request::from_parts(parts, Body::from(body)))
-        .await;
+    let response = next.run(Request::from_parts(parts, Body::from(body))).await;
     let duration_ms = started.elapsed().as_millis() as i64;
     let (parts, answer) = response.into_parts();
-    let answer: Bytes = axum::body::to_bytes(answer, MAX_ANSWER).await.unwrap_or_default();
-    let status = parts.status.as_u16();
+    // An answer that breaks off (a dropped connection) is recorded as none, and breaks off
+    // for the client too.
+    let (answer, broke_off): (Bytes, bool) = match axum::body::to_bytes(answer, MAX_ANSWER).await {
+        Ok(bytes) => (bytes, false),
+        Err(_) => (Bytes::new(), true),
+    };
+    let status = if broke_off { 0 } else { parts.status.as_u16() };
+    if broke_off {
+        note = Some("the answer broke off before it was complete".to_owned());
+    }
     let after = serde_json::from_slice::<Value>(&answer).ok();
     let changes = match (&before, &after) {
         (Some(before), Some(after)) if (200..300).contains(&status) => changes_of(before, after),
@@ -214,6 +231,12 @@ pub async fn record(State(auditor): State<Arc<Auditor>>, request: Request, next:
         },
     )
     .await;
+    if broke_off {
+        let broken = futures_util::stream::once(async {
+            Err::<Bytes, std::io::Error>(std::io::Error::other("the answer broke off"))
+        });
+        return Response::from_parts(parts, Body::from_stream(broken));
+    }
     Response::from_parts(parts, Body::from(answer))
 }
 
@@ -235,7 +258,10 @@ pub async fn verify(store: &Store) -> Result<AuditVerdict, StoreError> {
             if row.seq != expected {
                 return Ok(broken(
                     expected - 1,
-                    format!("entry {expected} was removed (the next is entry {})", row.seq),
+                    format!(
+                        "entry {expected} was removed (the next is entry {})",
+                        row.seq
+                    ),
                 ));
             }
             if chain_hash(&previous, row.seq, row.at_ms, &row.entry) != row.hash {

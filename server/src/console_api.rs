@@ -255,7 +255,9 @@ impl AuditQuery {
                 "device"
             }
         };
-        self.operator.as_deref().is_none_or(|o| o.is_empty() || entry.operator == o)
+        self.operator
+            .as_deref()
+            .is_none_or(|o| o.is_empty() || entry.operator == o)
             && self.device.as_deref().is_none_or(|d| {
                 let prefix = format!("/v1/devices/{}", d.to_ascii_lowercase());
                 d.is_empty()
@@ -263,7 +265,10 @@ impl AuditQuery {
                     || path == prefix
                     || path.starts_with(&format!("{prefix}/"))
             })
-            && self.action.as_deref().is_none_or(|a| a.is_empty() || action_of() == a)
+            && self
+                .action
+                .as_deref()
+                .is_none_or(|a| a.is_empty() || action_of() == a)
             && self.outcome.as_deref().is_none_or(|o| match o {
                 "ok" => entry.succeeded(),
                 "failed" => !entry.succeeded(),

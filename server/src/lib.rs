@@ -133,13 +133,14 @@ pub struct Options {
     /// (several replicas share one PostgreSQL). Default: SQLite in the data directory.
     #[arg(
         long,
+        global = true,
         value_name = "URL",
         env = "CONSOLE_DATABASE",
         hide_env_values = true
     )]
     pub database: Option<String>,
     /// Where the console keeps its own state when --database is not given; created on start.
-    #[arg(long, default_value = "console-data")]
+    #[arg(long, global = true, default_value = "console-data")]
     pub data_dir: PathBuf,
     /// How often a rollout reads the devices it is waiting on (milliseconds). Lower notices
     /// success sooner; higher spares the API.
@@ -431,10 +432,10 @@ pub async fn router_with_env(
     let api = api
         .layer(axum::middleware::from_fn_with_state(auditor, audit::record))
         .layer(
-        CompressionLayer::new()
-            .no_br()
-            .quality(CompressionLevel::Fastest),
-    );
+            CompressionLayer::new()
+                .no_br()
+                .quality(CompressionLevel::Fastest),
+        );
     // `.br`/`.gz` beside a file (written by `cargo xtask` builds) go to browsers that accept
     // them; without them the file is sent as is.
     let index_file = ServeFile::new(options.dist.join("index.html"))

@@ -289,7 +289,9 @@ impl Runner {
                             // In the audit log, marked with the rollout that made it.
                             crate::audit::append(
                                 &store,
-                                &crate::audit::rollout_write(&id, &sid, &target, status, code, took),
+                                &crate::audit::rollout_write(
+                                    &id, &sid, &target, status, code, took,
+                                ),
                             )
                             .await;
                             let _ = tx.send(Event::Written {

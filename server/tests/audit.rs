@@ -70,10 +70,16 @@ fn writes_are_recorded_redacted_and_the_chain_names_what_was_tampered_with() {
     assert_eq!(rename["status"], 200);
     let changes = rename["changes"].as_array().unwrap();
     assert!(
-        changes.contains(&serde_json::json!({"field": "unique_name", "before": old_name, "after": "audited"})),
+        changes.contains(
+            &serde_json::json!({"field": "unique_name", "before": old_name, "after": "audited"})
+        ),
         "{changes:?}"
     );
-    assert!(changes.iter().any(|c| c["field"] == "logging" && c["after"] == "true"));
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["field"] == "logging" && c["after"] == "true")
+    );
     // Filters: by device, by action, by outcome.
     let (_, by_device) = server.get(&format!("/console/v1/audit?device={sid}"));
     assert_eq!(json(&by_device)["entries"].as_array().unwrap().len(), 1);
@@ -85,7 +91,10 @@ fn writes_are_recorded_redacted_and_the_chain_names_what_was_tampered_with() {
     let failed = json(&failed);
     assert_eq!(failed["entries"][0]["error_code"], 20404, "{failed}");
     let (_, verdict) = server.request("POST", "/console/v1/audit/verify", None);
-    assert_eq!(json(&verdict), serde_json::json!({"intact": true, "entries": 4}));
+    assert_eq!(
+        json(&verdict),
+        serde_json::json!({"intact": true, "entries": 4})
+    );
     drop(server);
 
     // The secret's value is nowhere: not in the store, not in the log at trace level.
@@ -96,7 +105,10 @@ fn writes_are_recorded_redacted_and_the_chain_names_what_was_tampered_with() {
     assert!(!stored.contains("hunter2"));
     assert!(!std::fs::read_to_string(&log).unwrap().contains("hunter2"));
 
-    assert_eq!(verify(&dir), (0, "audit log intact: 4 entries\n".to_owned()));
+    assert_eq!(
+        verify(&dir),
+        (0, "audit log intact: 4 entries\n".to_owned())
+    );
     // One field of one row changed in the database: named.
     db.execute(
         "UPDATE audit SET entry = replace(entry, '\"local\"', '\"mallory\"') WHERE seq = 2",
@@ -114,7 +126,10 @@ fn writes_are_recorded_redacted_and_the_chain_names_what_was_tampered_with() {
     db.execute("DELETE FROM audit WHERE seq >= 2", []).unwrap();
     let (code, said) = verify(&dir);
     assert_eq!(code, 2);
-    assert!(said.contains("entries 2 to 4 were removed from the end"), "{said}");
+    assert!(
+        said.contains("entries 2 to 4 were removed from the end"),
+        "{said}"
+    );
 }
 
 #[test]
@@ -140,7 +155,11 @@ fn a_thousand_writes_make_a_thousand_entries_and_rollout_writes_carry_the_rollou
         .collect();
     assert_eq!(sids.len(), 1000);
     for sid in &sids {
-        let (status, _) = server.request("POST", &format!("/v1/Devices/{sid}"), Some("LoggingEnabled=true"));
+        let (status, _) = server.request(
+            "POST",
+            &format!("/v1/Devices/{sid}"),
+            Some("LoggingEnabled=true"),
+        );
         assert_eq!(status, 200);
     }
     let (_, head) = server.get("/console/v1/audit?limit=1000");
@@ -190,7 +209,11 @@ fn a_thousand_writes_make_a_thousand_entries_and_rollout_writes_carry_the_rollou
         .filter(|e| e["rollout"] == id.as_str())
         .collect();
     assert_eq!(marked.len(), written);
-    assert!(marked.iter().all(|e| e["params"]["TargetApp"] == target.as_str() && e["status"] == 200));
+    assert!(
+        marked
+            .iter()
+            .all(|e| e["params"]["TargetApp"] == target.as_str() && e["status"] == 200)
+    );
     let (_, verdict) = server.request("POST", "/console/v1/audit/verify", None);
     assert_eq!(json(&verdict)["intact"], true);
 }

@@ -186,7 +186,11 @@ async fn audit_chain(store: &Store) {
     }
     let rows = store.audit_after(0, 1000).await.unwrap();
     assert_eq!(rows.len(), 100);
-    assert!(rows.iter().enumerate().all(|(i, row)| row.seq == i as i64 + 1));
+    assert!(
+        rows.iter()
+            .enumerate()
+            .all(|(i, row)| row.seq == i as i64 + 1)
+    );
     let verdict = console_server::audit::verify(store).await.unwrap();
     assert!(verdict.intact && verdict.entries == 100, "{verdict:?}");
     let newest = store.audit_before(i64::MAX, 10).await.unwrap();

@@ -3,8 +3,8 @@
 //! retries and errors as every API call.
 
 use console_protocol::{
-    AuditPage, AuditVerdict, NewRollout, RolloutControl, RolloutList, RolloutPreview, RolloutSummary, SavedView, ViewInput,
-    ViewList,
+    AuditPage, AuditVerdict, NewRollout, RolloutControl, RolloutList, RolloutPreview,
+    RolloutSummary, SavedView, ViewInput, ViewList,
 };
 use fleet_engine::rollout::{Control, Rollout};
 use microvisor_api::url::encode_segment;
@@ -42,7 +42,11 @@ impl ApiClient {
 
     /// A page of the audit log, newest first: `query` as `AuditFilter::query` makes it,
     /// `before` the page's start (from the previous page's `next_before`).
-    pub async fn list_audit(&self, query: &str, before: Option<i64>) -> Result<AuditPage, ApiError> {
+    pub async fn list_audit(
+        &self,
+        query: &str,
+        before: Option<i64>,
+    ) -> Result<AuditPage, ApiError> {
         let mut path = format!("/audit?limit=100&{query}");
         if let Some(before) = before {
             path.push_str(&format!("&before={before}"));

@@ -27,8 +27,12 @@ pub fn AuditLogPage() -> impl IntoView {
     let filter = Memo::new(move |_| {
         query.with(|q| {
             let get = |key: &str| q.get(key).unwrap_or_default();
-            let (operator, device, action, outcome) =
-                (get("operator"), get("device"), get("action"), get("outcome"));
+            let (operator, device, action, outcome) = (
+                get("operator"),
+                get("device"),
+                get("action"),
+                get("outcome"),
+            );
             AuditFilter::from_pairs([
                 ("operator", operator.as_str()),
                 ("device", device.as_str()),
@@ -47,7 +51,10 @@ pub fn AuditLogPage() -> impl IntoView {
         let query = draft.get_untracked().query();
         navigate(&format!("/audit?{query}"), Default::default());
     };
-    let field = move |id: &'static str, label: &'static str, get: fn(&AuditFilter) -> String, set: fn(&mut AuditFilter, String)| {
+    let field = move |id: &'static str,
+                      label: &'static str,
+                      get: fn(&AuditFilter) -> String,
+                      set: fn(&mut AuditFilter, String)| {
         view! {
             <label for=id>{label}</label>
             <input id=id type="text" prop:value=move || draft.with(get)
@@ -61,7 +68,7 @@ pub fn AuditLogPage() -> impl IntoView {
         </div>
         <p class="muted">"Every write made through this console's server: who, when, what was sent (secret values redacted), what came back and, for devices, what changed. Newest first."</p>
         <Show when=kept fallback=|| view! { <p class="panel">"The demo in this browser keeps no audit log: the console's server keeps it."</p> }>
-            <form class="edit-row audit-filters" on:submit=apply>
+            <form class="edit-row audit-filters" on:submit=apply.clone()>
                 {field("audit-operator", "Operator", |f| f.operator.clone(), |f, v| f.operator = v)}
                 {field("audit-device", "Device", |f| f.device.clone(), |f, v| f.device = v)}
                 <label for="audit-action">"Action"</label>
@@ -183,11 +190,16 @@ fn VerifyChain() -> impl IntoView {
     });
     let said = move || match check.value().get() {
         Some(Ok(verdict)) if verdict.intact => {
-            format!("Intact: all {} entries follow one another unchanged.", verdict.entries)
+            format!(
+                "Intact: all {} entries follow one another unchanged.",
+                verdict.entries
+            )
         }
         Some(Ok(verdict)) => format!(
             "Broken: {}.",
-            verdict.problem.unwrap_or_else(|| "an entry does not match".to_owned())
+            verdict
+                .problem
+                .unwrap_or_else(|| "an entry does not match".to_owned())
         ),
         Some(Err(err)) => err.to_string(),
         None => String::new(),

@@ -1,9 +1,9 @@
 //! One module per route.
 
 mod account_key_values;
-mod audit;
 mod app_detail;
 mod app_list;
+mod audit;
 mod device_detail;
 mod device_list;
 mod fleet;
@@ -17,8 +17,8 @@ mod sign_in;
 
 pub use account_key_values::{AccountConfigsPage, AccountSecretsPage};
 pub use app_detail::AppDetailPage;
-pub use audit::{AuditEntries, AuditLogPage};
 pub use app_list::AppListPage;
+pub use audit::{AuditEntries, AuditLogPage};
 pub use device_detail::DeviceDetailPage;
 pub use device_list::DeviceListPage;
 pub use fleet::FleetPage;

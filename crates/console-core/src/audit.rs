@@ -114,8 +114,17 @@ pub fn outcome_text(record: &AuditRecord) -> String {
 pub fn export_csv(records: &[AuditRecord]) -> String {
     csv(
         [
-            "seq", "time", "operator", "role", "action", "parameters", "outcome", "changes",
-            "rollout", "duration_ms", "hash",
+            "seq",
+            "time",
+            "operator",
+            "role",
+            "action",
+            "parameters",
+            "outcome",
+            "changes",
+            "rollout",
+            "duration_ms",
+            "hash",
         ],
         records.iter().map(|r| {
             [
@@ -193,9 +202,12 @@ mod tests {
         assert_eq!(params_text(&r), "UniqueName=pump-8");
         assert_eq!(outcome_text(&r), "404 · error 20404");
         assert_eq!(changes_text(&r), "unique_name: pump-7 → (none)");
-        let csv = export_csv(&[r.clone()]);
+        let csv = export_csv(std::slice::from_ref(&r));
         assert!(csv.starts_with("seq,time,operator,"), "{csv}");
-        assert!(csv.contains(",'=cmd|' /C calc'!A0,"), "a formula was left live: {csv}");
+        assert!(
+            csv.contains(",'=cmd|' /C calc'!A0,"),
+            "a formula was left live: {csv}"
+        );
         assert!(export_json(&[r]).contains("\"seq\": 7"));
     }
 }

@@ -158,7 +158,12 @@ impl Store {
         self.audit_rows(AUDIT_AFTER, after, limit).await
     }
 
-    async fn audit_rows(&self, sql: &'static str, seq: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
+    async fn audit_rows(
+        &self,
+        sql: &'static str,
+        seq: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditRow>, StoreError> {
         match self {
             Store::Sqlite(s) => s.audit_rows(sql, seq, limit).await,
             Store::Postgres(p) => p.audit_rows(sql, seq, limit).await,
@@ -417,6 +422,15 @@ pub(crate) fn name_taken(name: &str) -> StoreError {
     StoreError::Conflict(format!("A saved view named '{name}' exists already."))
 }
 
+pub(crate) const AUDIT_HEAD: &str = "SELECT seq, hash FROM audit_head WHERE id = 1";
+pub(crate) const INSERT_AUDIT: &str =
+    "INSERT INTO audit (seq, at_ms, entry, hash) VALUES (?, ?, ?, ?)";
+pub(crate) const MOVE_AUDIT_HEAD: &str = "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1";
+pub(crate) const AUDIT_BEFORE: &str =
+    "SELECT seq, at_ms, entry, hash FROM audit WHERE seq < ? ORDER BY seq DESC LIMIT ?";
+pub(crate) const AUDIT_AFTER: &str =
+    "SELECT seq, at_ms, entry, hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -434,11 +448,3 @@ mod tests {
         );
     }
 }
-pub(crate) const AUDIT_HEAD: &str = "SELECT seq, hash FROM audit_head WHERE id = 1";
-pub(crate) const INSERT_AUDIT: &str =
-    "INSERT INTO audit (seq, at_ms, entry, hash) VALUES (?, ?, ?, ?)";
-pub(crate) const MOVE_AUDIT_HEAD: &str = "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1";
-pub(crate) const AUDIT_BEFORE: &str =
-    "SELECT seq, at_ms, entry, hash FROM audit WHERE seq < ? ORDER BY seq DESC LIMIT ?";
-pub(crate) const AUDIT_AFTER: &str =
-    "SELECT seq, at_ms, entry, hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?";

@@ -47,9 +47,7 @@ impl Server {
         {
             command.arg("--data-dir").arg(private_dir());
         }
-        command
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped());
+        command.envs(env.iter().copied()).stdout(Stdio::piped());
         match log {
             Some(path) => {
                 command
