@@ -19,12 +19,12 @@ fn add_operator(file: &std::path::Path, name: &str, role: &str) -> String {
     String::from_utf8(output.stdout).unwrap().trim().to_owned()
 }
 
-async fn sign_in(session: &Session, token: &str) {
+async fn sign_in(session: &Session, token: &str, rows: usize) {
     session.open("/devices").await;
     session.wait_for_text("h1", |t| t == "Sign in").await;
     session.fill("access-token", token).await;
     session.click_button("Sign in").await;
-    session.wait_for_rows(50, &[]).await;
+    session.wait_for_rows(rows, &[]).await;
 }
 
 /// How many of the page's buttons and fields are enabled inside `selector` (a closed dialog's
@@ -51,7 +51,7 @@ async fn a_viewer_looks_and_an_operator_changes_but_neither_manages_shared_views
     let session =
         Session::start_with(&["--devices", "60", "--operators", file.to_str().unwrap()]).await;
 
-    sign_in(&session, &viewer).await;
+    sign_in(&session, &viewer, 50).await;
     let who = session
         .wait_for_text(".operator", |t| t.contains("vic"))
         .await;
@@ -106,7 +106,7 @@ async fn a_viewer_looks_and_an_operator_changes_but_neither_manages_shared_views
     session.wait_for_text("h1", |t| t == "Sign in").await;
     session.fill("access-token", &operator).await;
     session.click_button("Sign in").await;
-    session.wait_for_rows(50, &[]).await;
+    // Signed in again where the viewer left off (the Fleet page).
     session
         .wait_for_text(".operator", |t| t.starts_with("ana · operator"))
         .await;
@@ -129,7 +129,7 @@ async fn an_operators_rename_and_secret_are_in_the_audit_log_and_the_device_hist
     let operator = add_operator(&file, "ana", "operator");
     let session =
         Session::start_with(&["--devices", "30", "--operators", file.to_str().unwrap()]).await;
-    sign_in(&session, &operator).await;
+    sign_in(&session, &operator, 30).await;
     let rows = session.row_sids().await;
     session.open(&format!("/devices/{}", rows[2])).await;
     let before = session.wait_for_text("h1", |t| !t.is_empty()).await;

@@ -50,6 +50,9 @@ impl Default for Timing {
     }
 }
 
+/// The longest one poll of watched devices may take before it counts as failed.
+const POLL_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Up to this many watched devices are read one by one; more are read a page at a time.
 const ONE_BY_ONE: usize = 20;
 
@@ -190,6 +193,17 @@ impl Runner {
                 if let Ok(control) =
                     serde_json::from_value::<Control>(serde_json::Value::String(control))
                 {
+                    // A finished rollout is driven again for a control that wakes it ("Retry
+                    // failed" on a completed one).
+                    if !driven.contains_key(&id) {
+                        match self.store.get_rollout(&id).await {
+                            Ok(rollout) => {
+                                driven.insert(id.clone(), Driven::new(rollout));
+                            }
+                            Err(StoreError::NotFound(_)) => continue,
+                            Err(err) => return Err(err),
+                        }
+                    }
                     inputs.push((id, Input::Control(control)));
                 }
             }
@@ -330,7 +344,16 @@ impl Runner {
                 polling = true;
                 let (api, tx) = (self.api.clone(), events_tx.clone());
                 tokio::spawn(async move {
-                    let reports = poll(&api, &watched).await;
+                    // A poll that never ends must not stop every later one.
+                    let reports = tokio::time::timeout(POLL_LIMIT, poll(&api, &watched))
+                        .await
+                        .unwrap_or_else(|_| Err("the poll took too long".to_owned()));
+                    if let Err(err) = &reports {
+                        tracing::info!(
+                            "a poll of {} devices failed, tried again: {err}",
+                            watched.len()
+                        );
+                    }
                     let _ = tx.send(Event::Polled { reports });
                 });
             }

@@ -129,6 +129,26 @@ fn a_proxy_user_header_is_believed_only_with_trust_proxy_auth() {
         config.contains(r#""operator":{"name":"boss@example.com","role":"admin"}"#),
         "{config}"
     );
+    // A write by that name is recorded under it in the audit log.
+    let (status, _, _) = trusting.request_with(
+        "POST",
+        "/v1/Configs",
+        Some("Key=from-boss&Value=1"),
+        &["X-Forwarded-User: boss@example.com"],
+    );
+    assert_eq!(status, 201);
+    let (_, _, audit) = trusting.request_with(
+        "GET",
+        "/console/v1/audit",
+        None,
+        &["X-Forwarded-User: boss@example.com"],
+    );
+    let audit: serde_json::Value = serde_json::from_str(&audit).unwrap();
+    assert_eq!(
+        audit["entries"][0]["operator"], "boss@example.com",
+        "{audit}"
+    );
+    assert_eq!(audit["entries"][0]["params"]["Key"], "from-boss");
     // A name not listed may look, not touch.
     let (status, _, _) = trusting.request_with(
         "POST",

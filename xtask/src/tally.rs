@@ -151,6 +151,13 @@ impl Tally {
     pub fn report(&self) -> String {
         let mut out = String::new();
         for layer in &self.layers {
+            out.push_str(&format!(
+                "{}: {} ran, {} failed (minimum {})\n",
+                layer.name,
+                layer.ran(),
+                layer.count.failed,
+                layer.minimum
+            ));
             for skip in &layer.skips {
                 out.push_str(&format!(
                     "skipped ({}): {}: {}\n",
@@ -220,6 +227,10 @@ mod tests {
         tally.add(layer);
         let report = tally.report();
         assert!(report.contains("skipped (host): conformance: the spec file is absent"));
+        assert!(
+            report.starts_with("host: 2 ran, 0 failed (minimum "),
+            "{report}"
+        );
         assert!(
             report.ends_with("tests: 2 passed, 0 failed, 1 skipped"),
             "{report}"

@@ -282,6 +282,11 @@ pub struct RolloutDevice {
     pub not_before_ms: Option<i64>,
     pub finished_ms: Option<i64>,
     pub reason: Option<String>,
+    /// When the device already targeted the rollout's app before it was written: its
+    /// `date_targeted` then. Its target alone cannot show that a write landed; only a newer
+    /// date can.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targeted_before: Option<String>,
 }
 
 /// Where the whole rollout is.
@@ -335,6 +340,9 @@ pub struct Report {
     pub target_sid: Option<String>,
     pub reported_sid: Option<String>,
     pub error_code: i64,
+    /// When the device was last given a target app (a write moves it).
+    #[serde(default)]
+    pub date_targeted: Option<String>,
 }
 
 impl Report {
@@ -345,6 +353,7 @@ impl Report {
             target_sid: app.target_sid,
             reported_sid: app.reported_sid,
             error_code: app.update_error_code.unwrap_or(0),
+            date_targeted: app.date_targeted,
         }
     }
 
@@ -490,11 +499,12 @@ impl Rollout {
                     candidate,
                     phase as u32,
                     DeviceState::Waiting,
+                    &target_app,
                 ));
             }
         }
         for candidate in skipped {
-            let mut device = RolloutDevice::new(candidate, 0, DeviceState::Skipped);
+            let mut device = RolloutDevice::new(candidate, 0, DeviceState::Skipped, &target_app);
             device.reason = Some("already on target".to_owned());
             device.finished_ms = Some(now);
             devices.push(device);
@@ -641,7 +651,16 @@ impl Rollout {
             // Its write's result was unknown: a device that now targets the app took it;
             // one that does not, never saw it, and may be written (this is not a second write).
             DeviceState::Checking => {
-                if report.target_sid.as_deref() == Some(target.as_str()) {
+                // The write landed when the device targets the app and, if it did so before
+                // the write, was given a target since.
+                let landed = report.target_sid.as_deref() == Some(target.as_str())
+                    && device.targeted_before.as_deref().is_none_or(|before| {
+                        report
+                            .date_targeted
+                            .as_deref()
+                            .is_some_and(|date| date != before)
+                    });
+                if landed {
                     device.state = DeviceState::Watching;
                     device.reason = None;
                 } else {
@@ -900,7 +919,12 @@ impl RolloutDevice {
         }
     }
 
-    fn new(candidate: Candidate, phase: u32, state: DeviceState) -> RolloutDevice {
+    fn new(candidate: Candidate, phase: u32, state: DeviceState, target: &str) -> RolloutDevice {
+        let targeted_before = candidate
+            .report
+            .as_ref()
+            .filter(|report| report.target_sid.as_deref() == Some(target))
+            .map(|report| report.date_targeted.clone().unwrap_or_default());
         RolloutDevice {
             sid: candidate.sid,
             name: candidate.name,
@@ -911,6 +935,7 @@ impl RolloutDevice {
             not_before_ms: None,
             finished_ms: None,
             reason: None,
+            targeted_before,
         }
     }
 }

@@ -12,6 +12,7 @@ fn candidates(n: usize) -> Vec<Candidate> {
                 target_sid: Some("KAold".into()),
                 reported_sid: Some("KAold".into()),
                 error_code: 0,
+                date_targeted: None,
             }),
         })
         .collect()
@@ -23,6 +24,7 @@ fn report(status: &str, target: &str, reported: Option<&str>, code: i64) -> Repo
         target_sid: Some(target.into()),
         reported_sid: reported.map(str::to_owned),
         error_code: code,
+        date_targeted: None,
     }
 }
 
@@ -228,6 +230,67 @@ fn an_unknown_result_is_checked_not_rewritten() {
     );
     assert_eq!(writes(&actions), vec![sent[1].clone()]);
     assert_eq!(rollout.devices[1].attempts, 1, "the first never landed");
+}
+
+/// A device that already targeted the app (pending, say, and offline) proves nothing by its
+/// target when a write's answer is lost: only a newer `date_targeted` shows the write landed.
+#[test]
+fn a_device_already_targeting_the_app_is_written_again_when_its_date_did_not_move() {
+    let pending = |date: &str| Report {
+        update_status: Some("pending".into()),
+        target_sid: Some("KAnew".into()),
+        reported_sid: Some("KAold".into()),
+        error_code: 0,
+        date_targeted: Some(date.into()),
+    };
+    let mut candidates = candidates(2);
+    for candidate in &mut candidates {
+        candidate.report = Some(pending("2026-01-01T00:00:00Z"));
+    }
+    let mut rollout = Rollout::new(
+        "r".into(),
+        "r".into(),
+        "KAnew".into(),
+        Plan::default(),
+        candidates,
+        0,
+    )
+    .unwrap();
+    let sent = writes(&rollout.step(Input::Tick, 0));
+    assert_eq!(
+        sent.len(),
+        2,
+        "pending on the app is not on it: both are written"
+    );
+    for sid in &sent {
+        rollout.step(
+            Input::Written {
+                sid: sid.clone(),
+                result: WriteResult::Unknown {
+                    reason: "the connection dropped".into(),
+                },
+            },
+            1,
+        );
+    }
+    // The first's date moved: it landed, and is watched.
+    rollout.step(
+        Input::Observed {
+            sid: sent[0].clone(),
+            report: pending("2026-11-29T06:30:00Z"),
+        },
+        2,
+    );
+    assert_eq!(rollout.devices[0].state, DeviceState::Watching);
+    // The second's did not: the write never landed, so it is written again.
+    let actions = rollout.step(
+        Input::Observed {
+            sid: sent[1].clone(),
+            report: pending("2026-01-01T00:00:00Z"),
+        },
+        3,
+    );
+    assert_eq!(writes(&actions), vec![sent[1].clone()]);
 }
 
 #[test]

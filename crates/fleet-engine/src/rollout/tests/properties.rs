@@ -117,6 +117,7 @@ impl Service {
                 target_sid: Some("KAold".into()),
                 reported_sid: Some("KAold".into()),
                 error_code: 0,
+                date_targeted: None,
             };
         }
         if self.broken.contains(sid) {
@@ -125,6 +126,7 @@ impl Service {
                 target_sid: Some("KAnew".into()),
                 reported_sid: Some("KAold".into()),
                 error_code: 2,
+                date_targeted: None,
             }
         } else {
             Report {
@@ -132,6 +134,7 @@ impl Service {
                 target_sid: Some("KAnew".into()),
                 reported_sid: Some("KAnew".into()),
                 error_code: 0,
+                date_targeted: None,
             }
         }
     }
