@@ -287,19 +287,7 @@ impl Session {
         script: &str,
         ready: impl Fn(&Value) -> bool,
     ) -> Value {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let value = self.eval(script).await;
-            if ready(&value) {
-                return value;
-            }
-            if Instant::now() > deadline {
-                self.save_screenshot(&format!("timeout-{}", what.replace(' ', "-")))
-                    .await;
-                panic!("timed out waiting for {what}; last value: {value}");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        self.wait_long(what, PATIENCE, script, ready).await
     }
 
     /// SIDs of the device rows on screen, in order.
@@ -797,7 +785,7 @@ impl Session {
                     .await;
                 panic!("timed out waiting for {what}; last value: {value}");
             }
-            tokio::time::sleep(Duration::from_millis(250)).await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 }

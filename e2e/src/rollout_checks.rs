@@ -2,6 +2,7 @@
 //! emulator's own count of `TargetApp` writes and its devices' states.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -105,4 +106,48 @@ pub async fn proxy_on(emulator: &str, store_args: &[&str]) -> (Group, String) {
         ],
     )
     .await
+}
+
+/// Waits until the rollout is in its second phase with `started` devices written so far in
+/// the given range: mid-phase, the moment a crash test wants.
+pub async fn wait_mid_phase(
+    base: &str,
+    id: &str,
+    started: std::ops::Range<usize>,
+    limit: Duration,
+) {
+    let deadline = Instant::now() + limit;
+    loop {
+        let rollout = rollout_of(base, id).await;
+        let written = devices_in(&rollout)
+            .iter()
+            .filter(|d| d["attempts"].as_u64() > Some(0))
+            .count();
+        if rollout["phase"] == 1 && started.contains(&written) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never caught mid-phase: {}",
+            rollout["status"]
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the rollout completes; returns it.
+pub async fn wait_completed(base: &str, id: &str, limit: Duration) -> Value {
+    let deadline = Instant::now() + limit;
+    loop {
+        let rollout = rollout_of(base, id).await;
+        if rollout["status"]["state"] == "completed" {
+            return rollout;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not completed: {}",
+            rollout["status"]
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }

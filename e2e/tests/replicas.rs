@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use console_e2e::harness::{Group, Session, http_json, start_server};
 use console_e2e::rollout_checks::{
-    assert_states_match_emulator, assert_written_once, devices_in, proxy_on, rollout_of, writes_at,
+    assert_states_match_emulator, assert_written_once, devices_in, proxy_on, wait_completed,
+    wait_mid_phase, writes_at,
 };
 use serde_json::{Value, json};
 use test_support::postgres::Postgres;
@@ -181,23 +182,7 @@ async fn the_other_replica_takes_a_rollout_over_after_kill_9_and_writes_each_dev
     let id = created["id"].as_str().unwrap().to_owned();
 
     // Mid-phase: some devices written, most not.
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let rollout = rollout_of(&two, &id).await;
-        let started = devices_in(&rollout)
-            .iter()
-            .filter(|d| d["attempts"].as_u64() > Some(0))
-            .count();
-        if rollout["phase"] == 1 && (20..150).contains(&started) {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "never caught mid-phase: {}",
-            rollout["status"]
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_mid_phase(&two, &id, 20..150, PATIENCE).await;
     assert!(holds(&lease_holder(&database).await, &first));
     // kill -9 of the lease holder.
     drop(first);
@@ -210,19 +195,7 @@ async fn the_other_replica_takes_a_rollout_over_after_kill_9_and_writes_each_dev
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     eprintln!("takeover after {:.1} s", killed.elapsed().as_secs_f64());
-    let deadline = Instant::now() + PATIENCE;
-    let rollout = loop {
-        let rollout = rollout_of(&two, &id).await;
-        if rollout["status"]["state"] == "completed" {
-            break rollout;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "not completed after the failover: {}",
-            rollout["status"]
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
+    let rollout = wait_completed(&two, &id, PATIENCE).await;
     assert_eq!(devices_in(&rollout).len(), 200);
     assert_written_once(&rollout, &writes_at(&emulator).await);
     assert_states_match_emulator(&emulator, &rollout).await;

@@ -7,8 +7,8 @@ use console_e2e::harness::{
     Session, given_path, http_json, scratch_dir, start_server, start_static_host,
 };
 use console_e2e::rollout_checks::{
-    assert_states_match_emulator, assert_written_once, devices_in, proxy_on, rollout_of, writes,
-    writes_at,
+    assert_states_match_emulator, assert_written_once, devices_in, proxy_on, rollout_of,
+    wait_completed, wait_mid_phase, writes, writes_at,
 };
 use serde_json::Value;
 
@@ -235,40 +235,12 @@ async fn a_rollout_survives_kill_9_of_console_server_and_writes_each_device_once
     session.click_button("Preview").await;
     let id = start_previewed(&session).await;
     // Mid-phase: some devices written, most not.
-    let deadline = Instant::now() + ROLLOUT_PATIENCE;
-    loop {
-        let rollout = rollout_of(&base, &id).await;
-        let started = devices_in(&rollout)
-            .iter()
-            .filter(|d| d["attempts"].as_u64() > Some(0))
-            .count();
-        if rollout["phase"] == 1 && (20..200).contains(&started) {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "never caught mid-phase: {}",
-            rollout["status"]
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_mid_phase(&base, &id, 20..200, ROLLOUT_PATIENCE).await;
     // kill -9 of its whole process group.
     drop(first);
     // Restarted on the same store, with no browser open.
     let (_second, base) = proxy_on(&emulator, &["--data-dir", &store]).await;
-    let deadline = Instant::now() + ROLLOUT_PATIENCE;
-    let rollout = loop {
-        let rollout = rollout_of(&base, &id).await;
-        if rollout["status"]["state"] == "completed" {
-            break rollout;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "not resumed: {}",
-            rollout["status"]
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
+    let rollout = wait_completed(&base, &id, ROLLOUT_PATIENCE).await;
     assert_written_once(&rollout, &writes_at(&emulator).await);
     assert_states_match_emulator(&emulator, &rollout).await;
     session.close().await;
@@ -495,6 +467,11 @@ async fn approval_pause_resume_and_retry_failed_work_from_the_rollout_page() {
         });
         if retried_all && rollout["status"]["state"] == "completed" {
             break rollout;
+        }
+        // The retry works the earliest phase with a failed device again, gates included: the
+        // next phase waits for approval once more.
+        if rollout["status"]["state"] == "waiting_approval" {
+            session.click_button("Approve next phase").await;
         }
         assert!(
             Instant::now() < deadline,
