@@ -85,31 +85,7 @@ impl Postgres {
                 "--no-sync",
             ],
         )?;
-        let options = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
-            server.dir.display()
-        );
-        let log = server.dir.join("server.log");
-        server
-            .run(
-                "pg_ctl",
-                &[
-                    "-D",
-                    &data.to_string_lossy(),
-                    "-o",
-                    &options,
-                    "-l",
-                    &log.to_string_lossy(),
-                    "-w",
-                    "-t",
-                    "60",
-                    "start",
-                ],
-            )
-            .map_err(|err| {
-                let log = std::fs::read_to_string(&log).unwrap_or_default();
-                format!("{err}\n{log}")
-            })?;
+        server.launch()?;
         Ok(server)
     }
 
@@ -172,6 +148,12 @@ impl Postgres {
 
     /// Starts it again after `kill`.
     pub fn restart(&self) -> Result<(), String> {
+        self.launch()
+    }
+
+    /// `pg_ctl start` on the cluster, waiting until it answers; a failure carries the
+    /// server's own log.
+    fn launch(&self) -> Result<(), String> {
         let data = self.dir.join("data");
         let options = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
@@ -194,6 +176,10 @@ impl Postgres {
                 "start",
             ],
         )
+        .map_err(|err| {
+            let log = std::fs::read_to_string(&log).unwrap_or_default();
+            format!("{err}\n{log}")
+        })
     }
 }
 
