@@ -1,9 +1,10 @@
 //! `cargo xtask bench` runs this after building the console, the server and the baseline
 //! page (see xtask). It measures the bundle, browser timings beside a vanilla-JS baseline,
-//! memory over many page turns, the fleet scan, the proxy beside direct and nginx, and the
-//! emulator core; prints a table and writes BENCHMARKS.md. Nothing here is a test: no
+//! memory over many page turns, the fleet scan, the proxy beside direct and nginx, the
+//! emulator core, rollouts and the audit log; prints a table and writes BENCHMARKS.md. Nothing here is a test: no
 //! timing is asserted.
 
+mod audit;
 mod browser;
 mod bundle;
 mod emulator;
@@ -143,6 +144,16 @@ async fn run(args: &Args) -> Result<(), String> {
             .drives
             .push(rollouts::drive(drive_devices, concurrency).await?);
     }
+
+    let (appends, writes) = if args.quick {
+        (500, 100)
+    } else {
+        (20_000, 1_000)
+    };
+    println!("bench: audit appends, {appends} on SQLite and on PostgreSQL");
+    report.audit_appends = audit::appends_on_each_store(appends).await?;
+    println!("bench: what auditing adds to a proxied write, {writes} writes");
+    report.audit_latency = Some(audit::write_latency(writes).await?);
 
     println!("bench: emulator list latency at {} devices", args.fleet);
     report.emulator = Some(emulator::list_latency(args.fleet, 50));

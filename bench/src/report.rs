@@ -6,6 +6,7 @@ use std::process::Command;
 
 use console_e2e::harness::given_path;
 
+use crate::audit::{APPENDERS, Appends, WriteLatency};
 use crate::browser::{ColdLoad, FleetTable, Memory, Page, PageTurns, Scan};
 use crate::bundle::BundleFile;
 use crate::emulator::ListLatency;
@@ -120,6 +121,8 @@ pub struct Report {
     pub emulator: Option<ListLatency>,
     pub planning: Option<Planning>,
     pub drives: Vec<Drive>,
+    pub audit_appends: Vec<Appends>,
+    pub audit_latency: Option<WriteLatency>,
 }
 
 impl Report {
@@ -367,10 +370,39 @@ impl Report {
             let verdict = if met { "met" } else { "MISSED" };
             let _ = writeln!(out, "{verdict:7} {measured:>40}  {budget}");
         }
-        for line in self.rollout_lines() {
+        for line in self.rollout_lines().into_iter().chain(self.audit_lines()) {
             let _ = writeln!(out, "{:7} {line}", "");
         }
         out
+    }
+
+    /// The audit log's figures (issue 18), measured to watch; they have no budget.
+    fn audit_lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .audit_appends
+            .iter()
+            .map(|a| {
+                format!(
+                    "Audit appends on {}: {:.0} entries/s ({} entries by {APPENDERS} appenders at once in {:.2} s, chain verified after)",
+                    a.store,
+                    a.per_second(),
+                    a.entries,
+                    a.seconds
+                )
+            })
+            .collect();
+        if let Some(l) = &self.audit_latency {
+            lines.push(format!(
+                "Auditing adds {:+.3} ms at p50 to a proxied write (device rename p50: {:.3} ms direct, {:.3} ms through console-server; device read p50: {:.3} ms direct, {:.3} ms proxied; {} of each)",
+                l.added_by_auditing(),
+                l.direct_write.median(),
+                l.proxied_write.median(),
+                l.direct_read.median(),
+                l.proxied_read.median(),
+                l.direct_write.0.len()
+            ));
+        }
+        lines
     }
 
     /// The rollout figures, which have no budget yet: measured to watch, not to judge.
@@ -599,6 +631,24 @@ impl Report {
                  back up to date).\n"
             );
             for line in rollouts {
+                let _ = writeln!(md, "- {line}");
+            }
+        }
+        let audit = self.audit_lines();
+        if !audit.is_empty() {
+            let _ = writeln!(md, "\n## Audit log\n");
+            let _ = writeln!(
+                md,
+                "Appends: the store's own append (the head row locked, the entry and its hash \
+                 written, in one transaction) called in-process by {APPENDERS} tasks at once, \
+                 on a SQLite file and on a private PostgreSQL server on this machine. Latency: \
+                 one request at a time, a device read and a device rename, direct to an \
+                 emulator and through console-server `--upstream` (SQLite store) in front of \
+                 it, interleaved; what auditing adds is the proxy's extra on a write less its \
+                 extra on a read (reads are not audited), so it includes the read of the \
+                 device before the write and the append.\n"
+            );
+            for line in audit {
                 let _ = writeln!(md, "- {line}");
             }
         }

@@ -67,6 +67,33 @@ async fn the_demo_lists_pages_and_keeps_a_rename_across_a_reload() {
     assert_eq!(cell.as_str(), Some("renamed-in-the-demo"));
     session.save_screenshot("static-demo").await;
 
+    // The rename is in the demo's own audit log, labelled as such, and its chain checks out.
+    session.open(&format!("{PREFIX}/audit")).await;
+    session
+        .wait_for_text(".demo-log", |t| t.contains("the demo's audit log"))
+        .await;
+    let entry = session
+        .wait_for_text("table.audit tbody tr", |t| {
+            t.contains("renamed-in-the-demo")
+        })
+        .await;
+    assert!(entry.contains("demo (admin)"), "{entry}");
+    assert!(
+        entry.contains(&format!("unique_name: {name} → renamed-in-the-demo")),
+        "{entry}"
+    );
+    session.click_button("Verify the log").await;
+    session
+        .wait_for_text(".verdict", |t| t.starts_with("Intact"))
+        .await;
+    session
+        .open(&format!("{PREFIX}/devices/renamed-in-the-demo"))
+        .await;
+    session.click_button("History").await;
+    session
+        .wait_for_text("table.audit", |t| t.contains("renamed-in-the-demo"))
+        .await;
+
     // "Reset demo" brings the seeded fleet back.
     session.open(&format!("{PREFIX}/settings")).await;
     session.click_button("Reset demo").await;
@@ -79,6 +106,12 @@ async fn the_demo_lists_pages_and_keeps_a_rename_across_a_reload() {
         .eval("return document.querySelector('tbody td.col-name a').textContent")
         .await;
     assert_eq!(cell.as_str(), Some(name.as_str()));
+    // ... and an empty audit log.
+    session.open(&format!("{PREFIX}/audit")).await;
+    session
+        .wait_for_text("main", |t| t.contains("No entries match."))
+        .await;
+    session.assert_no_panic().await;
     session.close().await;
 }
 

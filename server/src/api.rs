@@ -199,7 +199,7 @@ impl Api {
             Ok(answer) => (
                 planning::write_result(answer.status, answer.retry_after.as_deref(), &answer.body),
                 answer.status,
-                crate::audit::error_code(answer.status, &answer.body),
+                audit_log::error_code(answer.status, &answer.body),
             ),
             Err(NoAnswer(reason)) => (WriteResult::Unknown { reason }, 0, None),
         }

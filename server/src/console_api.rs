@@ -220,73 +220,14 @@ async fn create_rollout(
     }
 }
 
-/// `GET /console/v1/audit`: filters over the log, newest first.
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct AuditQuery {
-    /// Entries numbered below this (the page after the last one seen).
-    before: Option<i64>,
-    limit: Option<usize>,
-    operator: Option<String>,
-    /// A device's SID or unique name, as it appears in the path written.
-    device: Option<String>,
-    /// `device`, `app`, `config`, `secret`, `view`, `rollout`.
-    action: Option<String>,
-    /// `ok` or `failed`.
-    outcome: Option<String>,
-    from_ms: Option<i64>,
-    to_ms: Option<i64>,
-}
-
-impl AuditQuery {
-    fn matches(&self, entry: &console_protocol::AuditEntry) -> bool {
-        let path = entry.path.to_ascii_lowercase();
-        let action_of = || {
-            if path.starts_with("/console/v1/views") {
-                "view"
-            } else if path.starts_with("/console/v1/rollouts") || entry.rollout.is_some() {
-                "rollout"
-            } else if path.contains("/secrets") {
-                "secret"
-            } else if path.contains("/configs") {
-                "config"
-            } else if path.starts_with("/v1/apps") {
-                "app"
-            } else {
-                "device"
-            }
-        };
-        self.operator
-            .as_deref()
-            .is_none_or(|o| o.is_empty() || entry.operator == o)
-            && self.device.as_deref().is_none_or(|d| {
-                let prefix = format!("/v1/devices/{}", d.to_ascii_lowercase());
-                d.is_empty()
-                    || entry.device.as_deref() == Some(d)
-                    || path == prefix
-                    || path.starts_with(&format!("{prefix}/"))
-            })
-            && self
-                .action
-                .as_deref()
-                .is_none_or(|a| a.is_empty() || action_of() == a)
-            && self.outcome.as_deref().is_none_or(|o| match o {
-                "ok" => entry.succeeded(),
-                "failed" => !entry.succeeded(),
-                _ => true,
-            })
-            && self.from_ms.is_none_or(|from| entry.at_ms >= from)
-            && self.to_ms.is_none_or(|to| entry.at_ms <= to)
-    }
-}
-
-/// Pages through the chain newest first, keeping what the filters match, until a page is full
-/// or the log is read to its start.
+/// `GET /console/v1/audit`: pages through the chain newest first, keeping what the filters
+/// match (`audit_log::Query`), until a page is full or the log is read to its start.
 async fn list_audit(
     State(state): State<Arc<ConsoleApi>>,
-    axum::extract::Query(query): axum::extract::Query<AuditQuery>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Response {
-    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
-    let mut before = query.before.unwrap_or(i64::MAX);
+    let query = audit_log::Query::parse(query.as_deref().unwrap_or(""));
+    let mut before = query.before;
     let mut entries = Vec::new();
     loop {
         let rows = match state.store.audit_before(before, 500).await {
@@ -300,24 +241,12 @@ async fn list_audit(
             })
             .into_response();
         };
-        for row in rows {
-            let Ok(entry) = serde_json::from_str::<console_protocol::AuditEntry>(&row.entry) else {
-                continue;
-            };
-            if query.matches(&entry) {
-                entries.push(console_protocol::AuditRecord {
-                    seq: row.seq,
-                    hash: row.hash,
-                    entry,
-                });
-                if entries.len() == limit {
-                    return Json(console_protocol::AuditPage {
-                        next_before: Some(row.seq),
-                        entries,
-                    })
-                    .into_response();
-                }
-            }
+        if let Some(next_before) = query.take(rows, &mut entries) {
+            return Json(console_protocol::AuditPage {
+                entries,
+                next_before: Some(next_before),
+            })
+            .into_response();
         }
         before = last;
     }

@@ -542,7 +542,11 @@ pub async fn serve(options: Options) -> std::io::Result<()> {
     let driving = tokio::spawn(async move { runner.run().await });
     // The first line on stdout is the URL: scripts and tests read it.
     println!("console-server listening on http://{address}");
-    axum::serve(listener, server.router)
+    // The peer's address, for the audit log.
+    let service = server
+        .router
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     driving.abort();

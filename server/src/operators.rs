@@ -3,6 +3,7 @@
 //! operators file keeps only argon2 hashes of tokens; a token is shown once, when made.
 
 use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -217,6 +218,23 @@ impl Identities {
             name: LOCAL_OPERATOR.to_owned(),
             role: Role::Admin,
         })
+    }
+
+    /// The client's address, as far as it can be trusted: behind a trusted proxy, the last
+    /// address in `X-Forwarded-For` (the one the proxy itself saw); otherwise the connection's
+    /// peer. A forwarded address sent straight to the server is ignored, as the user header is.
+    pub fn client_address(&self, headers: &HeaderMap, peer: Option<IpAddr>) -> Option<String> {
+        if self.user_header.is_some() {
+            return headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .flat_map(|value| value.split(','))
+                .next_back()
+                .and_then(|last| last.trim().parse::<IpAddr>().ok())
+                .map(|ip| ip.to_string());
+        }
+        peer.map(|ip| ip.to_string())
     }
 
     fn operator_of(&self, token: &[u8]) -> Option<usize> {

@@ -303,8 +303,14 @@ impl Runner {
                             // In the audit log, marked with the rollout that made it.
                             crate::audit::append(
                                 &store,
-                                &crate::audit::rollout_write(
-                                    &id, &sid, &target, status, code, took,
+                                &audit_log::rollout_write(
+                                    crate::emulator::unix_now_ms(),
+                                    &id,
+                                    &sid,
+                                    &target,
+                                    status,
+                                    code,
+                                    took,
                                 ),
                             )
                             .await;

@@ -187,6 +187,10 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
 }
 
 /// The middleware: checks in order, then adds the headers to whatever is answered.
+/// Where a request came from, as far as it can be trusted (`Identities::client_address`).
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub Option<String>);
+
 pub async fn guard(
     State(policy): State<Arc<Policy>>,
     mut request: Request,
@@ -223,7 +227,13 @@ pub async fn guard(
                     Some(error(403, codes::FORBIDDEN, &refusal(&operator, needed)))
                 }
                 _ => {
+                    let peer = request
+                        .extensions()
+                        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                        .map(|info| info.0.ip());
+                    let client = policy.identities.client_address(request.headers(), peer);
                     request.extensions_mut().insert(operator);
+                    request.extensions_mut().insert(ClientAddress(client));
                     None
                 }
             },

@@ -129,12 +129,16 @@ fn a_proxy_user_header_is_believed_only_with_trust_proxy_auth() {
         config.contains(r#""operator":{"name":"boss@example.com","role":"admin"}"#),
         "{config}"
     );
-    // A write by that name is recorded under it in the audit log.
+    // A write by that name is recorded under it in the audit log, with the address the proxy
+    // saw (the last of X-Forwarded-For; what a client claimed before it is not believed).
     let (status, _, _) = trusting.request_with(
         "POST",
         "/v1/Configs",
         Some("Key=from-boss&Value=1"),
-        &["X-Forwarded-User: boss@example.com"],
+        &[
+            "X-Forwarded-User: boss@example.com",
+            "X-Forwarded-For: 203.0.113.66, 198.51.100.7",
+        ],
     );
     assert_eq!(status, 201);
     let (_, _, audit) = trusting.request_with(
@@ -149,6 +153,7 @@ fn a_proxy_user_header_is_believed_only_with_trust_proxy_auth() {
         "{audit}"
     );
     assert_eq!(audit["entries"][0]["params"]["Key"], "from-boss");
+    assert_eq!(audit["entries"][0]["client"], "198.51.100.7", "{audit}");
     // A name not listed may look, not touch.
     let (status, _, _) = trusting.request_with(
         "POST",
@@ -167,4 +172,18 @@ fn a_proxy_user_header_is_believed_only_with_trust_proxy_auth() {
         &["X-Forwarded-User: boss@example.com"],
     );
     assert_eq!(status, 401);
+    // And so is a forwarded address: the entry has the connection's own peer.
+    let token = &as_op("open-sesame");
+    let forged = "X-Forwarded-For: 203.0.113.66";
+    let (status, _, _) = gated.request_with(
+        "POST",
+        "/v1/Configs",
+        Some("Key=direct&Value=1"),
+        &[token.as_str(), forged],
+    );
+    assert_eq!(status, 201);
+    let (_, _, audit) = gated.request_with("GET", "/console/v1/audit", None, &[token.as_str()]);
+    let audit: serde_json::Value = serde_json::from_str(&audit).unwrap();
+    assert_eq!(audit["entries"][0]["operator"], "token", "{audit}");
+    assert_eq!(audit["entries"][0]["client"], "127.0.0.1", "{audit}");
 }

@@ -25,3 +25,6 @@ pub use transport::in_page::{
     set_unreliable as set_demo_unreliable, unreliable as demo_unreliable,
 };
 pub use transport::{READ_TIMEOUT, WRITE_TIMEOUT};
+
+/// Entries the demo's audit log keeps in localStorage (older ones are let go).
+pub const DEMO_AUDIT_KEPT: usize = 2000;

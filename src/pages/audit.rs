@@ -4,7 +4,7 @@
 
 use console_core::audit::{
     ACTIONS, AuditFilter, OUTCOMES, action_text, changes_text, export_csv, export_json,
-    outcome_text, params_text, time_text,
+    outcome_text, params_text, time_text, who_text,
 };
 use console_protocol::{AuditPage as Page, AuditRecord};
 use leptos::prelude::*;
@@ -16,10 +16,18 @@ use crate::pages::use_client_reporting_retries;
 use crate::routes::href;
 use crate::web::save_file;
 
-/// Whether this backend keeps an audit log: the console's server does; the demo does not.
+/// Whether this backend keeps an audit log: the console's server and the demo do; a custom
+/// API URL does not.
 fn kept() -> bool {
-    use_context::<Backend>().is_some_and(|backend| !backend.is_demo())
+    use_context::<Backend>().is_some_and(|backend| !matches!(backend, Backend::Custom { .. }))
 }
+
+fn demo() -> bool {
+    use_context::<Backend>().is_some_and(|backend| backend.is_demo())
+}
+
+const NOT_KEPT: &str =
+    "A custom API URL keeps no audit log: the console's server (or the demo) keeps it.";
 
 #[component]
 pub fn AuditLogPage() -> impl IntoView {
@@ -67,7 +75,10 @@ pub fn AuditLogPage() -> impl IntoView {
             <VerifyChain/>
         </div>
         <p class="muted">"Every write made through this console's server: who, when, what was sent (secret values redacted), what came back and, for devices, what changed. Newest first."</p>
-        <Show when=kept fallback=|| view! { <p class="panel">"The demo in this browser keeps no audit log: the console's server keeps it."</p> }>
+        <Show when=demo>
+            <p class="panel demo-log">{format!("This is the demo's audit log, kept in this browser's storage: its newest {} writes, under the name \"demo\". Reset demo clears it.", crate::api::DEMO_AUDIT_KEPT)}</p>
+        </Show>
+        <Show when=kept fallback=|| view! { <p class="panel">{NOT_KEPT}</p> }>
             <form class="edit-row audit-filters" on:submit=apply.clone()>
                 {field("audit-operator", "Operator", |f| f.operator.clone(), |f, v| f.operator = v)}
                 {field("audit-device", "Device", |f| f.device.clone(), |f, v| f.device = v)}
@@ -98,7 +109,7 @@ pub fn AuditEntries(
     #[prop(optional)] paged: bool,
 ) -> impl IntoView {
     if !kept() {
-        return view! { <p class="panel">"The demo in this browser keeps no audit log: the console's server keeps it."</p> }.into_any();
+        return view! { <p class="panel">{NOT_KEPT}</p> }.into_any();
     }
     let (client, retrying) = use_client_reporting_retries();
     let page = LocalResource::new(move || {
@@ -168,7 +179,7 @@ fn entry_row(record: &AuditRecord) -> impl IntoView + use<> {
         <tr data-seq=record.seq class:failed=failed>
             <td>{record.seq}</td>
             <td class="nowrap">{time_text(record.entry.at_ms)}</td>
-            <td>{format!("{} ({})", record.entry.operator, record.entry.role.name())}</td>
+            <td>{who_text(record)}</td>
             <td class="mono">
                 {action_text(record)}
                 {rollout.map(|id| view! { " · " <a href=href(&format!("/rollouts/{id}"))>"rollout"</a> })}

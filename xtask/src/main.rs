@@ -253,6 +253,8 @@ fn test() -> Result<(), Failure> {
             "console-protocol",
             "--package",
             "fleet-engine",
+            "--package",
+            "audit-log",
             "--all-targets",
             "--",
             "-D",

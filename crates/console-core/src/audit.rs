@@ -70,6 +70,15 @@ pub fn time_text(at_ms: i64) -> String {
         .replace('Z', " UTC")
 }
 
+/// `ana (operator)`, and where the request came from when that is known.
+pub fn who_text(record: &AuditRecord) -> String {
+    let who = format!("{} ({})", record.entry.operator, record.entry.role.name());
+    match &record.entry.client {
+        Some(client) => format!("{who} from {client}"),
+        None => who,
+    }
+}
+
 /// `POST /v1/Devices/pump-7`.
 pub fn action_text(record: &AuditRecord) -> String {
     format!("{} {}", record.entry.method, record.entry.path)
@@ -118,6 +127,7 @@ pub fn export_csv(records: &[AuditRecord]) -> String {
             "time",
             "operator",
             "role",
+            "client",
             "action",
             "parameters",
             "outcome",
@@ -132,6 +142,7 @@ pub fn export_csv(records: &[AuditRecord]) -> String {
                 time_text(r.entry.at_ms),
                 r.entry.operator.clone(),
                 r.entry.role.name().to_owned(),
+                r.entry.client.clone().unwrap_or_default(),
                 action_text(r),
                 params_text(r),
                 outcome_text(r),
@@ -162,6 +173,7 @@ mod tests {
                 at_ms: 1_764_394_882_000,
                 operator: "=cmd|' /C calc'!A0".into(),
                 role: Role::Operator,
+                client: Some("192.0.2.7".into()),
                 method: "POST".into(),
                 path: "/v1/Devices/pump-7".into(),
                 params: [("UniqueName".to_owned(), "pump-8".to_owned())].into(),
@@ -199,11 +211,13 @@ mod tests {
         let r = record();
         assert_eq!(time_text(r.entry.at_ms), "2025-11-29 05:41:22 UTC");
         assert_eq!(action_text(&r), "POST /v1/Devices/pump-7");
+        assert_eq!(who_text(&r), "=cmd|' /C calc'!A0 (operator) from 192.0.2.7");
         assert_eq!(params_text(&r), "UniqueName=pump-8");
         assert_eq!(outcome_text(&r), "404 · error 20404");
         assert_eq!(changes_text(&r), "unique_name: pump-7 → (none)");
         let csv = export_csv(std::slice::from_ref(&r));
-        assert!(csv.starts_with("seq,time,operator,"), "{csv}");
+        assert!(csv.starts_with("seq,time,operator,role,client,"), "{csv}");
+        assert!(csv.contains(",operator,192.0.2.7,POST "), "{csv}");
         assert!(
             csv.contains(",'=cmd|' /C calc'!A0,"),
             "a formula was left live: {csv}"

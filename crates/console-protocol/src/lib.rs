@@ -236,6 +236,10 @@ pub struct AuditEntry {
     pub at_ms: i64,
     pub operator: String,
     pub role: Role,
+    /// The client's address, only when it can be trusted (the peer, or what a trusted proxy
+    /// forwarded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
     pub method: String,
     /// The resource path, as asked (`/v1/Devices/pump-7`).
     pub path: String,

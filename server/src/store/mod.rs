@@ -330,30 +330,7 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// One stored audit entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditRow {
-    pub seq: i64,
-    pub at_ms: i64,
-    pub entry: String,
-    pub hash: String,
-}
-
-/// The hash that links entry `seq` to the one before it: SHA-256 over the previous hash, the
-/// number, the time and the entry's text, so changing any of them breaks every later link.
-pub fn chain_hash(previous: &str, seq: i64, at_ms: i64, entry: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    for part in [previous, &seq.to_string(), &at_ms.to_string(), entry] {
-        hasher.update((part.len() as u64).to_be_bytes());
-        hasher.update(part.as_bytes());
-    }
-    hasher
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
+pub use audit_log::{AuditRow, chain_hash};
 
 /// `?` placeholders numbered `$1, $2, …` for PostgreSQL.
 pub(crate) fn numbered(sql: &str) -> String {

@@ -3,6 +3,7 @@
 //! unreliable network (a fifth of requests fail, 300 ms each), planned by the emulator core's
 //! fault plan as the server's `--fault-rate` is.
 
+pub mod audit;
 pub mod console;
 
 use std::cell::RefCell;
@@ -102,18 +103,23 @@ fn method(method: HttpMethod) -> Method {
 pub async fn send(call: &Call<'_>) -> Result<RawResponse, ApiError> {
     let (_, rest) = split_origin(call.url).unwrap_or_default();
     if let Some(path) = rest.strip_prefix(&crate::web::site_path(console_protocol::CONSOLE_API)) {
-        return Ok(console::answer(
-            call.method,
-            path,
-            call.body.map_or("", Body::text),
-        ));
+        let (resource, _) = path.split_once('?').unwrap_or((path, ""));
+        let audited = format!("{}{resource}", console_protocol::CONSOLE_API);
+        return Ok(audit::around(call.method, &audited, call.body, || {
+            console::answer(call.method, path, call.body.map_or("", Body::text))
+        }));
     }
     let (delay, fault) = NETWORK.with(|plan| plan.borrow_mut().roll());
     if delay > 0 {
         web::sleep(delay).await;
     }
     match fault.map(|fault| (fault, fault.response())) {
-        None => Ok(answer(call)),
+        // A request the network dropped never reached the emulator: nothing to record.
+        None => {
+            let (_, rest) = split_origin(call.url).unwrap_or_default();
+            let (path, _) = rest.split_once('?').unwrap_or((rest, ""));
+            Ok(audit::around(call.method, path, call.body, || answer(call)))
+        }
         Some((fault, Some(response))) => Ok(RawResponse {
             status: response.status,
             status_text: String::new(),
@@ -165,10 +171,11 @@ pub(super) fn emulator_answer(
     })
 }
 
-/// Forgets every change: the next request meets the freshly seeded fleet, with no saved views
-/// or rollouts.
+/// Forgets every change: the next request meets the freshly seeded fleet, with no saved views,
+/// rollouts or audit entries.
 pub fn reset() {
     web::forget(web::local_storage(), STATE_KEY);
     console::reset();
+    audit::reset();
     DEMO.with(|cell| *cell.borrow_mut() = None);
 }

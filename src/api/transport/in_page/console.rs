@@ -21,7 +21,7 @@ use microvisor_api::{ApiErrorBody, App, Device, DeviceUpdate, ListPage, PageQuer
 use serde::Serialize;
 
 use super::super::{Body, HttpMethod, RawResponse};
-use super::{emulator_answer, now_ms};
+use super::{audit, emulator_answer, now_ms};
 use crate::web;
 
 const VIEWS_KEY: &str = "microvisor-console.demo-views";
@@ -96,9 +96,11 @@ fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, RawResponse> 
 
 /// Answers `method path` (the path after `/console/v1`) with `body` (JSON).
 pub fn answer(method: HttpMethod, path: &str, body: &str) -> RawResponse {
-    let path = path.split('?').next().unwrap_or(path);
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let result = match (method, segments.as_slice()) {
+        (HttpMethod::Get, ["audit"]) => Ok(json(200, &audit::list(query))),
+        (HttpMethod::Post, ["audit", "verify"]) => Ok(json(200, &audit::verify())),
         (HttpMethod::Get, ["views"]) => Ok(json(
             200,
             &ViewList {
@@ -256,12 +258,14 @@ fn create_rollout(request: NewRollout) -> Result<RawResponse, RawResponse> {
     Ok(json(201, &RolloutSummary::of(&rollout)))
 }
 
-fn write(sid: &str, target: &str) -> WriteResult {
+/// One write of the rollout `id`, recorded in the demo's audit log as the server records it.
+fn write(id: &str, sid: &str, target: &str) -> WriteResult {
     let form = DeviceUpdate {
         target_app: Some(target.to_owned()),
         ..DeviceUpdate::default()
     }
     .to_form();
+    let started = now_ms();
     let answer = emulator_answer(
         &web::page_origin(),
         HttpMethod::Post,
@@ -269,6 +273,16 @@ fn write(sid: &str, target: &str) -> WriteResult {
         Some(Body::Form(&form)),
         None,
     );
+    let at_ms = now_ms();
+    audit::append(&audit_log::rollout_write(
+        at_ms,
+        id,
+        sid,
+        target,
+        answer.status,
+        audit_log::error_code(answer.status, &answer.body),
+        at_ms - started,
+    ));
     planning::write_result(answer.status, answer.retry_after.as_deref(), &answer.body)
 }
 
@@ -326,7 +340,7 @@ pub fn drive() -> bool {
         while let Some(action) = actions.pop_front() {
             let input = match action {
                 Action::Write { sid } => {
-                    let result = write(&sid, &rollout.target_app.clone());
+                    let result = write(&rollout.id.clone(), &sid, &rollout.target_app.clone());
                     Some(Input::Written { sid, result })
                 }
                 Action::Check { sid } => observe(&sid),

@@ -1,0 +1,131 @@
+//! The demo's audit log: every write the page's emulator and console service answer, recorded
+//! by the same rules as console-server's (`audit_log`), chained by the same hash, and kept in
+//! localStorage with the newest entries only. The Audit page labels it as the demo's.
+
+use audit_log::{AuditRow, ChainCheck, Query, Write};
+use console_protocol::{AuditEntry, AuditPage, Role};
+use serde::{Deserialize, Serialize};
+
+use super::super::{Body, HttpMethod, RawResponse};
+use super::{emulator_answer, now_ms};
+use crate::web;
+
+const AUDIT_KEY: &str = "microvisor-console.demo-audit";
+
+/// Entries kept: older ones are let go (localStorage holds a few MB for the whole demo).
+const KEPT: usize = crate::api::DEMO_AUDIT_KEPT;
+
+/// Who the demo's entries name: whoever has this browser.
+const OPERATOR: &str = "demo";
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Log {
+    /// The number and hash of the last entry let go (0 and "" while none was).
+    anchor: (i64, String),
+    /// The number and hash of the last entry written, kept apart as the server keeps its head.
+    head: (i64, String),
+    rows: Vec<AuditRow>,
+}
+
+fn load() -> Log {
+    web::stored(web::local_storage(), AUDIT_KEY)
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+pub fn reset() {
+    web::forget(web::local_storage(), AUDIT_KEY);
+}
+
+/// Appends `entry` to the chain and lets the oldest go past [`KEPT`].
+pub fn append(entry: &AuditEntry) {
+    let Ok(text) = serde_json::to_string(entry) else {
+        return;
+    };
+    let mut log = load();
+    let row = AuditRow::next(log.head.0, &log.head.1, entry.at_ms, text);
+    log.head = (row.seq, row.hash.clone());
+    log.rows.push(row);
+    if log.rows.len() > KEPT {
+        let gone: Vec<AuditRow> = log.rows.drain(..log.rows.len() - KEPT).collect();
+        if let Some(last) = gone.last() {
+            log.anchor = (last.seq, last.hash.clone());
+        }
+    }
+    if let Ok(text) = serde_json::to_string(&log) {
+        web::store(web::local_storage(), AUDIT_KEY, &text);
+    }
+}
+
+fn method_name(method: HttpMethod) -> &'static str {
+    match method {
+        HttpMethod::Get => "GET",
+        HttpMethod::Post => "POST",
+        HttpMethod::Delete => "DELETE",
+    }
+}
+
+/// Runs `answer` for the request `method path` and records it when it is a write, with a
+/// device's state read just before (as the server does).
+pub fn around(
+    method: HttpMethod,
+    path: &str,
+    body: Option<Body<'_>>,
+    answer: impl FnOnce() -> RawResponse,
+) -> RawResponse {
+    let name = method_name(method);
+    if !audit_log::audited(name, path) {
+        return answer();
+    }
+    let before = if audit_log::device_path(name, path) {
+        let read = emulator_answer(&web::page_origin(), HttpMethod::Get, path, None, None);
+        if read.status == 200 {
+            Ok(serde_json::from_slice(&read.body).ok())
+        } else {
+            Err(format!("HTTP {}", read.status))
+        }
+    } else {
+        Ok(None)
+    };
+    let started = now_ms();
+    let response = answer();
+    append(&audit_log::entry(Write {
+        at_ms: now_ms(),
+        operator: OPERATOR,
+        role: Role::Admin,
+        // The page is its own server: there is no address to record.
+        client: None,
+        method: name,
+        path,
+        content_type: body.map(Body::content_type),
+        body: body.map_or("", Body::text).as_bytes(),
+        before,
+        status: response.status,
+        answer: &response.body,
+        duration_ms: now_ms() - started,
+    }));
+    response
+}
+
+/// `GET /console/v1/audit?…`, as the server answers it.
+pub fn list(query: &str) -> AuditPage {
+    let query = Query::parse(query);
+    let mut entries = Vec::new();
+    let next_before = query.take(load().rows.into_iter().rev(), &mut entries);
+    AuditPage {
+        entries,
+        next_before,
+    }
+}
+
+/// `POST /console/v1/audit/verify`: the chain from its anchor to its head.
+pub fn verify() -> console_protocol::AuditVerdict {
+    let log = load();
+    let mut check = ChainCheck::after(log.anchor.0, log.anchor.1);
+    for row in &log.rows {
+        if let Err(verdict) = check.row(row) {
+            return verdict;
+        }
+    }
+    check.finish(log.head.0, &log.head.1)
+}
