@@ -80,7 +80,7 @@ pub async fn appends_on_each_store(entries: usize) -> Result<Vec<Appends>, Strin
         scratch_dir("bench-audit").join("console.db").display()
     );
     let postgres = test_support::postgres::Postgres::start()?;
-    let url = postgres.url(&postgres.database("bench_audit")?);
+    let url = postgres.database("bench_audit")?;
     Ok(vec![
         appends("SQLite", &sqlite, entries).await?,
         appends("PostgreSQL", &url, entries).await?,

@@ -55,6 +55,10 @@ struct Args {
     /// Rounds of the three proxy measurements, interleaved.
     #[arg(long, default_value_t = 3)]
     proxy_rounds: usize,
+    /// Measure one part only (`browser`, `proxy`, `rollouts`, `audit` or `emulator`; the
+    /// bundle always), while working on it. The report then has only that part.
+    #[arg(long)]
+    only: Option<String>,
     /// How the run was started, for the report.
     #[arg(long, default_value = "cargo xtask bench")]
     command: String,
@@ -86,6 +90,7 @@ async fn run(args: &Args) -> Result<(), String> {
         static_site: args.static_site.clone(),
         out: args.out.clone(),
         command: args.command.clone(),
+        only: args.only.clone(),
         quick: true,
     };
     let args = if args.quick { &quick } else { args };
@@ -95,6 +100,43 @@ async fn run(args: &Args) -> Result<(), String> {
     report.bundle = bundle::measure(&args.site)?;
     report.static_bundle = bundle::measure(&args.static_site)?;
 
+    let wants = |part: &str| args.only.as_deref().is_none_or(|only| only == part);
+    if wants("browser") {
+        browser_part(args, &mut report).await?;
+    }
+    if wants("proxy") {
+        println!("bench: proxy, {} rounds", args.proxy_rounds);
+        report.proxy = proxy(args).await?;
+    }
+    if wants("rollouts") {
+        rollouts_part(args, &mut report).await?;
+    }
+    if wants("audit") {
+        let (appends, writes) = if args.quick {
+            (500, 100)
+        } else {
+            (20_000, 1_000)
+        };
+        println!("bench: audit appends, {appends} on SQLite and on PostgreSQL");
+        report.audit_appends = audit::appends_on_each_store(appends).await?;
+        println!("bench: what auditing adds to a proxied write, {writes} writes");
+        report.audit_latency = Some(audit::write_latency(writes).await?);
+    }
+    if wants("emulator") {
+        println!("bench: emulator list latency at {} devices", args.fleet);
+        report.emulator = Some(emulator::list_latency(args.fleet, 50));
+    }
+
+    let markdown = report.markdown(&Budgets::default());
+    println!("\n{}", report.summary_table(&Budgets::default()));
+    std::fs::write(&args.out, markdown)
+        .map_err(|err| format!("cannot write {}: {err}", args.out.display()))?;
+    println!("bench: wrote {}", args.out.display());
+    Ok(())
+}
+
+/// Cold loads, page turns and memory beside the baseline, then the fleet scan and table.
+async fn browser_part(args: &Args, report: &mut Report) -> Result<(), String> {
     let fleet = args.fleet.to_string();
     let (_server, base_url) =
         start_server(&["--devices", &fleet, "--update-failure-rate", "0"]).await;
@@ -123,9 +165,11 @@ async fn run(args: &Args) -> Result<(), String> {
     report.scan = Some(scan);
     report.fleet_table = Some(table);
 
-    println!("bench: proxy, {} rounds", args.proxy_rounds);
-    report.proxy = proxy(args).await?;
+    Ok(())
+}
 
+/// Planning a rollout in-process, and console-server driving one at two concurrencies.
+async fn rollouts_part(args: &Args, report: &mut Report) -> Result<(), String> {
     let (plan_devices, drive_devices) = if args.quick {
         (5_000, 500)
     } else {
@@ -144,25 +188,6 @@ async fn run(args: &Args) -> Result<(), String> {
             .drives
             .push(rollouts::drive(drive_devices, concurrency).await?);
     }
-
-    let (appends, writes) = if args.quick {
-        (500, 100)
-    } else {
-        (20_000, 1_000)
-    };
-    println!("bench: audit appends, {appends} on SQLite and on PostgreSQL");
-    report.audit_appends = audit::appends_on_each_store(appends).await?;
-    println!("bench: what auditing adds to a proxied write, {writes} writes");
-    report.audit_latency = Some(audit::write_latency(writes).await?);
-
-    println!("bench: emulator list latency at {} devices", args.fleet);
-    report.emulator = Some(emulator::list_latency(args.fleet, 50));
-
-    let markdown = report.markdown(&Budgets::default());
-    println!("\n{}", report.summary_table(&Budgets::default()));
-    std::fs::write(&args.out, markdown)
-        .map_err(|err| format!("cannot write {}: {err}", args.out.display()))?;
-    println!("bench: wrote {}", args.out.display());
     Ok(())
 }
 
