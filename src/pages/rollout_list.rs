@@ -103,7 +103,7 @@ fn rollout_row(summary: RolloutSummary, target: String, now: i64) -> impl IntoVi
 }
 
 /// One phase's progress: its finished devices of all.
-pub(crate) fn phase_bar(index: usize, counts: &Counts) -> impl IntoView {
+pub(crate) fn phase_bar(index: usize, counts: &Counts) -> impl IntoView + use<> {
     let total = counts.done + counts.pending + counts.failed + counts.skipped + counts.not_sent;
     let finished = total - counts.pending;
     let label = format!(
