@@ -4,12 +4,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use console_e2e::harness::{scratch_dir, start_server, start_server_with_env};
+use console_e2e::harness::scratch_dir;
 use console_server::store::Store;
 use microvisor_api::url::encode_segment;
 
 use crate::stats::Samples;
-use crate::{ACCOUNT_SID, AUTH_TOKEN};
 
 /// Requests in flight at once while appending, as concurrent writes would be.
 pub const APPENDERS: usize = 4;
@@ -119,15 +118,7 @@ async fn timed(request: reqwest::RequestBuilder, into: &mut Samples) -> Result<(
 }
 
 pub async fn write_latency(requests: usize) -> Result<WriteLatency, String> {
-    let (_emulator, emulator_url) = start_server(&["--devices", "100"]).await;
-    let (_proxy, proxy_url) = start_server_with_env(
-        &["--upstream", &emulator_url],
-        &[
-            ("TWILIO_ACCOUNT_SID", ACCOUNT_SID),
-            ("TWILIO_AUTH_TOKEN", AUTH_TOKEN),
-        ],
-    )
-    .await;
+    let (_servers, emulator_url, proxy_url) = crate::emulator_and_proxy(100).await;
     let client = reqwest::Client::new();
     let list = client
         .get(format!("{emulator_url}/v1/Devices?PageSize=1"))

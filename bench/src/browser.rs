@@ -316,7 +316,7 @@ const step = (now) => {
   last = now;
   most = Math.max(most, document.querySelectorAll('table.devices tbody tr[data-sid]').length);
   const bottom = box.scrollTop + box.clientHeight >= box.scrollHeight - 1;
-  if (bottom || frames.length >= 2000) { done([frames, most]); return; }
+  if (bottom || frames.length >= 10000) { done([frames, most]); return; }
   box.scrollTop += box.clientHeight * 1.5;
   requestAnimationFrame(step);
 };
@@ -388,6 +388,16 @@ pub async fn fleet(base_url: &str) -> (Scan, FleetTable) {
     session
         .wait_for_text(".toolbar .muted", |t| t == format!("{devices} matching"))
         .await;
+    // From top to bottom of 100,000 rows is a few thousand frames: minutes where frames are slow.
+    session
+        .client
+        .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+            Some(Duration::from_secs(600)),
+            None,
+            None,
+        ))
+        .await
+        .expect("the script timeout set");
     let scrolled = session
         .client
         .execute_async(SCROLL_THROUGH, Vec::new())

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use base64::Engine;
 use clap::Parser;
 use console_e2e::harness::{
-    free_port, sample_nginx_server_block, start_nginx, start_server, start_server_with_env,
+    Group, free_port, sample_nginx_server_block, start_nginx, start_server, start_server_with_env,
 };
 
 use crate::browser::{BASELINE, CONSOLE};
@@ -191,11 +191,11 @@ async fn rollouts_part(args: &Args, report: &mut Report) -> Result<(), String> {
     Ok(())
 }
 
-/// `GET /v1/Devices?PageSize=50` direct to an emulator, through console-server --upstream,
-/// and through nginx with the sample config, all in front of the same emulator.
-async fn proxy(args: &Args) -> Result<Vec<ProxyRow>, String> {
-    let (_emulator, emulator_url) = start_server(&["--devices", "10000"]).await;
-    let (_proxy, proxy_url) = start_server_with_env(
+/// An emulator of `devices`, and console-server `--upstream` in front of it: both processes
+/// (stopped when dropped) and their URLs.
+pub async fn emulator_and_proxy(devices: usize) -> ([Group; 2], String, String) {
+    let (emulator, emulator_url) = start_server(&["--devices", &devices.to_string()]).await;
+    let (proxy, proxy_url) = start_server_with_env(
         &["--upstream", &emulator_url],
         &[
             ("TWILIO_ACCOUNT_SID", ACCOUNT_SID),
@@ -203,6 +203,13 @@ async fn proxy(args: &Args) -> Result<Vec<ProxyRow>, String> {
         ],
     )
     .await;
+    ([emulator, proxy], emulator_url, proxy_url)
+}
+
+/// `GET /v1/Devices?PageSize=50` direct to an emulator, through console-server --upstream,
+/// and through nginx with the sample config, all in front of the same emulator.
+async fn proxy(args: &Args) -> Result<Vec<ProxyRow>, String> {
+    let (_servers, emulator_url, proxy_url) = emulator_and_proxy(10_000).await;
     let port = free_port();
     let basic =
         base64::engine::general_purpose::STANDARD.encode(format!("{ACCOUNT_SID}:{AUTH_TOKEN}"));
