@@ -186,11 +186,11 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// The middleware: checks in order, then adds the headers to whatever is answered.
 /// Where a request came from, as far as it can be trusted (`Identities::client_address`).
 #[derive(Debug, Clone)]
 pub struct ClientAddress(pub Option<String>);
 
+/// The middleware: checks in order, then adds the headers to whatever is answered.
 pub async fn guard(
     State(policy): State<Arc<Policy>>,
     mut request: Request,

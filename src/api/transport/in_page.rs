@@ -116,7 +116,6 @@ pub async fn send(call: &Call<'_>) -> Result<RawResponse, ApiError> {
     match fault.map(|fault| (fault, fault.response())) {
         // A request the network dropped never reached the emulator: nothing to record.
         None => {
-            let (_, rest) = split_origin(call.url).unwrap_or_default();
             let (path, _) = rest.split_once('?').unwrap_or((rest, ""));
             Ok(audit::around(call.method, path, call.body, || answer(call)))
         }
