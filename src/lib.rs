@@ -1,7 +1,7 @@
 //! The Microvisor fleet console: a client-side Leptos app. `App` sets up the API client and
 //! the routes; pages live in `pages/`, reusable widgets in `components/`, the fetch layer in
 //! `api/`, and the browser beneath them all in `web`. Layers import downwards only: pages →
-//! components → (bulk, scan, routes, prefs, owned) → api → web.
+//! components → (bulk, scan, routes, prefs, owned, prefetch) → api → web.
 
 pub mod api;
 pub mod bulk;
@@ -9,6 +9,7 @@ pub mod components;
 pub mod handoff;
 pub mod owned;
 pub mod pages;
+pub mod prefetch;
 pub mod prefs;
 pub mod routes;
 pub mod scan;

@@ -35,6 +35,57 @@ async fn pages_forward_with_next_and_back_with_history() {
     session.close().await;
 }
 
+/// Requests of the device list this page has made for page `page` (0-based), by the browser's
+/// own resource timing.
+fn requests_for_page(page: u32) -> String {
+    format!(
+        "return performance.getEntriesByType('resource').filter(e => e.name.includes('/v1/Devices?') \
+         && new URL(e.name).searchParams.get('Page') === '{page}').length"
+    )
+}
+
+/// Once a page has drawn, the next one is fetched while the browser is idle, so Next shows it
+/// without asking the server again; the page after it is then fetched ahead in turn.
+#[tokio::test]
+async fn next_page_is_fetched_ahead_and_shown_without_asking_again() {
+    let session = Session::start(250).await;
+    session.open("/devices?PageSize=25").await;
+    let first = session.wait_for_rows(25, &[]).await;
+    session
+        .wait_for("page 2 fetched ahead", &requests_for_page(1), |n| *n == 1)
+        .await;
+
+    session.click_link("Next").await;
+    let second = session.wait_for_rows(25, &first).await;
+    assert!(second.iter().all(|sid| !first.contains(sid)));
+    session
+        .wait_for_text(".pager .summary", |s| s == "Page 2 · devices 26–50")
+        .await;
+    session
+        .wait_for("page 3 fetched ahead", &requests_for_page(2), |n| *n == 1)
+        .await;
+    assert_eq!(
+        session.eval(&requests_for_page(1)).await,
+        1,
+        "page 2 was asked for once, ahead of Next"
+    );
+
+    // Back to page 1 and forward again: page 2 is held no longer (page 1's fetch ahead asked
+    // for it once more, while the browser was idle), and it is still right.
+    session.click_link("Previous").await;
+    session.wait_for_rows(25, &second).await;
+    session
+        .wait_for("page 2 fetched ahead again", &requests_for_page(1), |n| {
+            *n == 2
+        })
+        .await;
+    session.click_link("Next").await;
+    assert_eq!(session.wait_for_rows(25, &first).await, second);
+    assert_eq!(session.eval(&requests_for_page(1)).await, 2);
+    session.assert_no_panic().await;
+    session.close().await;
+}
+
 #[tokio::test]
 async fn pages_through_250_devices_by_25_and_back() {
     let session = Session::start(250).await;
