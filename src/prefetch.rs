@@ -7,15 +7,35 @@ use std::future::Future;
 use futures_channel::oneshot;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 
 /// A page fetched ahead is used only this soon after it was asked for; older, it is fetched
 /// again, so Next never shows a page staler than this.
 pub const FRESH_FOR_MS: f64 = 20_000.0;
 
+/// The fetch starts at the browser's next idle period, or after this long: headless Chromium
+/// measured over a second before its first idle period after drawing 1,000 rows.
+const IDLE_WITHIN_MS: u32 = 250;
+
 /// One page fetched ahead, for one key (the page's query).
 pub struct Prefetch<K: 'static, T: 'static> {
     held: StoredValue<Option<Held<K, T>>, LocalStorage>,
-    idle: StoredValue<Option<IdleCallbackHandle>, LocalStorage>,
+    idle: StoredValue<Option<Idle>, LocalStorage>,
+}
+
+/// A pending idle callback: its handle, and the closure it calls, kept alive until then.
+struct Idle {
+    handle: u32,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Idle {
+    fn cancel(&self) {
+        if let Some(window) = web_sys::window() {
+            window.cancel_idle_callback(self.handle);
+        }
+    }
 }
 
 struct Held<K, T> {
@@ -36,11 +56,9 @@ impl<K: 'static, T: 'static> Copy for Prefetch<K, T> {}
 impl<K: PartialEq + 'static, T: 'static> Prefetch<K, T> {
     /// A slot owned by the current reactive owner (call it while a view is set up).
     pub fn new() -> Self {
-        let idle = StoredValue::new_local(None::<IdleCallbackHandle>);
+        let idle = StoredValue::new_local(None::<Idle>);
         on_cleanup(move || {
-            if let Some(Some(handle)) = idle.try_get_value() {
-                handle.cancel();
-            }
+            idle.try_update_value(|idle| idle.take().map(|idle| idle.cancel()));
         });
         Prefetch {
             held: StoredValue::new_local(None),
@@ -69,7 +87,7 @@ impl<K: PartialEq + 'static, T: 'static> Prefetch<K, T> {
         let held = self.held;
         // The idle callback may be called once only; the cell hands the fetch over then.
         let start = std::cell::Cell::new(Some((key, fetch, sender, answer)));
-        let handle = request_idle_callback_with_handle(move || {
+        let callback = Closure::<dyn FnMut()>::new(move || {
             let Some((key, fetch, sender, answer)) = start.take() else {
                 return;
             };
@@ -91,8 +109,18 @@ impl<K: PartialEq + 'static, T: 'static> Prefetch<K, T> {
                 }
             });
         });
-        if let Ok(handle) = handle {
-            self.idle.set_value(Some(handle));
+        let options = web_sys::IdleRequestOptions::new();
+        options.set_timeout(IDLE_WITHIN_MS);
+        let handle = web_sys::window().and_then(|window| {
+            window
+                .request_idle_callback_with_options(callback.as_ref().unchecked_ref(), &options)
+                .ok()
+        });
+        if let Some(handle) = handle {
+            self.idle.set_value(Some(Idle {
+                handle,
+                _callback: callback,
+            }));
         }
     }
 
@@ -116,9 +144,8 @@ impl<K: PartialEq + 'static, T: 'static> Prefetch<K, T> {
     }
 
     fn cancel_idle(&self) {
-        if let Some(Some(handle)) = self.idle.try_get_value() {
-            handle.cancel();
-        }
+        self.idle
+            .try_update_value(|idle| idle.take().map(|idle| idle.cancel()));
     }
 }
 

@@ -48,9 +48,14 @@ setTimeout(() => { observer.disconnect(); done(null); }, 20000);
 /// row changed too, and all `rows` are there), each plus the rendering of that frame (a task
 /// queued from its callback runs after the paint). Element Timing cannot serve here: a page
 /// may rewrite the rows on screen in place, and an element reports only its first paint. It
-/// starts once the current page is fully drawn.
+/// clicks once the current page is fully drawn and has been on screen for `READING_MS`, as a
+/// reader's would: the console fetches the next page while the browser is idle (the baseline
+/// does not), and nobody clicks Next within a frame of seeing a page.
+/// How long a page is on screen before Next is clicked.
+pub const READING_MS: u64 = 1_000;
+
 const NEXT_PAGE_PAINT: &str = r#"
-const [label, rows, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+const [label, rows, reading, done] = [arguments[0], arguments[1], arguments[2], arguments[arguments.length - 1]];
 const cells = () => document.querySelectorAll('[elementtiming=device-row]');
 const first = () => { const cell = cells()[0]; return cell ? cell.textContent : null; };
 const last = () => { const all = cells(); return all.length ? all[all.length - 1].textContent : null; };
@@ -60,6 +65,7 @@ const painted = () => new Promise((resolve) => setTimeout(resolve, 0));
   const settled = performance.now() + 20000;
   while (cells().length < rows && performance.now() < settled) await frame();
   await frame(); await frame();
+  await new Promise((resolve) => setTimeout(resolve, reading));
   const [oldFirst, oldLast] = [first(), last()];
   const control = [...document.querySelectorAll('a, button')].find((el) => el.textContent.trim() === label);
   if (!control) { done(null); return; }
@@ -92,16 +98,41 @@ const check = () => {
 check();
 "#;
 
-/// Milliseconds from the latest answer of the device list (`api:/v1/Devices`) to the next
-/// "all rows drawn" mark after it, or null. Both pages set both marks.
+/// [total, decoding]: milliseconds from the latest answer of the device list
+/// (`api:/v1/Devices`) that rows were drawn after to the last "all rows drawn" mark after it,
+/// and to the console's `decoded:/v1/Devices` mark between them (null when there is none: the
+/// baseline decodes with `JSON.parse` unmarked, and a page fetched ahead was decoded before it
+/// was handed over), or null. Both pages set the first two marks; the console's fetch of the
+/// next page ahead sets them too, with nothing drawn after.
 const RESPONSE_TO_ROWS: &str = r#"
-const answers = performance.getEntriesByName('api:/v1/Devices');
-const drawn = performance.getEntriesByName('device-rows-drawn');
+const at = (name) => performance.getEntriesByName(name).map((m) => m.startTime);
+const drawn = at('device-rows-drawn');
+const answers = at('api:/v1/Devices').filter((t) => drawn.some((d) => d >= t));
 if (!answers.length) return null;
-const answer = answers[answers.length - 1].startTime;
-const after = drawn.map((m) => m.startTime).filter((t) => t >= answer);
-return after.length ? after[after.length - 1] - answer : null;
+const answer = answers[answers.length - 1];
+const end = Math.max(...drawn.filter((t) => t >= answer));
+const decoded = at('decoded:/v1/Devices').filter((t) => t >= answer && t <= end);
+return [end - answer, decoded.length ? decoded[0] - answer : null];
 "#;
+
+/// Answer → rows drawn, and the part of it spent decoding where the console marked it.
+#[derive(Default)]
+pub struct AnswerToRows {
+    pub total: Samples,
+    pub decoding: Samples,
+}
+
+impl AnswerToRows {
+    async fn measure(&mut self, session: &Session) {
+        let value = session.eval(RESPONSE_TO_ROWS).await;
+        if let Some(total) = value.get(0).and_then(Value::as_f64) {
+            self.total.0.push(total);
+        }
+        if let Some(decoding) = value.get(1).and_then(Value::as_f64) {
+            self.decoding.0.push(decoding);
+        }
+    }
+}
 
 /// Bytes the browser fetched over the network for the page's own files, and for API calls.
 const TRANSFERRED: &str = r#"
@@ -125,7 +156,7 @@ pub struct ColdLoad {
     /// Navigation start to every row of the page in the DOM.
     pub all_rows: Samples,
     /// The list's answer to its rows drawn, from the page's own performance marks.
-    pub response_to_rows: Samples,
+    pub response_to_rows: AnswerToRows,
     /// Bytes of the page's files and of its API calls, from the last run.
     pub assets_bytes: u64,
     pub api_bytes: u64,
@@ -135,7 +166,7 @@ pub struct ColdLoad {
 pub async fn cold_load(base_url: &str, page: Page, page_size: u32, runs: usize) -> ColdLoad {
     let mut first_row = Samples::default();
     let mut all_rows = Samples::default();
-    let mut response_to_rows = Samples::default();
+    let mut response_to_rows = AnswerToRows::default();
     let mut transferred = (0, 0);
     for _ in 0..runs {
         let session = Session::browse(base_url.to_owned()).await;
@@ -146,9 +177,7 @@ pub async fn cold_load(base_url: &str, page: Page, page_size: u32, runs: usize) 
         all_rows
             .0
             .push(all_rows_in_dom(&session, page, page_size).await);
-        if let Some(ms) = session.eval(RESPONSE_TO_ROWS).await.as_f64() {
-            response_to_rows.0.push(ms);
-        }
+        response_to_rows.measure(&session).await;
         let sizes = session.eval(TRANSFERRED).await;
         transferred = (number_at(&sizes, 0) as u64, number_at(&sizes, 1) as u64);
         session.close().await;
@@ -167,7 +196,7 @@ pub async fn cold_load(base_url: &str, page: Page, page_size: u32, runs: usize) 
 pub struct PageTurns {
     pub first_row: Samples,
     pub all_rows: Samples,
-    pub response_to_rows: Samples,
+    pub response_to_rows: AnswerToRows,
 }
 
 pub async fn next_page(base_url: &str, page: Page, page_size: u32, clicks: usize) -> PageTurns {
@@ -179,26 +208,28 @@ pub async fn next_page(base_url: &str, page: Page, page_size: u32, clicks: usize
     let mut turns = PageTurns {
         first_row: Samples::default(),
         all_rows: Samples::default(),
-        response_to_rows: Samples::default(),
+        response_to_rows: AnswerToRows::default(),
     };
     for _ in 0..clicks {
-        let (first, all) = next_page_paint(&session, page, page_size).await;
+        let (first, all) = next_page_paint(&session, page, page_size, READING_MS).await;
         turns.first_row.0.push(first);
         turns.all_rows.0.push(all);
-        if let Some(ms) = session.eval(RESPONSE_TO_ROWS).await.as_f64() {
-            turns.response_to_rows.0.push(ms);
-        }
+        turns.response_to_rows.measure(&session).await;
     }
     session.close().await;
     turns
 }
 
-async fn next_page_paint(session: &Session, page: Page, rows: u32) -> (f64, f64) {
+async fn next_page_paint(session: &Session, page: Page, rows: u32, reading_ms: u64) -> (f64, f64) {
     let value = session
         .client
         .execute_async(
             NEXT_PAGE_PAINT,
-            vec![Value::from(page.next_label), Value::from(rows)],
+            vec![
+                Value::from(page.next_label),
+                Value::from(rows),
+                Value::from(reading_ms),
+            ],
         )
         .await
         .expect("the next-page script ran");
@@ -262,11 +293,12 @@ pub async fn memory(base_url: &str, page: Page, turns: usize) -> Memory {
         .open(&format!("{}?PageSize=50", page.list_path))
         .await;
     first_row_paint(&session).await;
-    next_page_paint(&session, page, 50).await;
+    // Turns at once: 200 turns read for a second each would take minutes.
+    next_page_paint(&session, page, 50, 0).await;
     let after_one = pair(&session.eval(MEMORY).await);
     let mut checkpoints = vec![(1, Memory::total(after_one))];
     for turn in 2..=turns {
-        next_page_paint(&session, page, 50).await;
+        next_page_paint(&session, page, 50, 0).await;
         if turn % 25 == 0 && turn < turns {
             checkpoints.push((turn, Memory::total(pair(&session.eval(MEMORY).await))));
         }

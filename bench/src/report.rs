@@ -7,7 +7,7 @@ use std::process::Command;
 use console_e2e::harness::given_path;
 
 use crate::audit::{APPENDERS, Appends, WriteLatency};
-use crate::browser::{ColdLoad, FleetTable, Memory, Page, PageTurns, Scan};
+use crate::browser::{AnswerToRows, ColdLoad, FleetTable, Memory, Page, PageTurns, Scan};
 use crate::bundle::BundleFile;
 use crate::emulator::ListLatency;
 use crate::load::{CONCURRENCY, Load, SEQUENTIAL_REQUESTS, THROUGHPUT_SECONDS};
@@ -110,8 +110,9 @@ pub struct Report {
     /// A page of 1,000 devices on the wire: raw, gzip, zstd.
     pub api_page: Option<(u64, u64, u64)>,
     timings: Vec<Timing>,
-    /// The console's answer-to-rows-drawn, by page size (cold loads and page turns).
-    response_to_rows: Vec<(u32, Samples)>,
+    /// The console's answer-to-rows-drawn, by page size and by how the page came: a cold
+    /// load decodes its answer in between; a page turn takes a page fetched ahead, decoded.
+    response_to_rows: Vec<(u32, &'static str, AnswerToRows)>,
     pub fleet_table: Option<FleetTable>,
     /// (page name, bytes of files, bytes of API calls) of a cold load at PageSize 50.
     transfers: Vec<(&'static str, u64, u64)>,
@@ -155,17 +156,15 @@ impl Report {
         }
     }
 
-    fn add_response_to_rows(&mut self, page: Page, page_size: u32, samples: Samples) {
-        if page.name != crate::browser::CONSOLE.name {
-            return;
-        }
-        match self
-            .response_to_rows
-            .iter_mut()
-            .find(|(size, _)| *size == page_size)
-        {
-            Some((_, all)) => all.0.extend(samples.0),
-            None => self.response_to_rows.push((page_size, samples)),
+    fn add_response_to_rows(
+        &mut self,
+        page: Page,
+        page_size: u32,
+        how: &'static str,
+        samples: AnswerToRows,
+    ) {
+        if page.name == crate::browser::CONSOLE.name {
+            self.response_to_rows.push((page_size, how, samples));
         }
     }
 
@@ -179,7 +178,7 @@ impl Report {
         self.record(label, limit, page, load.first_row);
         let label = format!("Cold load → every row in the DOM, PageSize={page_size}");
         self.record(label, limit, page, load.all_rows);
-        self.add_response_to_rows(page, page_size, load.response_to_rows);
+        self.add_response_to_rows(page, page_size, "cold load", load.response_to_rows);
     }
 
     pub fn add_next_page(&mut self, page: Page, page_size: u32, turns: PageTurns) {
@@ -193,7 +192,7 @@ impl Report {
         self.record(label, limit, page, turns.first_row);
         let label = format!("Next clicked → every row new in the DOM, {page_size} rows");
         self.record(label, limit, page, turns.all_rows);
-        self.add_response_to_rows(page, page_size, turns.response_to_rows);
+        self.add_response_to_rows(page, page_size, "after Next", turns.response_to_rows);
     }
 
     pub fn add_memory(&mut self, page: Page, memory: Memory) {
@@ -241,16 +240,27 @@ impl Report {
                 timing.ratio() <= timing.limit,
             ));
         }
-        for (page_size, samples) in &self.response_to_rows {
+        for (page_size, how, samples) in &self.response_to_rows {
             let limit = if *page_size <= 50 {
                 budgets.response_to_rows_ms_50
             } else {
                 budgets.response_to_rows_ms_1000
             };
+            let decoding = if samples.decoding.0.is_empty() {
+                String::new()
+            } else {
+                format!("; decoding {:.1} ms of it", samples.decoding.median())
+            };
             rows.push((
-                format!("Answer → all {page_size} rows drawn (performance marks) ≤ {limit} ms"),
-                format!("{:.1} ms (p50 of {})", samples.median(), samples.0.len()),
-                samples.median() <= limit,
+                format!(
+                    "Answer → all {page_size} rows drawn, {how} (performance marks) ≤ {limit} ms"
+                ),
+                format!(
+                    "{:.1} ms (p50 of {}{decoding})",
+                    samples.total.median(),
+                    samples.total.0.len()
+                ),
+                samples.total.median() <= limit,
             ));
         }
         for (name, memory) in &self.memory {
@@ -507,9 +517,12 @@ impl Report {
             "Headless Chromium, 1280×900, against console-server's emulator on loopback. \
              Both pages mark each row's name link with `elementtiming`. A cold load ends at the \
              `renderTime` of the first such cell painted, counted from navigation start, each run \
-             in a new browser (empty cache). A page turn ends when the frame that first shows \
-             the new first row has rendered (the console rewrites rows in place, and Element \
-             Timing reports an element's first paint only). Median (min–max, runs).\n"
+             in a new browser (empty cache). A page turn starts with a click on Next {reading} ms \
+             after the page was drawn, as a reader's would (the console fetches the next page \
+             while the browser is idle; the baseline does not), and ends when the frame that \
+             first shows the new first row has rendered (the console rewrites rows in place, and \
+             Element Timing reports an element's first paint only). Median (min–max, runs).\n",
+            reading = crate::browser::READING_MS
         );
         let _ = writeln!(
             md,

@@ -76,9 +76,13 @@ pub async fn send_and_decode<T: Decode>(
         report(None);
     }
     let response = result?;
-    // "api:/v1/Devices": when a list's answer arrived, before it is decoded and drawn.
-    crate::web::mark(&format!("api:{}", api_path_of(call.url)));
-    decode(response)
+    // "api:/v1/Devices": when a list's answer arrived, before it is decoded and drawn; then
+    // "decoded:/v1/Devices", so the bench can split decoding from drawing.
+    let path = api_path_of(call.url);
+    crate::web::mark(&format!("api:{path}"));
+    let decoded = decode(response);
+    crate::web::mark(&format!("decoded:{path}"));
+    decoded
 }
 
 /// An answer's body as it came: `send_and_decode` checks its status, and leaves it be.
