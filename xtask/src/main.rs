@@ -208,7 +208,7 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> Result<(), Failure>
 const MINIMUM_HOST_TESTS: u64 = 205;
 const MINIMUM_WASM_TESTS: u64 = 19;
 const MINIMUM_FUZZ_TESTS: u64 = 1;
-const MINIMUM_E2E_TESTS: u64 = 52;
+const MINIMUM_E2E_TESTS: u64 = 53;
 
 fn test() -> Result<(), Failure> {
     setup::all(true)?;
