@@ -24,11 +24,7 @@ use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::api::{Backend, Startup, start};
-use crate::pages::{
-    AccountConfigsPage, AccountSecretsPage, AppDetailPage, AppListPage, AuditLogPage,
-    DeviceDetailPage, DeviceListPage, FleetPage, NewRolloutPage, NotFoundPage, RolloutDetailPage,
-    RolloutListPage, SettingsPage, SignInPage,
-};
+use crate::pages::{DeviceListPage, NotFoundPage, SettingsPage, SignInPage, lazy};
 use crate::scan::FleetScan;
 
 #[component]
@@ -126,16 +122,16 @@ fn AppRoutes(backend: Backend) -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=|| view! { <Redirect path="/devices"/> }/>
                     <Route path=path!("/devices") view=DeviceListPage/>
-                    <Route path=path!("/devices/:id") view=DeviceDetailPage/>
-                    <Route path=path!("/fleet") view=FleetPage/>
-                    <Route path=path!("/rollouts") view=RolloutListPage/>
-                    <Route path=path!("/rollouts/new") view=NewRolloutPage/>
-                    <Route path=path!("/rollouts/:id") view=RolloutDetailPage/>
-                    <Route path=path!("/audit") view=AuditLogPage/>
-                    <Route path=path!("/apps") view=AppListPage/>
-                    <Route path=path!("/configs") view=AccountConfigsPage/>
-                    <Route path=path!("/secrets") view=AccountSecretsPage/>
-                    <Route path=path!("/apps/:id") view=AppDetailPage/>
+                    <Route path=path!("/devices/:id") view=lazy::DeviceDetail::route()/>
+                    <Route path=path!("/fleet") view=lazy::Fleet::route()/>
+                    <Route path=path!("/rollouts") view=lazy::Rollouts::route()/>
+                    <Route path=path!("/rollouts/new") view=lazy::NewRollout::route()/>
+                    <Route path=path!("/rollouts/:id") view=lazy::RolloutDetail::route()/>
+                    <Route path=path!("/audit") view=lazy::AuditLog::route()/>
+                    <Route path=path!("/apps") view=lazy::Apps::route()/>
+                    <Route path=path!("/configs") view=lazy::Configs::route()/>
+                    <Route path=path!("/secrets") view=lazy::Secrets::route()/>
+                    <Route path=path!("/apps/:id") view=lazy::AppDetail::route()/>
                     <Route path=path!("/settings") view=SettingsPage/>
                 </Routes>
             }
@@ -154,6 +150,9 @@ fn AppRoutes(backend: Backend) -> impl IntoView {
         }
     }
 }
+
+/// What wasm-split's loader panics with when a lazy page's module cannot be fetched.
+const SPLIT_LOAD_FAILED: &str = "load callback should succeed";
 
 /// After a panic the app cannot go on: replace the page with a plain message and a reload
 /// button, built with the DOM directly since the reactive system may be broken.
@@ -176,16 +175,33 @@ pub fn show_fatal_error(detail: &str) {
     // Content-Security-Policy allows no inline handlers.
     let reload = document.create_element("a").ok();
     if let (Some(heading), Some(message), Some(reload)) = (heading, message, reload) {
-        heading.set_text_content(Some("The console stopped because of an internal error"));
-        message.set_text_content(Some(&format!(
-            "Nothing was sent after this error. Reload to start again. Details: {detail}"
-        )));
+        // A page's code is fetched on its first visit; that fetch fails when the network is
+        // down or the console was updated since this tab loaded it (the old files are gone).
+        if detail.contains(SPLIT_LOAD_FAILED) {
+            heading.set_text_content(Some("A part of the console could not be loaded"));
+            message.set_text_content(Some(
+                "The network may be down, or the console was updated since this tab opened. \
+                 Nothing was sent. Reload to go on.",
+            ));
+        } else {
+            heading.set_text_content(Some("The console stopped because of an internal error"));
+            message.set_text_content(Some(&format!(
+                "Nothing was sent after this error. Reload to start again. Details: {detail}"
+            )));
+        }
         reload.set_text_content(Some("Reload"));
         reload.set_class_name("button");
         let here = web_sys::window()
             .and_then(|window| window.location().href().ok())
             .unwrap_or_else(|| "/".to_owned());
+        // A page whose code failed to load was never reached: reload into it, not back here.
+        let here = match web::last_link_clicked() {
+            Some(target) if detail.contains(SPLIT_LOAD_FAILED) => target,
+            _ => here,
+        };
         let _ = reload.set_attribute("href", &here);
+        // Past the router, whose listener may still run after a panic and keep the page.
+        let _ = reload.set_attribute("rel", "external");
         let _ = panel.append_child(&heading);
         let _ = panel.append_child(&message);
         let _ = panel.append_child(&reload);

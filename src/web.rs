@@ -121,3 +121,39 @@ pub fn save_file(name: &str, mime: &str, text: &str) {
     }
     let _ = web_sys::Url::revoke_object_url(&url);
 }
+
+thread_local! {
+    static LAST_LINK: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Notes the `href` of every link clicked in the page, before the router handles the click.
+/// The router changes the address only once the new page's code is there, so when that code
+/// cannot be fetched, the page is told where the operator was going by this. Installed once,
+/// for the life of the page.
+pub fn remember_link_clicks() {
+    use wasm_bindgen::JsCast;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let listener =
+        wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(|event: web_sys::Event| {
+            let href = event
+                .target()
+                .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+                .and_then(|element| element.closest("a[href]").ok().flatten())
+                .and_then(|link| link.get_attribute("href"));
+            LAST_LINK.with(|last| *last.borrow_mut() = href);
+        });
+    let _ = window.add_event_listener_with_callback_and_bool(
+        "click",
+        listener.as_ref().unchecked_ref(),
+        true,
+    );
+    // The page's lifetime: nothing removes this listener.
+    listener.forget();
+}
+
+/// The `href` of the link clicked last, if any.
+pub fn last_link_clicked() -> Option<String> {
+    LAST_LINK.with(|last| last.borrow().clone())
+}

@@ -99,6 +99,8 @@ async fn run(args: &Args) -> Result<(), String> {
     println!("bench: bundle");
     report.bundle = bundle::measure(&args.site)?;
     report.static_bundle = bundle::measure(&args.static_site)?;
+    report.lazy_bundle = bundle::lazy(&args.site)?;
+    report.static_lazy_bundle = bundle::lazy(&args.static_site)?;
 
     let wants = |part: &str| args.only.as_deref().is_none_or(|only| only == part);
     if wants("browser") {

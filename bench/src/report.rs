@@ -107,6 +107,9 @@ pub struct Report {
     command: String,
     pub bundle: Vec<BundleFile>,
     pub static_bundle: Vec<BundleFile>,
+    /// The modules each build loads on a page's first visit (split at lazy routes).
+    pub lazy_bundle: Vec<BundleFile>,
+    pub static_lazy_bundle: Vec<BundleFile>,
     /// A page of 1,000 devices on the wire: raw, gzip, zstd.
     pub api_page: Option<(u64, u64, u64)>,
     timings: Vec<Timing>,
@@ -465,21 +468,22 @@ impl Report {
              static demo. gzip and brotli are the `.gz`/`.br` copies the build writes (gzip -9, \
              brotli quality 11), which console-server sends to browsers that accept them.\n"
         );
-        for (title, files) in [
-            ("console-server's build (`dist/`)", &self.bundle),
-            ("static demo site (`target/site/`)", &self.static_bundle),
+        for (title, files, lazy) in [
+            (
+                "console-server's build (`dist/`)",
+                &self.bundle,
+                &self.lazy_bundle,
+            ),
+            (
+                "static demo site (`target/site/`)",
+                &self.static_bundle,
+                &self.static_lazy_bundle,
+            ),
         ] {
             let _ = writeln!(md, "{title}:\n");
             let _ = writeln!(md, "| File | Raw | gzip | brotli |\n|---|---:|---:|---:|");
-            for file in files {
-                let _ = writeln!(
-                    md,
-                    "| `{}` | {} | {} | {} |",
-                    file.name,
-                    bytes(file.raw),
-                    bytes(file.gzip),
-                    bytes(file.brotli)
-                );
+            for file in files.iter() {
+                file_row(&mut md, file);
             }
             let total = |figure: fn(&BundleFile) -> u64| files.iter().map(figure).sum::<u64>();
             let _ = writeln!(
@@ -489,6 +493,7 @@ impl Report {
                 bytes(total(|f| f.gzip)),
                 bytes(total(|f| f.brotli))
             );
+            lazy_modules(&mut md, lazy);
         }
         if let Some((raw, gzip, zstd)) = self.api_page {
             let _ = writeln!(
@@ -738,4 +743,44 @@ fn machine() -> String {
         command_output("rustc", &["--version"]),
         command_output(&given_path("NGINX").to_string_lossy(), &["-v"]),
     )
+}
+
+fn file_row(md: &mut String, file: &BundleFile) {
+    let _ = writeln!(
+        md,
+        "| `{}` | {} | {} | {} |",
+        file.name,
+        bytes(file.raw),
+        bytes(file.gzip),
+        bytes(file.brotli)
+    );
+}
+
+/// The split modules of one build: each page's own module, and the shared chunks in one row.
+fn lazy_modules(md: &mut String, lazy: &[BundleFile]) {
+    if lazy.is_empty() {
+        return;
+    }
+    let (pages, chunks): (Vec<&BundleFile>, Vec<&BundleFile>) =
+        lazy.iter().partition(|file| !file.name.contains("/chunk_"));
+    let _ = writeln!(
+        md,
+        "Not in the first load: the modules wasm-split cut out at the lazy routes, fetched when a \
+         page is first opened (a page's own module and the shared chunks it needs):\n\n\
+         | Module | Raw | gzip | brotli |\n|---|---:|---:|---:|"
+    );
+    for file in pages {
+        file_row(md, file);
+    }
+    let sum = |figure: fn(&BundleFile) -> u64| chunks.iter().map(|file| figure(file)).sum::<u64>();
+    let _ = writeln!(
+        md,
+        "| {} shared chunks | {} | {} | {} |",
+        chunks.len(),
+        bytes(sum(|f| f.raw)),
+        bytes(sum(|f| f.gzip)),
+        bytes(sum(|f| f.brotli))
+    );
+    let all: u64 = lazy.iter().map(|file| file.brotli).sum();
+    let _ = writeln!(md, "| **all lazy modules** | | | **{}** |\n", bytes(all));
 }

@@ -8,6 +8,7 @@ mod device_detail;
 mod device_list;
 mod fleet;
 mod fleet_views;
+pub mod lazy;
 mod not_found;
 mod rollout_detail;
 mod rollout_list;

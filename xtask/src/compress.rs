@@ -9,7 +9,7 @@ use crate::shell::Failure;
 
 const COMPRESSIBLE: &[&str] = &["wasm", "js", "css", "html", "json", "svg"];
 
-/// Writes `NAME.br` and `NAME.gz` beside every compressible file directly in `dir`.
+/// Writes `NAME.br` and `NAME.gz` beside every compressible file in `dir` and its folders.
 pub fn precompress(dir: &Path) -> Result<(), Failure> {
     let entries =
         std::fs::read_dir(dir).map_err(|err| Failure(format!("{}: {err}", dir.display())))?;
@@ -19,6 +19,10 @@ pub fn precompress(dir: &Path) -> Result<(), Failure> {
             .extension()
             .and_then(|ext| ext.to_str())
             .is_some_and(|ext| COMPRESSIBLE.contains(&ext));
+        if path.is_dir() {
+            precompress(&path)?;
+            continue;
+        }
         if !compressible || !path.is_file() {
             continue;
         }

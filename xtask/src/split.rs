@@ -1,0 +1,241 @@
+//! Release builds of the console, split by route: cargo builds the wasm with its relocations
+//! kept, wasm-split cuts each `#[lazy_route]` page into a module of its own, wasm-bindgen
+//! writes the glue for the main module, and wasm-opt shrinks every module. trunk cannot split
+//! (trunk-rs/trunk#1022), so it stays for `trunk serve` only.
+
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use crate::shell::{Failure, run};
+use crate::tools::{WASM_TARGET, cargo, project_root, target_dir, tool};
+
+/// What the console is built with.
+#[derive(Clone, Copy)]
+pub enum Variant {
+    /// For console-server, which always answers config.json: no in-page emulator.
+    Served,
+    /// For static hosts: the emulator core inside the page.
+    Demo,
+}
+
+impl Variant {
+    fn name(self) -> &'static str {
+        match self {
+            Variant::Served => "served",
+            Variant::Demo => "demo",
+        }
+    }
+}
+
+const GLUE: &str = "microvisor-console";
+
+/// Builds the console into `out` (emptied first) for the site's `public_url` (`/` or `/a/b/`).
+pub fn build(variant: Variant, public_url: &str, out: &Path) -> Result<(), Failure> {
+    let wasm = compile(variant)?;
+    let stage = target_dir().join(format!("split/stage-{}", variant.name()));
+    remove_dir(&stage)?;
+    create_dir(&stage)?;
+    let input = read(&wasm)?;
+    let main_wasm = stage.join("main.wasm");
+    let main_module = format!("./{GLUE}.js");
+    let modules = wasm_split_cli_support::transform({
+        let mut options = wasm_split_cli_support::Options::new(&input);
+        options.output_dir = &stage;
+        options.main_out_path = &main_wasm;
+        options.link_name = "./__wasm_split.js";
+        options.main_module = &main_module;
+        options
+    })
+    .map_err(|err| Failure(format!("wasm-split: {err:#}")))?
+    .split_modules;
+    run(tool("wasm-bindgen")
+        .args([
+            "--target",
+            "web",
+            "--keep-lld-exports",
+            "--no-demangle",
+            "--no-typescript",
+            "--out-name",
+            GLUE,
+            "--out-dir",
+        ])
+        .arg(&stage)
+        .arg(&main_wasm))?;
+    remove_file(&main_wasm)?;
+    let bindgen_wasm = stage.join(format!("{GLUE}_bg.wasm"));
+    for module in std::iter::once(&bindgen_wasm).chain(&modules) {
+        run(tool("wasm-opt")
+            .arg("-Oz")
+            .arg(module)
+            .arg("-o")
+            .arg(module))?;
+    }
+    // The modules sit in a folder named by their content, so a new build is never mixed with
+    // a cached old one, and they load each other by relative paths.
+    let pkg = format!("pkg-{}", digest_of_dir(&stage)?);
+    remove_dir(out)?;
+    create_dir(out)?;
+    std::fs::rename(&stage, out.join(&pkg))
+        .map_err(|err| Failure(format!("cannot move {}: {err}", stage.display())))?;
+    let css = read(&project_root().join("style/main.css"))?;
+    let css_name = format!("main-{}.css", digest(&css));
+    write(&out.join(&css_name), &css)?;
+    let template = String::from_utf8(read(&project_root().join("index.html"))?)
+        .map_err(|_| Failure("index.html is not UTF-8".to_owned()))?;
+    let page = index_html(&template, public_url, &css_name, &pkg)?;
+    write(&out.join("index.html"), page.as_bytes())
+}
+
+/// The release wasm, linked with relocations kept (wasm-split needs them).
+fn compile(variant: Variant) -> Result<PathBuf, Failure> {
+    let dir = target_dir().join("split");
+    let mut command = cargo();
+    command
+        .args(["build", "--release", "--target", WASM_TARGET])
+        .args([
+            "--package",
+            "microvisor-console",
+            "--bin",
+            "microvisor-console",
+        ])
+        .args(["--features", "split"])
+        .arg("--target-dir")
+        .arg(&dir)
+        // RUSTFLAGS replaces the target's flags in .cargo/config.toml: they are repeated here.
+        .env(
+            "RUSTFLAGS",
+            "--cfg erase_components -Clink-args=--emit-relocs",
+        );
+    if matches!(variant, Variant::Served) {
+        command.arg("--no-default-features");
+    }
+    run(&mut command)?;
+    Ok(dir.join(format!("{WASM_TARGET}/release/microvisor-console.wasm")))
+}
+
+/// index.html with trunk's markers replaced: the base URL, the stylesheet and the loader.
+fn index_html(template: &str, public_url: &str, css: &str, pkg: &str) -> Result<String, Failure> {
+    let marker = |line: &str| {
+        template
+            .lines()
+            .find(|candidate| candidate.contains(line))
+            .ok_or_else(|| Failure(format!("index.html has no `{line}` line")))
+    };
+    let base = marker("data-trunk-public-url")?;
+    let style = marker(r#"rel="css""#)?;
+    let rust = marker(r#"rel="rust""#)?;
+    let glue = format!("{public_url}{pkg}/{GLUE}.js");
+    let wasm = format!("{public_url}{pkg}/{GLUE}_bg.wasm");
+    // `window.wasmBindings` is read by the benchmark's memory measure.
+    let loader = format!(
+        r#"<link rel="modulepreload" href="{glue}" />
+    <link rel="preload" href="{wasm}" as="fetch" type="application/wasm" crossorigin="anonymous" />
+    <script type="module">
+import init, * as bindings from '{glue}';
+await init({{ module_or_path: '{wasm}' }});
+window.wasmBindings = bindings;
+</script>"#
+    );
+    Ok(template
+        .replace(base.trim(), &format!(r#"<base href="{public_url}" />"#))
+        .replace(
+            style.trim(),
+            &format!(r#"<link rel="stylesheet" href="{public_url}{css}" />"#),
+        )
+        .replace(rust.trim(), &loader))
+}
+
+fn digest(bytes: &[u8]) -> String {
+    // SipHash with fixed keys: the same bytes give the same name on every machine.
+    let mut hasher = std::hash::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
+fn digest_of_dir(dir: &Path) -> Result<String, Failure> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|err| Failure(format!("{}: {err}", dir.display())))?
+        .flatten()
+        .map(|entry| entry.path())
+        .collect();
+    names.sort();
+    let mut all = Vec::new();
+    for name in names {
+        all.extend(name.file_name().unwrap_or_default().as_encoded_bytes());
+        all.extend(read(&name)?);
+    }
+    Ok(digest(&all))
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path).map_err(|err| Failure(format!("cannot read {}: {err}", path.display())))
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    std::fs::write(path, bytes)
+        .map_err(|err| Failure(format!("cannot write {}: {err}", path.display())))
+}
+
+fn create_dir(path: &Path) -> Result<(), Failure> {
+    std::fs::create_dir_all(path)
+        .map_err(|err| Failure(format!("cannot create {}: {err}", path.display())))
+}
+
+fn remove_dir(path: &Path) -> Result<(), Failure> {
+    match std::fs::remove_dir_all(path) {
+        Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+            Err(Failure(format!("cannot remove {}: {err}", path.display())))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn remove_file(path: &Path) -> Result<(), Failure> {
+    std::fs::remove_file(path)
+        .map_err(|err| Failure(format!("cannot remove {}: {err}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEMPLATE: &str = r#"<html>
+  <head>
+    <base data-trunk-public-url />
+    <link data-trunk rel="css" href="style/main.css" />
+    <link data-trunk rel="rust" data-wasm-opt="z" data-bin="microvisor-console" />
+  </head>
+</html>"#;
+
+    #[test]
+    fn index_html_points_every_file_under_the_public_url() {
+        let page = index_html(TEMPLATE, "/fleet/", "main-1.css", "pkg-2").unwrap();
+        assert!(page.contains(r#"<base href="/fleet/" />"#), "{page}");
+        assert!(page.contains(r#"href="/fleet/main-1.css""#), "{page}");
+        assert!(
+            page.contains("from '/fleet/pkg-2/microvisor-console.js'"),
+            "{page}"
+        );
+        assert!(
+            page.contains("module_or_path: '/fleet/pkg-2/microvisor-console_bg.wasm'"),
+            "{page}"
+        );
+        assert!(!page.contains("data-trunk"), "{page}");
+    }
+
+    #[test]
+    fn a_template_without_trunk_s_markers_is_refused() {
+        let without_rust = TEMPLATE.replace(r#"rel="rust""#, r#"rel="other""#);
+        let Err(Failure(said)) = index_html(&without_rust, "/", "main.css", "pkg") else {
+            panic!("a template without its loader line was accepted");
+        };
+        assert!(said.contains(r#"rel="rust""#), "{said}");
+    }
+
+    #[test]
+    fn names_follow_the_content_alone() {
+        assert_eq!(digest(b"console"), digest(b"console"));
+        assert_ne!(digest(b"console"), digest(b"consolf"));
+        assert_eq!(digest(b"").len(), 16);
+    }
+}
