@@ -8,7 +8,7 @@ use leptos_router::hooks::use_navigate;
 use microvisor_api::query::PAGE_SIZE_CHOICES;
 use microvisor_api::{Device, ListPage, PageQuery, UpdateStatus};
 
-use crate::api::ApiError;
+use crate::api::{ApiClient, ApiError};
 use crate::bulk::{BulkRun, selection_toggle};
 use crate::components::{
     BulkPanel, ColumnChooser, DeviceTable, ErrorPanel, Pager, PagerLinks, RetryNote,
@@ -27,6 +27,12 @@ const REFRESH_EVERY_PENDING: i64 = 3;
 
 /// `/devices`: one page of the fleet. The URL query (`PageSize`, `Page`, `PageToken`, the
 /// API's own names) is the page's state, so reload, deep links and history all work.
+/// A page of devices with the time it arrived, for "updated N s ago".
+async fn load(client: ApiClient, query: PageQuery) -> Result<(ListPage<Device>, i64), ApiError> {
+    let page = client.list_devices(&query).await?;
+    Ok((page, now_seconds()))
+}
+
 #[component]
 pub fn DeviceListPage() -> impl IntoView {
     let (client, retrying) = use_client_reporting_retries();
@@ -51,16 +57,13 @@ pub fn DeviceListPage() -> impl IntoView {
                     crate::web::mark("api:/v1/Devices");
                     return Ok(answer);
                 }
-                client
-                    .list_devices(&query)
-                    .await
-                    .map(|page| (page, now_seconds()))
+                load(client, query).await
             }
         }
     });
     Effect::new({
         // Not the page's client: a fetch ahead that is tried again is no news to the reader.
-        let client = expect_context::<crate::api::ApiClient>();
+        let client = expect_context::<ApiClient>();
         move || {
             let next = devices.with(|answer| match answer {
                 Some(Ok((page, _))) => page.meta.next_page_url.clone(),
@@ -70,10 +73,7 @@ pub fn DeviceListPage() -> impl IntoView {
                 return;
             };
             let client = client.clone();
-            ahead.when_idle(next.clone(), move || async move {
-                let page = client.list_devices(&next).await?;
-                Ok::<_, ApiError>((page, now_seconds()))
-            });
+            ahead.when_idle(next.clone(), move || load(client, next));
         }
     });
     let (_, app_names) = use_apps(&client);
