@@ -177,7 +177,8 @@ pub fn show_fatal_error(detail: &str) {
     if let (Some(heading), Some(message), Some(reload)) = (heading, message, reload) {
         // A page's code is fetched on its first visit; that fetch fails when the network is
         // down or the console was updated since this tab loaded it (the old files are gone).
-        if detail.contains(SPLIT_LOAD_FAILED) {
+        let page_not_loaded = detail.contains(SPLIT_LOAD_FAILED);
+        if page_not_loaded {
             heading.set_text_content(Some("A part of the console could not be loaded"));
             message.set_text_content(Some(
                 "The network may be down, or the console was updated since this tab opened. \
@@ -191,14 +192,11 @@ pub fn show_fatal_error(detail: &str) {
         }
         reload.set_text_content(Some("Reload"));
         reload.set_class_name("button");
-        let here = web_sys::window()
-            .and_then(|window| window.location().href().ok())
-            .unwrap_or_else(|| "/".to_owned());
         // A page whose code failed to load was never reached: reload into it, not back here.
-        let here = match web::last_link_clicked() {
-            Some(target) if detail.contains(SPLIT_LOAD_FAILED) => target,
-            _ => here,
-        };
+        let here = web::last_link_clicked()
+            .filter(|_| page_not_loaded)
+            .or_else(|| web_sys::window().and_then(|window| window.location().href().ok()))
+            .unwrap_or_else(|| "/".to_owned());
         let _ = reload.set_attribute("href", &here);
         // Past the router, whose listener may still run after a panic and keep the page.
         let _ = reload.set_attribute("rel", "external");

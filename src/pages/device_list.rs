@@ -25,14 +25,14 @@ use crate::web::now_seconds;
 const REFRESH_EVERY: i64 = 10;
 const REFRESH_EVERY_PENDING: i64 = 3;
 
-/// `/devices`: one page of the fleet. The URL query (`PageSize`, `Page`, `PageToken`, the
-/// API's own names) is the page's state, so reload, deep links and history all work.
 /// A page of devices with the time it arrived, for "updated N s ago".
 async fn load(client: ApiClient, query: PageQuery) -> Result<(ListPage<Device>, i64), ApiError> {
     let page = client.list_devices(&query).await?;
     Ok((page, now_seconds()))
 }
 
+/// `/devices`: one page of the fleet. The URL query (`PageSize`, `Page`, `PageToken`, the
+/// API's own names) is the page's state, so reload, deep links and history all work.
 #[component]
 pub fn DeviceListPage() -> impl IntoView {
     let (client, retrying) = use_client_reporting_retries();
