@@ -17,8 +17,13 @@ use crate::api::{ApiClient, ApiError, Retrying};
 /// Devices per page of a scan: the API's largest.
 const SCAN_PAGE_SIZE: u32 = 1000;
 
-/// How often a scan shows what it has loaded so far: each publication recounts everything.
+/// How often at most a scan shows what it has loaded so far.
 const PUBLISH_EVERY_MS: f64 = 500.0;
+
+/// Each publication recounts everything loaded (summary, search keys, filter, sort), so it
+/// costs more as the fleet grows: the next waits this many times what the last one cost,
+/// which keeps the recounts to about a fifth of a scan's time however large the fleet.
+const PUBLISH_PAUSE_PER_COST: f64 = 4.0;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScanProgress {
@@ -106,7 +111,7 @@ impl FleetScan {
             devices, progress, ..
         } = self;
         let mut unpublished: Vec<Device> = Vec::new();
-        let mut published_ms = started;
+        let mut next_publish_ms = started + PUBLISH_EVERY_MS;
         let publish = move |batch: &mut Vec<Device>| {
             if !batch.is_empty() {
                 devices.update(|all| all.append(batch));
@@ -144,9 +149,14 @@ impl FleetScan {
             crate::web::mark("scan-page-decoded");
             let count = page.items.len();
             unpublished.extend(page.items);
-            if js_sys::Date::now() - published_ms >= PUBLISH_EVERY_MS {
+            if js_sys::Date::now() >= next_publish_ms {
+                let began = js_sys::Date::now();
                 publish(&mut unpublished);
-                published_ms = js_sys::Date::now();
+                // The views and memos that read the devices run before this task resumes.
+                leptos::task::tick().await;
+                let now = js_sys::Date::now();
+                next_publish_ms =
+                    now + ((now - began) * PUBLISH_PAUSE_PER_COST).max(PUBLISH_EVERY_MS);
             }
             progress.update(|p| {
                 if let Some(p) = p {

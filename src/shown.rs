@@ -2,6 +2,8 @@
 //! long list) the positions in it to show, in order. Selection, "select all" and the table all
 //! read rows through this, so a view of 100,000 devices is never copied to be shown.
 
+use std::ops::Range;
+
 use leptos::prelude::*;
 use microvisor_api::Device;
 
@@ -46,6 +48,23 @@ impl ShownRows {
         })
     }
 
+    /// Calls `f` with the shown devices at `range` of the order (clamped to it), and how many
+    /// are shown in all (tracked): a table drawing the rows in view never lists the rest.
+    pub fn with_range<R>(&self, range: Range<usize>, f: impl FnOnce(&[&Device], usize) -> R) -> R {
+        self.devices.with(|devices| match self.order {
+            Some(order) => order.with(|order| {
+                let shown: Vec<&Device> = clamp(range, order.len())
+                    .filter_map(|at| devices.get(order[at] as usize))
+                    .collect();
+                f(&shown, order.len())
+            }),
+            None => {
+                let shown: Vec<&Device> = devices[clamp(range, devices.len())].iter().collect();
+                f(&shown, devices.len())
+            }
+        })
+    }
+
     /// The SIDs shown, in order (tracked).
     pub fn sids(&self) -> Vec<String> {
         self.with(|rows| rows.iter().filter_map(|d| d.sid.clone()).collect())
@@ -61,4 +80,8 @@ impl ShownRows {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+fn clamp(range: Range<usize>, len: usize) -> Range<usize> {
+    range.start.min(len)..range.end.min(len)
 }

@@ -343,3 +343,29 @@ async fn the_header_checkbox_selects_every_row_and_shows_a_partial_choice() {
     assert!(selected.get_untracked().is_empty());
     assert!(!header.checked() && !header.indeterminate());
 }
+
+#[wasm_bindgen_test]
+fn a_range_of_the_shown_rows_follows_the_order_and_stays_in_bounds() {
+    let owner = Owner::new();
+    owner.with(|| {
+        let devices: Vec<Device> = (0..6).map(|n| device(n, "pending", "KA1", None)).collect();
+        let rows = ShownRows::ordered(devices, vec![5_u32, 3, 1]);
+        let names = |range| {
+            rows.with_range(range, |shown, total| {
+                let names: Vec<String> = shown
+                    .iter()
+                    .map(|d| d.unique_name.clone().unwrap_or_default())
+                    .collect();
+                (names, total)
+            })
+        };
+        assert_eq!(names(1..3), (vec!["pump-3".into(), "pump-1".into()], 3));
+        assert_eq!(names(2..40), (vec!["pump-1".into()], 3));
+        assert_eq!(names(9..12), (vec![], 3));
+        let all = ShownRows::all(vec![device(7, "error", "KA1", None)]);
+        assert_eq!(
+            all.with_range(0..5, |shown, total| (shown.len(), total)),
+            (1, 1)
+        );
+    });
+}

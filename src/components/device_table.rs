@@ -93,18 +93,24 @@ pub fn DeviceTable(
         let range = range.get();
         let now = now.unwrap_or_else(crate::web::now_seconds);
         let (html, total) = app_names.with(|names| {
-            rows.with(|devices| {
-                let cells: Vec<RowCells> = devices[range.clone()]
+            rows.with_range(range.clone(), |devices, total| {
+                let cells: Vec<RowCells> = devices
                     .iter()
                     .map(|device| RowCells::of(device, names, now))
                     .collect();
-                let selected = selection.map(|s| s.selected.get_untracked());
-                let html = RowsHtml {
-                    device_href: &device_href,
-                    selected: selected.as_ref(),
-                }
-                .write(&cells, range.start);
-                (html, devices.len())
+                let write = |selected: Option<&BTreeSet<String>>| {
+                    RowsHtml {
+                        device_href: &device_href,
+                        selected,
+                    }
+                    .write(&cells, range.start)
+                };
+                // Read in place: a selection of the whole fleet is not copied per redraw.
+                let html = match selection {
+                    Some(selection) => selection.selected.with_untracked(|s| write(Some(s))),
+                    None => write(None),
+                };
+                (html, total)
             })
         });
         let focused = focused_row(&body);
@@ -282,6 +288,10 @@ impl FocusedRow {
 fn SelectAllBox(rows: ShownRows, selection: TableSelection) -> impl IntoView {
     let state = Memo::new(move |_| {
         selection.selected.with(|selected| {
+            // Nothing chosen reads the same over any rows: no need to list them.
+            if selected.is_empty() {
+                return (false, false);
+            }
             rows.with(|devices| {
                 let sids: Vec<&str> = devices.iter().filter_map(|d| d.sid.as_deref()).collect();
                 header_state(selected, &sids)

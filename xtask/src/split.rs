@@ -75,8 +75,11 @@ pub fn build(variant: Variant, public_url: &str, out: &Path) -> Result<(), Failu
     let pkg = format!("pkg-{}", digest_of_dir(&stage)?);
     remove_dir(out)?;
     create_dir(out)?;
-    std::fs::rename(&stage, out.join(&pkg))
-        .map_err(|err| Failure(format!("cannot move {}: {err}", stage.display())))?;
+    // A rename, unless `out` is on another filesystem than `target/`: then a copy.
+    if std::fs::rename(&stage, out.join(&pkg)).is_err() {
+        crate::copy_dir(&stage, &out.join(&pkg))?;
+        remove_dir(&stage)?;
+    }
     let css = read(&project_root().join("style/main.css"))?;
     let css_name = format!("main-{}.css", digest(&css));
     write(&out.join(&css_name), &css)?;
