@@ -100,19 +100,26 @@ impl DeviceFilter {
     }
 
     /// The positions in `devices` of those that match, in order. With a search index the text
-    /// part costs one substring search per device, so a keystroke over 100,000 devices stays
-    /// within a frame or two.
+    /// part is one pass of a substring search over every device's key at once, so a keystroke
+    /// over 100,000 devices stays within a frame or two.
     pub fn matching(&self, devices: &[Device], index: &SearchIndex, now: i64) -> Vec<u32> {
         let text = self.text.trim().to_lowercase();
-        devices
-            .iter()
-            .zip(&index.0)
-            .enumerate()
-            .filter(|(_, (device, key))| {
-                (text.is_empty() || key.contains(&text))
-                    && self.matches_apart_from_text(device, now)
-            })
-            .map(|(position, _)| position as u32)
+        let rest = |position: usize| {
+            devices
+                .get(position)
+                .is_some_and(|device| self.matches_apart_from_text(device, now))
+        };
+        if text.is_empty() {
+            return (0..devices.len())
+                .filter(|&position| rest(position))
+                .map(|position| position as u32)
+                .collect();
+        }
+        index
+            .positions_containing(&text)
+            .into_iter()
+            .filter(|&position| rest(position))
+            .map(|position| position as u32)
             .collect()
     }
 }
@@ -135,21 +142,67 @@ fn search_key(device: &Device, apps: &AppNames) -> String {
     .flatten()
     .map(|field| field.to_lowercase())
     .collect::<Vec<_>>()
-    .join("\u{1f}")
+    .join(&SEPARATOR.to_string())
 }
 
-/// Every device's search key, made once per set of loaded devices rather than per keystroke.
+/// Every device's search key, made once per set of loaded devices rather than per keystroke,
+/// kept end to end in one text (`SEPARATOR` between fields and between devices) so a search
+/// is one pass over contiguous memory rather than a search per device.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SearchIndex(Vec<String>);
+pub struct SearchIndex {
+    text: String,
+    /// Where each device's key starts in `text`, by position.
+    starts: Vec<usize>,
+}
+
+/// Between the fields of a key and between keys: a character no typed text contains.
+const SEPARATOR: char = '\u{1f}';
 
 impl SearchIndex {
     pub fn new(devices: &[Device], apps: &AppNames) -> SearchIndex {
-        SearchIndex(
-            devices
-                .iter()
-                .map(|device| search_key(device, apps))
-                .collect(),
-        )
+        let mut index = SearchIndex {
+            text: String::with_capacity(devices.len() * 160),
+            starts: Vec::with_capacity(devices.len()),
+        };
+        for device in devices {
+            index.starts.push(index.text.len());
+            index.text.push_str(&search_key(device, apps));
+            index.text.push(SEPARATOR);
+        }
+        index
+    }
+
+    /// The key of the device at `position`.
+    fn key(&self, position: usize) -> &str {
+        let end = self
+            .starts
+            .get(position + 1)
+            .map_or(self.text.len(), |&next| next);
+        self.text[self.starts[position]..end].trim_end_matches(SEPARATOR)
+    }
+
+    /// Positions, in order, of the devices whose key contains `needle` (lower-cased).
+    fn positions_containing(&self, needle: &str) -> Vec<usize> {
+        // Text with the separator could match across two keys: search key by key.
+        if needle.contains(SEPARATOR) {
+            return (0..self.starts.len())
+                .filter(|&position| self.key(position).contains(needle))
+                .collect();
+        }
+        let finder = memchr::memmem::Finder::new(needle.as_bytes());
+        let haystack = self.text.as_bytes();
+        let mut found = Vec::new();
+        let mut from = 0;
+        while let Some(at) = finder.find(&haystack[from..]) {
+            let position = self.starts.partition_point(|&start| start <= from + at) - 1;
+            found.push(position);
+            // The rest of this device's key need not be searched.
+            from = self
+                .starts
+                .get(position + 1)
+                .map_or(haystack.len(), |&next| next);
+        }
+        found
     }
 }
 
@@ -208,6 +261,34 @@ mod tests {
             }
             .matches(&fleet[0], &apps, 10)
         );
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        /// Searching the joined keys finds exactly the devices whose own key holds the text,
+        /// whatever the names hold (the separator included) and whatever is typed.
+        #[test]
+        fn one_pass_over_the_index_finds_what_each_key_finds(
+            names in proptest::collection::vec(proptest::option::of("[aB\u{1f}-]{0,5}"), 0..30),
+            typed in "[ab\u{1f} -]{0,4}",
+        ) {
+            let apps = apps();
+            let fleet: Vec<Device> = names
+                .into_iter()
+                .enumerate()
+                .map(|(n, name)| {
+                    let mut d = device(n as u32, "pending", "KA1", None);
+                    d.unique_name = name;
+                    d
+                })
+                .collect();
+            let index = SearchIndex::new(&fleet, &apps);
+            let filter = DeviceFilter { text: typed, ..DeviceFilter::default() };
+            let one_by_one: Vec<u32> = (0..fleet.len() as u32)
+                .filter(|&i| filter.matches(&fleet[i as usize], &apps, 10))
+                .collect();
+            proptest::prop_assert_eq!(filter.matching(&fleet, &index, 10), one_by_one);
+        }
     }
 
     #[test]
