@@ -36,16 +36,7 @@ impl ShownRows {
 
     /// Calls `f` with the shown devices, in order (tracked).
     pub fn with<R>(&self, f: impl FnOnce(&[&Device]) -> R) -> R {
-        self.devices.with(|devices| match self.order {
-            Some(order) => order.with(|order| {
-                let shown: Vec<&Device> = order
-                    .iter()
-                    .filter_map(|&position| devices.get(position as usize))
-                    .collect();
-                f(&shown)
-            }),
-            None => f(&devices.iter().collect::<Vec<_>>()),
-        })
+        self.with_range(0..usize::MAX, |shown, _| f(shown))
     }
 
     /// Calls `f` with the shown devices at `range` of the order (clamped to it), and how many

@@ -127,22 +127,30 @@ impl DeviceFilter {
 /// What the text filter searches in a device, lower-cased: its SID, unique name, and target
 /// and reported apps by SID and by name, with a separator no typed text contains.
 fn search_key(device: &Device, apps: &AppNames) -> String {
+    let mut key = String::new();
+    push_search_key(&mut key, device, apps);
+    key
+}
+
+/// Writes a device's search key at the end of `out`, with no key of its own in between.
+fn push_search_key(out: &mut String, device: &Device, apps: &AppNames) {
     let app = device.app.as_ref();
     let target = app.and_then(|a| a.target_sid.as_deref());
     let reported = app.and_then(|a| a.reported_sid.as_deref());
-    [
+    let fields = [
         device.sid.as_deref(),
         device.unique_name.as_deref(),
         target,
         reported,
         target.and_then(|sid| apps.name_of(sid)),
         reported.and_then(|sid| apps.name_of(sid)),
-    ]
-    .iter()
-    .flatten()
-    .map(|field| field.to_lowercase())
-    .collect::<Vec<_>>()
-    .join(&SEPARATOR.to_string())
+    ];
+    for (n, field) in fields.into_iter().flatten().enumerate() {
+        if n > 0 {
+            out.push(SEPARATOR);
+        }
+        out.push_str(&field.to_lowercase());
+    }
 }
 
 /// Every device's search key, made once per set of loaded devices rather than per keystroke,
@@ -166,7 +174,7 @@ impl SearchIndex {
         };
         for device in devices {
             index.starts.push(index.text.len());
-            index.text.push_str(&search_key(device, apps));
+            push_search_key(&mut index.text, device, apps);
             index.text.push(SEPARATOR);
         }
         index
