@@ -43,6 +43,19 @@ pub async fn send_and_decode<T: Decode>(
     call: Call<'_>,
     retrying: Option<RwSignal<Option<Retrying>>>,
 ) -> Result<T, ApiError> {
+    let url = call.url;
+    let response = send(transport, call, retrying).await?;
+    decode_marked(url, response)
+}
+
+/// Sends `call`, trying it again within the policy, and gives the answer as it came. Apart
+/// from decoding, so that one copy of the retry loop serves every type an answer becomes
+/// (one per type cost the wasm about 4 KB).
+pub async fn send(
+    transport: Transport,
+    call: Call<'_>,
+    retrying: Option<RwSignal<Option<Retrying>>>,
+) -> Result<RawResponse, ApiError> {
     let kind = match call.method {
         HttpMethod::Get => Kind::Read,
         HttpMethod::Post | HttpMethod::Delete => Kind::Write,
@@ -78,10 +91,14 @@ pub async fn send_and_decode<T: Decode>(
     let response = result?;
     // "api:/v1/Devices": when a list's answer arrived, before it is decoded and drawn; then
     // "decoded:/v1/Devices", so the bench can split decoding from drawing.
-    let path = api_path_of(call.url);
-    crate::web::mark(&format!("api:{path}"));
+    crate::web::mark(&format!("api:{}", api_path_of(call.url)));
+    Ok(response)
+}
+
+/// Decodes an answer `send` gave for `url`, and marks when that is done.
+pub fn decode_marked<T: Decode>(url: &str, response: RawResponse) -> Result<T, ApiError> {
     let decoded = decode(response);
-    crate::web::mark(&format!("decoded:{path}"));
+    crate::web::mark(&format!("decoded:{}", api_path_of(url)));
     decoded
 }
 
