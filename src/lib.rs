@@ -24,7 +24,7 @@ use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::api::{Backend, Startup, start};
-use crate::pages::{DeviceListPage, NotFoundPage, SettingsPage, SignInPage, lazy};
+use crate::pages::{DeviceListPage, NotFoundPage, SignInPage, lazy};
 use crate::scan::FleetScan;
 
 #[component]
@@ -132,7 +132,7 @@ fn AppRoutes(backend: Backend) -> impl IntoView {
                     <Route path=path!("/configs") view=lazy::Configs::route()/>
                     <Route path=path!("/secrets") view=lazy::Secrets::route()/>
                     <Route path=path!("/apps/:id") view=lazy::AppDetail::route()/>
-                    <Route path=path!("/settings") view=SettingsPage/>
+                    <Route path=path!("/settings") view=lazy::Settings::route()/>
                 </Routes>
             }
             .into_any()
@@ -144,7 +144,7 @@ fn AppRoutes(backend: Backend) -> impl IntoView {
                     <h1>"The connection settings do not work"</h1>
                     <p>{err.to_string()}</p>
                 </section>
-                <SettingsPage/>
+                <Suspense fallback=|| ()>{Suspend::new(lazy::load::<lazy::Settings>())}</Suspense>
             }
             .into_any()
         }

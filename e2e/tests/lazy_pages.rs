@@ -85,3 +85,50 @@ async fn a_page_whose_code_cannot_be_fetched_says_so_and_reload_recovers() {
     session.assert_no_panic().await;
     session.close().await;
 }
+
+/// Saved connection settings that cannot work (a key that is not ASCII): the shell says so and
+/// shows Settings there, its code fetched then from the module its route was split into.
+#[tokio::test]
+async fn settings_that_do_not_work_bring_up_settings_from_its_own_module() {
+    let session = Session::start(250).await;
+    session.open("/devices").await;
+    session.wait_for_rows(50, &[]).await;
+    assert!(
+        !wasm_fetched(&session)
+            .await
+            .iter()
+            .any(|name| name.contains("settings")),
+        "Settings is not in the first load"
+    );
+    session
+        .eval(
+            "localStorage.setItem('microvisor-console.connection', JSON.stringify(\
+             {mode: 'custom', url: 'https://api.example.com', key: 'ключ', secret: 's'})); \
+             return true;",
+        )
+        .await;
+    session.open("/devices").await;
+    let headings = session
+        .wait_for(
+            "the error and the Settings page",
+            "return [...document.querySelectorAll('h1')].map((h) => h.textContent);",
+            |value| value.as_array().is_some_and(|h| h.len() == 2),
+        )
+        .await;
+    assert_eq!(
+        headings,
+        serde_json::json!(["The connection settings do not work", "Settings"])
+    );
+    let said = session.eval("return document.body.innerText;").await;
+    assert!(
+        said.as_str().is_some_and(|t| t.contains("plain ASCII")),
+        "{said}"
+    );
+    let fetched = wasm_fetched(&session).await;
+    assert!(
+        fetched.iter().any(|name| name.contains("settings")),
+        "{fetched:?}"
+    );
+    session.assert_no_panic().await;
+    session.close().await;
+}

@@ -1,6 +1,7 @@
 //! The routes whose code loads on first use. Built with the `split` feature (as `cargo xtask`
 //! builds for release), each page's wasm is cut out of the first load at `#[lazy_route]`;
-//! without it (trunk serve, the wasm tests) the same routes are plain async views.
+//! without it (trunk serve, the wasm tests) the same routes are plain async views. Settings is
+//! here too: the shell also shows it, outside the router, when the connection settings fail.
 
 use leptos::prelude::*;
 use leptos_router::{Lazy, LazyRoute};
@@ -42,6 +43,11 @@ macro_rules! lazy_pages {
     )*};
 }
 
+/// A lazy page's view outside the router (the shell's own Settings), once its code is in.
+pub async fn load<Page: LazyRoute>() -> AnyView {
+    Page::view(Page::data()).await
+}
+
 lazy_pages! {
     DeviceDetail => DeviceDetailPage,
     Fleet => FleetPage,
@@ -53,4 +59,5 @@ lazy_pages! {
     AppDetail => AppDetailPage,
     Configs => AccountConfigsPage,
     Secrets => AccountSecretsPage,
+    Settings => SettingsPage,
 }
