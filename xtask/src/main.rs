@@ -200,7 +200,7 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> Result<(), Failure>
 const MINIMUM_HOST_TESTS: u64 = 209;
 const MINIMUM_WASM_TESTS: u64 = 20;
 const MINIMUM_FUZZ_TESTS: u64 = 1;
-const MINIMUM_E2E_TESTS: u64 = 56;
+const MINIMUM_E2E_TESTS: u64 = 57;
 
 fn test() -> Result<(), Failure> {
     setup::all(true)?;
