@@ -51,7 +51,7 @@ pub async fn send_and_decode<T: Decode>(
 /// Sends `call`, trying it again within the policy, and gives the answer as it came. Apart
 /// from decoding, so that one copy of the retry loop serves every type an answer becomes (a
 /// copy per type cost the wasm modules 5.7 KB brotli in all).
-pub async fn send(
+async fn send(
     transport: Transport,
     call: Call<'_>,
     retrying: Option<RwSignal<Option<Retrying>>>,
@@ -96,7 +96,7 @@ pub async fn send(
 }
 
 /// Decodes an answer `send` gave for `url`, and marks when that is done.
-pub fn decode_marked<T: Decode>(url: &str, response: RawResponse) -> Result<T, ApiError> {
+fn decode_marked<T: Decode>(url: &str, response: RawResponse) -> Result<T, ApiError> {
     let decoded = decode(response);
     crate::web::mark(&format!("decoded:{}", api_path_of(url)));
     decoded

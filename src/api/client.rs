@@ -8,8 +8,8 @@ use console_protocol::{API_BASE, ConsoleConfig};
 use leptos::prelude::RwSignal;
 
 use super::ApiError;
-use super::call::{self, Decode, RawBody, Retrying, decode_marked};
-use super::transport::{Body, Call, HttpMethod, RawResponse, Transport};
+use super::call::{Decode, RawBody, Retrying, send_and_decode};
+use super::transport::{Body, Call, HttpMethod, Transport};
 use crate::web::page_origin;
 
 /// The console's one way to the API. Every URL it requests is built from, or mapped onto, the
@@ -106,8 +106,7 @@ impl ApiClient {
         form: Option<&str>,
     ) -> Result<T, ApiError> {
         let url = self.base.url_for(api_path)?;
-        let response = self.send_raw(method, &url, form.map(Body::Form)).await?;
-        decode_marked(&url, response)
+        self.send(method, &url, form.map(Body::Form)).await
     }
 
     /// Sends to an absolute URL already checked against a base.
@@ -117,18 +116,7 @@ impl ApiClient {
         url: &str,
         body: Option<Body<'_>>,
     ) -> Result<T, ApiError> {
-        let response = self.send_raw(method, url, body).await?;
-        decode_marked(url, response)
-    }
-
-    /// `send` without decoding: not generic, so there is one copy of it.
-    async fn send_raw(
-        &self,
-        method: HttpMethod,
-        url: &str,
-        body: Option<Body<'_>>,
-    ) -> Result<RawResponse, ApiError> {
-        call::send(
+        send_and_decode(
             self.transport,
             Call {
                 method,
