@@ -486,6 +486,13 @@ impl Session {
     /// In the bulk panel: chooses `action` (the select's value; for "target", `target_app`
     /// is typed into its field) and opens the confirmation.
     pub async fn review_bulk(&self, action: &str, target_app: Option<&str>) {
+        // The actions load with the first row selected.
+        self.wait_for(
+            "the bulk actions loaded",
+            "return !!document.getElementById('bulk-action')",
+            |loaded| loaded.as_bool() == Some(true),
+        )
+        .await;
         self.client
             .find(Locator::Id("bulk-action"))
             .await

@@ -180,13 +180,31 @@ async fn selecting_keeps_the_table_still_and_cards_read_well_on_a_phone() {
     let top =
         "return Math.round(document.querySelector('table.devices').getBoundingClientRect().top)";
     let before = session.eval(top).await;
+    session.client.set_window_size(390, 900).await.unwrap();
+    let before_on_phone = session.eval(top).await;
+    session.client.set_window_size(1280, 900).await.unwrap();
     session
         .click_css("tbody tr:nth-child(3) td.select input")
         .await;
     session
         .wait_for_text(".bulk .selected-count", |t| t == "1 selected")
         .await;
+    // The first row chosen loads the bulk actions in place of their idle stand-in.
+    session
+        .wait_for(
+            "the bulk actions",
+            "return !!document.getElementById('bulk-action')",
+            |loaded| loaded.as_bool() == Some(true),
+        )
+        .await;
     assert_eq!(session.eval(top).await, before, "one row chosen");
+    session.client.set_window_size(390, 900).await.unwrap();
+    assert_eq!(
+        session.eval(top).await,
+        before_on_phone,
+        "one row chosen, on a phone"
+    );
+    session.client.set_window_size(1280, 900).await.unwrap();
     let header = "const h = document.querySelector('thead input.select-all'); return [h.checked, h.indeterminate]";
     assert_eq!(session.eval(header).await, serde_json::json!([false, true]));
     session

@@ -1,5 +1,5 @@
 //! The release console is split by route: the device list is in the first load, and each other
-//! page's code is fetched on its first visit. Checked by the browser's own resource timing, and
+//! page's code is fetched on its first visit (the list's bulk actions on the first row chosen). Checked by the browser's own resource timing, and
 //! what an operator sees when that fetch fails.
 
 use console_e2e::harness::{Session, given_path, start_static_host};
@@ -14,7 +14,7 @@ async fn wasm_fetched(session: &Session) -> Vec<String> {
     serde_json::from_value(value.clone()).unwrap_or_else(|err| panic!("{err}: {value}"))
 }
 
-/// The list loads only the main module; Fleet then fetches its own, once.
+/// The list loads only the main module; the bulk actions and Fleet then fetch their own, once.
 async fn fleet_code_comes_on_first_visit(session: &Session, list: &str) {
     session.open(list).await;
     session.wait_for_rows(50, &[]).await;
@@ -25,6 +25,34 @@ async fn fleet_code_comes_on_first_visit(session: &Session, list: &str) {
         "one wasm module on the first load: {first:?}"
     );
     assert!(first[0].ends_with("_bg.wasm"), "{first:?}");
+    // The bulk actions come with the first row chosen (with the chunks of code they share
+    // with other pages), and only once.
+    session.click_css("td.select input").await;
+    session
+        .wait_for(
+            "the bulk actions",
+            "return !!document.getElementById('bulk-action')",
+            |loaded| loaded.as_bool() == Some(true),
+        )
+        .await;
+    let chosen = wasm_fetched(session).await;
+    let split: Vec<&String> = chosen
+        .iter()
+        .filter(|name| name.starts_with("split_"))
+        .collect();
+    assert!(
+        split.len() == 1 && split[0].contains("bulk_actions"),
+        "the bulk actions' module and no page's: {chosen:?}"
+    );
+    session.click_css("td.select input").await;
+    session
+        .wait_for_text(".bulk .selected-count", |t| t == "0 selected")
+        .await;
+    session.click_css("td.select input").await;
+    session
+        .wait_for_text(".bulk .selected-count", |t| t == "1 selected")
+        .await;
+    assert_eq!(wasm_fetched(session).await, chosen, "fetched again");
     session.click_link("Fleet").await;
     session.wait_for_text("h1", |t| t == "Fleet").await;
     let after = wasm_fetched(session).await;
