@@ -483,16 +483,20 @@ impl Session {
         text.as_str().unwrap().to_owned()
     }
 
-    /// In the bulk panel: chooses `action` (the select's value; for "target", `target_app`
-    /// is typed into its field) and opens the confirmation.
-    pub async fn review_bulk(&self, action: &str, target_app: Option<&str>) {
-        // The actions load with the first row selected.
+    /// Waits for the bulk panel's actions, which load with the first row selected.
+    pub async fn wait_for_bulk_actions(&self) {
         self.wait_for(
-            "the bulk actions loaded",
+            "the bulk actions",
             "return !!document.getElementById('bulk-action')",
             |loaded| loaded.as_bool() == Some(true),
         )
         .await;
+    }
+
+    /// In the bulk panel: chooses `action` (the select's value; for "target", `target_app`
+    /// is typed into its field) and opens the confirmation.
+    pub async fn review_bulk(&self, action: &str, target_app: Option<&str>) {
+        self.wait_for_bulk_actions().await;
         self.client
             .find(Locator::Id("bulk-action"))
             .await

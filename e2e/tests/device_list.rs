@@ -190,13 +190,7 @@ async fn selecting_keeps_the_table_still_and_cards_read_well_on_a_phone() {
         .wait_for_text(".bulk .selected-count", |t| t == "1 selected")
         .await;
     // The first row chosen loads the bulk actions in place of their idle stand-in.
-    session
-        .wait_for(
-            "the bulk actions",
-            "return !!document.getElementById('bulk-action')",
-            |loaded| loaded.as_bool() == Some(true),
-        )
-        .await;
+    session.wait_for_bulk_actions().await;
     assert_eq!(session.eval(top).await, before, "one row chosen");
     session.client.set_window_size(390, 900).await.unwrap();
     assert_eq!(

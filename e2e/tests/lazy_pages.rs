@@ -28,13 +28,7 @@ async fn fleet_code_comes_on_first_visit(session: &Session, list: &str) {
     // The bulk actions come with the first row chosen (with the chunks of code they share
     // with other pages), and only once.
     session.click_css("td.select input").await;
-    session
-        .wait_for(
-            "the bulk actions",
-            "return !!document.getElementById('bulk-action')",
-            |loaded| loaded.as_bool() == Some(true),
-        )
-        .await;
+    session.wait_for_bulk_actions().await;
     let chosen = wasm_fetched(session).await;
     let split: Vec<&String> = chosen
         .iter()

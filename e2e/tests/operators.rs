@@ -80,13 +80,7 @@ async fn a_viewer_looks_and_an_operator_changes_but_neither_manages_shared_views
     session.scan(60).await;
     // A row chosen loads the bulk actions: all of them disabled for a viewer.
     session.click_css("td.select input").await;
-    session
-        .wait_for(
-            "the bulk actions",
-            "return !!document.getElementById('bulk-action')",
-            |loaded| loaded.as_bool() == Some(true),
-        )
-        .await;
+    session.wait_for_bulk_actions().await;
     assert_eq!(enabled_controls(&session, ".bulk .edit-row").await, 0);
 
     // Forced past the page, as curl would: refused at the server, and not applied.
