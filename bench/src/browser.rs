@@ -260,9 +260,10 @@ pub struct Memory {
     pub after_one: (f64, f64),
     pub after_all: (f64, f64),
     pub turns: usize,
-    /// (turns so far, JS heap + wasm bytes), to tell a leak (steady growth) from a
-    /// high-water mark (growth that stops).
-    pub checkpoints: Vec<(usize, f64)>,
+    /// (turns so far, (JS heap, wasm) bytes), to tell a leak (steady growth) from a
+    /// high-water mark (growth that stops). The wasm's memory only grows, by whole 64 KiB
+    /// pages, when its allocator needs more than it ever had: a step, not live bytes.
+    pub checkpoints: Vec<(usize, (f64, f64))>,
 }
 
 impl Memory {
@@ -278,7 +279,7 @@ impl Memory {
     /// water mark (caches, the router's history), what a leak would still show.
     pub fn growth_after_percent(&self, turn: usize) -> Option<f64> {
         let (_, from) = self.checkpoints.iter().find(|(t, _)| *t == turn)?;
-        Some(100.0 * (Memory::total(self.after_all) / from - 1.0))
+        Some(100.0 * (Memory::total(self.after_all) / Memory::total(*from) - 1.0))
     }
 }
 
@@ -296,15 +297,15 @@ pub async fn memory(base_url: &str, page: Page, turns: usize) -> Memory {
     // Turns at once: 200 turns read for a second each would take minutes.
     next_page_paint(&session, page, 50, 0).await;
     let after_one = pair(&session.eval(MEMORY).await);
-    let mut checkpoints = vec![(1, Memory::total(after_one))];
+    let mut checkpoints = vec![(1, after_one)];
     for turn in 2..=turns {
         next_page_paint(&session, page, 50, 0).await;
         if turn % 25 == 0 && turn < turns {
-            checkpoints.push((turn, Memory::total(pair(&session.eval(MEMORY).await))));
+            checkpoints.push((turn, pair(&session.eval(MEMORY).await)));
         }
     }
     let after_all = pair(&session.eval(MEMORY).await);
-    checkpoints.push((turns, Memory::total(after_all)));
+    checkpoints.push((turns, after_all));
     session.close().await;
     Memory {
         after_one,

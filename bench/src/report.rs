@@ -570,9 +570,19 @@ impl Report {
             let series: Vec<String> = memory
                 .checkpoints
                 .iter()
-                .map(|(turn, total)| format!("{turn}: {}", bytes(*total as u64)))
+                .map(|(turn, (js, wasm))| {
+                    if *wasm > 0.0 {
+                        format!("{turn}: {} + {}", bytes(*js as u64), bytes(*wasm as u64))
+                    } else {
+                        format!("{turn}: {}", bytes(*js as u64))
+                    }
+                })
                 .collect();
-            let _ = writeln!(md, "\n{name}, total after N turns: {}.", series.join(" · "));
+            let _ = writeln!(
+                md,
+                "\n{name}, JS heap (+ wasm memory) after N turns: {}.",
+                series.join(" · ")
+            );
         }
         if let Some(table) = &self.fleet_table {
             let _ = writeln!(md, "\n## Fleet table\n");
