@@ -1,6 +1,7 @@
 //! The release console is split by route: the device list is in the first load, and each other
-//! page's code is fetched on its first visit (the list's bulk actions on the first row chosen). Checked by the browser's own resource timing, and
-//! what an operator sees when that fetch fails.
+//! page's code is fetched on its first visit (the list's bulk actions on the first row chosen).
+//! Checked by the browser's own resource timing, and what an operator sees when that fetch
+//! fails.
 
 use console_e2e::harness::{Session, given_path, start_static_host};
 

@@ -17,8 +17,8 @@ use crate::web::now_seconds;
 /// page above its table, so choosing rows never moves the table under the pointer.
 ///
 /// The selection's toolbar is in the first load. The rest (actions, commands, confirmation,
-/// progress) loads with the first row selected: 17 KB brotli that most visits to the list
-/// never use. Until then [`idle_actions`] holds its place.
+/// progress) loads with the first row selected: 24 KB brotli off the main module that most
+/// visits to the list never use. Until then [`idle_actions`] holds its place.
 #[component]
 pub fn BulkPanel(
     /// The rows on show, in order: what "select all" takes.
@@ -49,6 +49,7 @@ pub fn BulkPanel(
         app_names,
         devices,
         on_updated,
+        has_rollouts,
     };
     view! {
         <section class="panel bulk" aria-labelledby="bulk-heading">
@@ -74,11 +75,9 @@ fn idle_actions(has_rollouts: bool) -> impl IntoView {
         <fieldset class="write-guard" disabled>
             <div class="edit-row">
                 <label for="bulk-action-idle">"Action"</label>
-                <select id="bulk-action-idle">
-                    {BulkAction::CHOICES.into_iter().map(|(key, label)| view! { <option value=key>{label}</option> }).collect_view()}
-                </select>
-                <button type="button">"Review and apply…"</button>
-                {has_rollouts.then(|| view! { <button type="button" class="secondary">"Roll out to selected…"</button> })}
+                <select id="bulk-action-idle">{action_options()}</select>
+                <button type="button">{REVIEW}</button>
+                {has_rollouts.then(|| view! { <button type="button" class="secondary">{ROLL_OUT}</button> })}
             </div>
             <span class="copy-commands">
                 <button type="button" class="copy">"Copy as curl"</button>
@@ -86,6 +85,18 @@ fn idle_actions(has_rollouts: bool) -> impl IntoView {
             </span>
         </fieldset>
     }
+}
+
+/// The buttons' words, the same in the stand-in and the loaded part.
+const REVIEW: &str = "Review and apply…";
+const ROLL_OUT: &str = "Roll out to selected…";
+
+/// One `<option>` per bulk action, for the stand-in and the loaded part alike.
+fn action_options() -> impl IntoView {
+    BulkAction::CHOICES
+        .into_iter()
+        .map(|(key, label)| view! { <option value=key>{label}</option> })
+        .collect_view()
 }
 
 /// What the panel's loaded part works on.
@@ -96,6 +107,8 @@ struct BulkParts {
     app_names: Signal<AppNames>,
     devices: Signal<Vec<Device>>,
     on_updated: Callback<Vec<Device>>,
+    /// Whether the console's server runs rollouts (the panel's shell asked the client once).
+    has_rollouts: bool,
 }
 
 /// The action, its commands, confirmation, progress and per-device results.
@@ -107,6 +120,7 @@ async fn bulk_actions(parts: BulkParts) -> AnyView {
         app_names,
         devices,
         on_updated,
+        has_rollouts,
     } = parts;
     let client = expect_context::<ApiClient>();
     let action = RwSignal::new(BulkAction::EnableLogging);
@@ -160,7 +174,6 @@ async fn bulk_actions(parts: BulkParts) -> AnyView {
     };
     let nothing_selected = move || selected.with(BTreeSet::is_empty);
     // A staged rollout instead of all at once: the selection goes to the rollout form.
-    let client_has_rollouts = client.has_console_api();
     let navigate = leptos_router::hooks::use_navigate();
     let roll_out = move |_| {
         if let Some(handoff) = SelectionForRollout::get() {
@@ -179,7 +192,7 @@ async fn bulk_actions(parts: BulkParts) -> AnyView {
                             action.set(chosen);
                         }
                     }>
-                    {BulkAction::CHOICES.into_iter().map(|(key, label)| view! { <option value=key>{label}</option> }).collect_view()}
+                    {action_options()}
                 </select>
                 <Show when=move || matches!(action.get(), BulkAction::SetTargetApp(_))>
                     <label for="bulk-target" class="visually-hidden">"Target app for the selection"</label>
@@ -192,10 +205,10 @@ async fn bulk_actions(parts: BulkParts) -> AnyView {
                 <button type="button"
                     disabled=move || run.running.get() || nothing_selected() || !chosen_action().is_complete()
                     on:click=move |_| confirm_open.set(true)>
-                    "Review and apply…"
+                    {REVIEW}
                 </button>
-                {client_has_rollouts.then(|| view! {
-                    <button type="button" class="secondary" disabled=nothing_selected on:click=roll_out>"Roll out to selected…"</button>
+                {has_rollouts.then(|| view! {
+                    <button type="button" class="secondary" disabled=nothing_selected on:click=roll_out>{ROLL_OUT}</button>
                 })}
             </div>
         </WriteGuard>
