@@ -4,12 +4,20 @@
 
 use console_e2e::harness::{Session, given_path, start_static_host};
 
-/// List, Next, then the first device's name: its page opens, and nothing panicked.
+/// List, a row chosen (which loads the bulk actions), Next, then the first device's name: its
+/// page opens, and nothing panicked.
 async fn next_then_open_a_device(session: &Session, list: &str) {
     session.open(list).await;
     let first = session.wait_for_rows(50, &[]).await;
+    session.click_css("td.select input").await;
+    session.wait_for_bulk_actions().await;
     session.click_link("Next").await;
     session.wait_for_rows(50, &first).await;
+    // A new page starts with nothing chosen; the actions stay loaded.
+    session
+        .wait_for_text(".bulk .selected-count", |t| t == "0 selected")
+        .await;
+    session.wait_for_bulk_actions().await;
     let name = session
         .eval("return document.querySelector('tbody td.col-name a').textContent")
         .await;
