@@ -204,6 +204,24 @@ async fn a_failing_server_shows_an_error_with_retry() {
         .await;
     assert!(retry.is_ok(), "a Retry button is offered");
     session.screenshot_at("list-error", 1280, false).await;
+    // While the retry runs, the button says so and a second press does not restart it; focus
+    // stays on it. When that retry fails too, it can be pressed again.
+    session.click_button("Retry").await;
+    let waiting = session
+        .wait_for(
+            "the retry to run",
+            "const b = document.querySelector('[role=alert] button');
+             return b && b.getAttribute('aria-disabled') === 'true' ? [b.textContent, document.activeElement === b] : null;",
+            |v| !v.is_null(),
+        )
+        .await;
+    assert_eq!(waiting, serde_json::json!(["Retrying…", true]));
+    session
+        .wait_for_text(".retrying", |t| t.starts_with("Retrying… "))
+        .await;
+    session
+        .wait_for_text("[role=alert] button", |t| t == "Retry")
+        .await;
     session.close().await;
 }
 

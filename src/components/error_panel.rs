@@ -2,9 +2,15 @@ use leptos::prelude::*;
 
 use crate::api::{ApiError, Retrying};
 
-/// A failed load, said plainly, with what to do and a Retry button.
+/// A failed load, said plainly, with what to do and a Retry button. While `busy` (the load
+/// being tried again) the button waits, since pressing it again would only restart that load;
+/// it says so with `aria-disabled` rather than `disabled`, which would drop keyboard focus.
 #[component]
-pub fn ErrorPanel(error: ApiError, on_retry: Callback<()>) -> impl IntoView {
+pub fn ErrorPanel(
+    error: ApiError,
+    on_retry: Callback<()>,
+    #[prop(optional, into)] busy: Signal<bool>,
+) -> impl IntoView {
     let title = if error.is_not_found() {
         "Not found"
     } else {
@@ -31,7 +37,10 @@ pub fn ErrorPanel(error: ApiError, on_retry: Callback<()>) -> impl IntoView {
                     })}
                 </p>
             })}
-            <button type="button" on:click=move |_| on_retry.run(())>"Retry"</button>
+            <button type="button" aria-disabled=move || busy.get().to_string()
+                on:click=move |_| if !busy.get_untracked() { on_retry.run(()) }>
+                {move || if busy.get() { "Retrying…" } else { "Retry" }}
+            </button>
         </section>
     }
 }

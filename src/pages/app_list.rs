@@ -30,7 +30,7 @@ pub fn AppListPage() -> impl IntoView {
         <RetryNote retrying/>
         <div class="list" class:stale=move || busy.get()>
             <Transition fallback=|| view! { <p class="loading">"Loading apps…"</p> } set_pending=pending>
-                <ErrorBoundary fallback=move |errors| view! { <ErrorPanel error=first_api_error(&errors.read()) on_retry=retry/> }>
+                <ErrorBoundary fallback=move |errors| view! { <ErrorPanel error=first_api_error(&errors.read()) on_retry=retry busy/> }>
                     {
                         let client = client.clone();
                         move || {

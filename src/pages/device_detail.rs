@@ -103,6 +103,8 @@ pub fn DeviceDetailPage() -> impl IntoView {
     });
     let sid = Memo::new(move |_| current.with(|d| d.as_ref().and_then(|d| d.sid.clone())));
     let retry = Callback::new(move |()| fetched.refetch());
+    // While the first load is tried again after it failed.
+    let loading = RwSignal::new(false);
 
     view! {
         <p><a href=crate::routes::href("/devices")>"← Devices"</a></p>
@@ -110,9 +112,9 @@ pub fn DeviceDetailPage() -> impl IntoView {
         <Show
             when=move || sid.get().is_some()
             fallback=move || view! {
-                <Transition fallback=|| view! { <p class="loading">"Loading device…"</p> }>
+                <Transition fallback=|| view! { <p class="loading">"Loading device…"</p> } set_pending=loading>
                     <ErrorBoundary fallback=move |errors| view! {
-                        <ErrorPanel error=first_api_error(&errors.read()) on_retry=retry/>
+                        <ErrorPanel error=first_api_error(&errors.read()) on_retry=retry busy=loading/>
                     }>
                         {move || Suspend::new(async move { fetched.await.map(|_| ()) })}
                     </ErrorBoundary>

@@ -198,7 +198,7 @@ pub fn DeviceListPage() -> impl IntoView {
         <RetryNote retrying/>
         <Transition fallback=|| view! { <p class="loading">"Loading devices…"</p> } set_pending=pending>
             <ErrorBoundary fallback=move |errors| view! {
-                <ErrorPanel error=first_api_error(&errors.read()) on_retry=retry/>
+                <ErrorPanel error=first_api_error(&errors.read()) on_retry=retry busy/>
             }>
                 {
                     let top_pager = top_pager.clone();
