@@ -3,6 +3,7 @@
 //! and what it loaded serves every page that can use it (Fleet, an app's targeting devices).
 
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -57,6 +58,9 @@ pub struct FleetScan {
     /// Every device loaded so far, in the API's order.
     pub devices: RwSignal<Vec<Device>>,
     pub progress: RwSignal<Option<ScanProgress>>,
+    /// Changes whenever `devices` changes other than by devices added at the end (a new scan,
+    /// devices replaced), so what is made from them knows when to start over (`grown`).
+    epoch: StoredValue<u64>,
     /// A page being tried again: a scan retries each page within the policy and never
     /// skips one; when a page's retries are spent, the scan stops and says so.
     pub retrying: RwSignal<Option<Retrying>>,
@@ -71,6 +75,7 @@ impl FleetScan {
         FleetScan {
             devices: RwSignal::new(Vec::new()),
             progress: RwSignal::new(None),
+            epoch: StoredValue::new(0),
             retrying: RwSignal::new(None),
             cancelled: StoredValue::new_local(Rc::new(Cell::new(false))),
             owner: StoredValue::new_local(Owner::current()),
@@ -91,6 +96,7 @@ impl FleetScan {
         self.cancel();
         let flag = Rc::new(Cell::new(false));
         self.cancelled.set_value(Rc::clone(&flag));
+        self.epoch.update_value(|epoch| *epoch += 1);
         self.devices.set(Vec::new());
         let started = js_sys::Date::now();
         self.progress.set(Some(ScanProgress {
@@ -104,6 +110,59 @@ impl FleetScan {
             Some(owner) => owner.with(|| spawn_local_scoped_with_cancellation(task)),
             None => spawn_local_scoped_with_cancellation(task),
         }
+    }
+
+    /// Puts devices as a bulk change answered them in place of the loaded ones.
+    pub fn replace(&self, updated: Vec<Device>) {
+        let by_sid: HashMap<Option<String>, Device> =
+            updated.into_iter().map(|d| (d.sid.clone(), d)).collect();
+        self.epoch.update_value(|epoch| *epoch += 1);
+        self.devices.update(|all| {
+            for slot in all.iter_mut() {
+                if let Some(device) = by_sid.get(&slot.sid) {
+                    *slot = device.clone();
+                }
+            }
+        })
+    }
+
+    /// A memo of what `extend` makes from the loaded devices and `basis` (what else it
+    /// depends on, tracked). While a scan only adds devices, `extend` is given just the new
+    /// ones; when the devices were replaced or `basis` changed, it starts over from
+    /// `T::default()`. A publication then costs the batch it adds, not the whole fleet again.
+    pub fn grown<T, B>(
+        &self,
+        basis: impl Fn() -> B + Send + Sync + 'static,
+        extend: impl Fn(&mut T, &[Device], &B) + Send + Sync + 'static,
+    ) -> Memo<Grown<T, B>>
+    where
+        T: Default + Send + Sync + 'static,
+        B: PartialEq + Send + Sync + 'static,
+    {
+        let FleetScan { devices, epoch, .. } = *self;
+        Memo::new_owning(move |old: Option<Grown<T, B>>| {
+            let basis = basis();
+            let epoch = epoch.get_value();
+            devices.with(|all| {
+                let mut grown = match old {
+                    Some(old)
+                        if old.epoch == epoch && old.basis == basis && old.seen <= all.len() =>
+                    {
+                        old
+                    }
+                    _ => Grown {
+                        value: T::default(),
+                        epoch,
+                        seen: 0,
+                        basis,
+                    },
+                };
+                extend(&mut grown.value, &all[grown.seen..], &grown.basis);
+                grown.seen = all.len();
+                // Only a change of what it reads runs this: always news.
+                (grown, true)
+            })
+        })
     }
 
     async fn run(self, client: ApiClient, cancelled: Rc<Cell<bool>>, started: f64) {
@@ -186,6 +245,15 @@ fn fetch(client: &ApiClient, query: PageQuery) -> oneshot::Receiver<Result<Vec<u
         let _ = answer.send(client.list_devices_body(&query).await);
     });
     receiver
+}
+
+/// What `FleetScan::grown` keeps: the value, and what it was made from.
+pub struct Grown<T, B> {
+    pub value: T,
+    epoch: u64,
+    /// How many of the loaded devices `value` has been given.
+    seen: usize,
+    basis: B,
 }
 
 impl Default for FleetScan {

@@ -369,3 +369,51 @@ fn a_range_of_the_shown_rows_follows_the_order_and_stays_in_bounds() {
         );
     });
 }
+
+/// What a `FleetScan::grown` memo was given: each batch's size, and the SIDs seen with `basis`.
+#[derive(Default)]
+struct Given {
+    batches: Vec<usize>,
+    sids: Vec<String>,
+}
+
+#[wasm_bindgen_test]
+fn what_is_grown_from_a_scan_takes_each_new_batch_once_and_starts_over_on_a_change() {
+    let owner = Owner::new();
+    owner.with(|| {
+        let scan = microvisor_console::scan::FleetScan::new();
+        let suffix = RwSignal::new("a".to_owned());
+        let grown = scan.grown(
+            move || suffix.get(),
+            |given: &mut Given, batch, suffix| {
+                given.batches.push(batch.len());
+                given.sids.extend(
+                    batch
+                        .iter()
+                        .map(|d| format!("{}{suffix}", d.unique_name.clone().unwrap_or_default())),
+                );
+            },
+        );
+        let seen = move || grown.with(|g| (g.value.batches.clone(), g.value.sids.len()));
+        let add = |from: u32, to: u32| {
+            scan.devices
+                .update(|all| all.extend((from..to).map(|n| device(n, "pending", "KA1", None))))
+        };
+        add(3, 6);
+        assert_eq!(seen(), (vec![3], 3));
+        // A scan's next batches: only they are given.
+        add(6, 10);
+        add(10, 11);
+        assert_eq!(seen(), (vec![3, 5], 8));
+        // Devices replaced in place: everything again, with the new device in its place.
+        let mut renamed = device(4, "pending", "KA1", None);
+        renamed.unique_name = Some("renamed".into());
+        scan.replace(vec![renamed]);
+        assert_eq!(seen(), (vec![8], 8));
+        assert_eq!(grown.with(|g| g.value.sids[1].clone()), "renameda");
+        // What else it is made from changed: everything again.
+        suffix.set("b".into());
+        assert_eq!(seen(), (vec![8], 8));
+        assert!(grown.with(|g| g.value.sids.iter().all(|sid| sid.ends_with('b'))));
+    });
+}

@@ -51,18 +51,22 @@ pub fn FleetPage() -> impl IntoView {
         }
     });
 
-    let summary = Memo::new(move |_| {
-        devices.with(|all| FleetSummary::of(all, now_seconds(), pending_hours.get()))
-    });
-    // Each device's search text, made once per set of loaded devices, not per keystroke.
-    let index = Memo::new(move |_| {
-        app_names.with(|names| devices.with(|all| SearchIndex::new(all, names)))
-    });
+    // Made batch by batch as the scan loads, not from the whole fleet at each publication.
+    let summary = scan.grown(
+        move || pending_hours.get(),
+        |summary: &mut FleetSummary, batch, &hours| summary.add(batch, now_seconds(), hours),
+    );
+    let counts = Memo::new(move |_| summary.with(|summary| summary.value.clone()));
+    // Each device's search text, made once per device loaded, not per keystroke.
+    let index = scan.grown(
+        move || app_names.get(),
+        |index: &mut SearchIndex, batch, names| index.extend(batch, names),
+    );
     // Positions of the devices that match, sorted: what the table, export and bulk actions use.
     let order = Memo::new(move |_| {
         let now = now_seconds();
-        let matching =
-            devices.with(|all| filter.with(|f| index.with(|index| f.matching(all, index, now))));
+        let matching = devices
+            .with(|all| filter.with(|f| index.with(|index| f.matching(all, &index.value, now))));
         match sort.state.get() {
             Some((key, ascending)) => app_names
                 .with(|names| devices.with(|all| sorted(all, matching, key, ascending, names))),
@@ -74,17 +78,7 @@ pub fn FleetPage() -> impl IntoView {
         move || shown_rows.with(|rows| rows.iter().map(|d| (*d).clone()).collect::<Vec<Device>>());
     let on_toggle = selection_toggle(shown_rows, selected);
     // A bulk run's answers replace the scanned devices they changed.
-    let on_updated = Callback::new(move |updated: Vec<Device>| {
-        let by_sid: std::collections::HashMap<Option<String>, Device> =
-            updated.into_iter().map(|d| (d.sid.clone(), d)).collect();
-        devices.update(|all| {
-            for slot in all.iter_mut() {
-                if let Some(device) = by_sid.get(&slot.sid) {
-                    *slot = device.clone();
-                }
-            }
-        })
-    });
+    let on_updated = Callback::new(move |updated: Vec<Device>| scan.replace(updated));
 
     let download = move |name: &str, mime: &str, text: String| save_file(name, mime, &text);
     let set_filter = move |change: fn(&mut DeviceFilter)| {
@@ -137,9 +131,9 @@ pub fn FleetPage() -> impl IntoView {
                 <h2 id="summary-heading">"Summary"</h2>
                 <div class="chips">
                     <button type="button" class="chip" on:click=move |_| set_filter(|_| {})>
-                        {move || format!("All {}", summary.get().total)}
+                        {move || format!("All {}", counts.get().total)}
                     </button>
-                    {move || summary.get().by_status.into_iter().map(|(status, count)| {
+                    {move || counts.get().by_status.into_iter().map(|(status, count)| {
                         let value = status.clone();
                         view! {
                             <button type="button" class="chip" on:click=move |_| filter.update(|f| f.status = Some(value.clone()))>
@@ -148,13 +142,13 @@ pub fn FleetPage() -> impl IntoView {
                         }
                     }).collect_view()}
                     <button type="button" class="chip" on:click=move |_| filter.update(|f| f.logging_on = Some(true))>
-                        {move || format!("logging on {}", summary.get().logging_on)}
+                        {move || format!("logging on {}", counts.get().logging_on)}
                     </button>
                     <button type="button" class="chip" on:click=move |_| filter.update(|f| f.target_differs = true)>
-                        {move || format!("target ≠ reported {}", summary.get().target_differs)}
+                        {move || format!("target ≠ reported {}", counts.get().target_differs)}
                     </button>
                     <button type="button" class="chip" on:click=move |_| filter.update(|f| f.pending_hours = Some(pending_hours.get_untracked()))>
-                        {move || format!("pending > {} h {}", pending_hours.get(), summary.get().pending_long)}
+                        {move || format!("pending > {} h {}", pending_hours.get(), counts.get().pending_long)}
                     </button>
                     <label class="inline">
                         "Pending longer than (h) "
@@ -170,7 +164,7 @@ pub fn FleetPage() -> impl IntoView {
                 <div class="chips">
                     {move || {
                         let names = app_names.get();
-                        summary.get().by_target.into_iter().map(|(sid, count)| {
+                        counts.get().by_target.into_iter().map(|(sid, count)| {
                             let label = if sid.is_empty() { "no target".to_owned() } else { app_label(&names, &sid) };
                             let value = (!sid.is_empty()).then_some(sid);
                             view! {

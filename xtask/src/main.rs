@@ -197,8 +197,8 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> Result<(), Failure>
 }
 
 /// Fewer tests than this in a layer fails the run: each is what the layer runs today.
-const MINIMUM_HOST_TESTS: u64 = 209;
-const MINIMUM_WASM_TESTS: u64 = 20;
+const MINIMUM_HOST_TESTS: u64 = 211;
+const MINIMUM_WASM_TESTS: u64 = 21;
 const MINIMUM_FUZZ_TESTS: u64 = 1;
 const MINIMUM_E2E_TESTS: u64 = 57;
 

@@ -19,29 +19,39 @@ pub struct FleetSummary {
 
 impl FleetSummary {
     pub fn of(devices: &[Device], now: i64, pending_hours: u32) -> FleetSummary {
-        let mut summary = FleetSummary {
-            total: devices.len(),
-            ..FleetSummary::default()
-        };
+        let mut summary = FleetSummary::default();
+        summary.add(devices, now, pending_hours);
+        summary
+    }
+
+    /// Counts `devices` as well, at `now`: a scan counts each batch it loads once, not the
+    /// whole fleet again per batch.
+    pub fn add(&mut self, devices: &[Device], now: i64, pending_hours: u32) {
+        self.total += devices.len();
         for device in devices {
-            *summary
-                .by_status
-                .entry(status_word(device).to_owned())
-                .or_default() += 1;
+            count(&mut self.by_status, status_word(device));
             let target = device
                 .app
                 .as_ref()
-                .and_then(|app| app.target_sid.clone())
-                .unwrap_or_default();
-            *summary.by_target.entry(target).or_default() += 1;
-            summary.logging_on += usize::from(logging_on(device, now));
-            summary.target_differs += usize::from(device.reported_differs_from_target());
-            summary.pending_long += usize::from(
+                .and_then(|app| app.target_sid.as_deref());
+            count(&mut self.by_target, target.unwrap_or_default());
+            self.logging_on += usize::from(logging_on(device, now));
+            self.target_differs += usize::from(device.reported_differs_from_target());
+            self.pending_long += usize::from(
                 pending_for(device, now)
                     .is_some_and(|seconds| seconds > i64::from(pending_hours) * 3600),
             );
         }
-        summary
+    }
+}
+
+/// One more under `key`; the key is copied only the first time it is seen.
+fn count(counts: &mut BTreeMap<String, usize>, key: &str) {
+    match counts.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(key.to_owned(), 1);
+        }
     }
 }
 
@@ -65,5 +75,27 @@ mod tests {
         assert_eq!(summary.target_differs, 1);
         assert_eq!(summary.pending_long, 1);
         assert_eq!(FleetSummary::of(&fleet, 7_199, 2).pending_long, 0);
+    }
+
+    #[test]
+    fn counting_in_batches_gives_the_counts_of_counting_at_once() {
+        let mut fleet: Vec<Device> = (1..=30)
+            .map(|n| {
+                let status = ["up-to-date", "pending", "error"][n as usize % 3];
+                device(n, status, ["KA1", "KA2", "KA3"][n as usize % 3 / 2], None)
+            })
+            .collect();
+        // One with no app at all: counted under no target.
+        fleet.insert(7, Device::default());
+        let at_once = FleetSummary::of(&fleet, 7_201, 2);
+        assert_eq!(at_once.by_target[""], 1);
+        for split in 0..=fleet.len() {
+            for second in split..=fleet.len() {
+                let mut batches = FleetSummary::of(&fleet[..split], 7_201, 2);
+                batches.add(&fleet[split..second], 7_201, 2);
+                batches.add(&fleet[second..], 7_201, 2);
+                assert_eq!(batches, at_once, "batches split at {split} and {second}");
+            }
+        }
     }
 }

@@ -168,16 +168,22 @@ const SEPARATOR: char = '\u{1f}';
 
 impl SearchIndex {
     pub fn new(devices: &[Device], apps: &AppNames) -> SearchIndex {
-        let mut index = SearchIndex {
-            text: String::with_capacity(devices.len() * 160),
-            starts: Vec::with_capacity(devices.len()),
-        };
-        for device in devices {
-            index.starts.push(index.text.len());
-            push_search_key(&mut index.text, device, apps);
-            index.text.push(SEPARATOR);
-        }
+        let mut index = SearchIndex::default();
+        index.extend(devices, apps);
         index
+    }
+
+    /// Adds the keys of `devices` after those already indexed, as if they had been at the end
+    /// of the slice given to `new`: a scan indexes each batch it loads once, not the whole
+    /// fleet again per batch.
+    pub fn extend(&mut self, devices: &[Device], apps: &AppNames) {
+        self.text.reserve(devices.len() * 160);
+        self.starts.reserve(devices.len());
+        for device in devices {
+            self.starts.push(self.text.len());
+            push_search_key(&mut self.text, device, apps);
+            self.text.push(SEPARATOR);
+        }
     }
 
     /// The key of the device at `position`.
@@ -220,6 +226,27 @@ impl SearchIndex {
 mod tests {
     use super::*;
     use crate::fixtures::{apps, device};
+
+    #[test]
+    fn an_index_extended_batch_by_batch_is_the_index_made_at_once() {
+        let fleet: Vec<Device> = (1..=25)
+            .map(|n| device(n, "pending", if n % 2 == 0 { "KA1" } else { "KA2" }, None))
+            .collect();
+        let apps = apps();
+        let at_once = SearchIndex::new(&fleet, &apps);
+        for split in 0..=fleet.len() {
+            let mut batches = SearchIndex::new(&fleet[..split], &apps);
+            batches.extend(&fleet[split..], &apps);
+            assert_eq!(batches, at_once, "batches split at {split}");
+        }
+        let mut empty = SearchIndex::default();
+        empty.extend(&fleet, &apps);
+        assert_eq!(
+            empty.positions_containing("pump-2"),
+            at_once.positions_containing("pump-2")
+        );
+        assert_eq!(empty.positions_containing("fw-1").len(), 12);
+    }
 
     #[test]
     fn the_index_finds_what_matching_one_by_one_finds() {
