@@ -45,6 +45,14 @@ pub fn DeviceListPage() -> impl IntoView {
     });
     // The next page, fetched while the browser is idle once this one has loaded.
     let ahead = Prefetch::<PageQuery, (ListPage<Device>, i64)>::new();
+    let (apps, app_names) = use_apps(&client);
+    // Whether the apps' answer is in (plain, not reactive: the page's load only looks).
+    let apps_in = StoredValue::new(false);
+    Effect::new(move || {
+        if apps.with(Option::is_some) {
+            apps_in.set_value(true);
+        }
+    });
     // Each answer carries the time it arrived, for "updated N s ago".
     let devices = LocalResource::new({
         let client = client.clone();
@@ -57,7 +65,14 @@ pub fn DeviceListPage() -> impl IntoView {
                     crate::web::mark("api:/v1/Devices");
                     return Ok(answer);
                 }
-                load(client, query).await
+                let answer = load(client, query).await;
+                // On a first load the apps' answer often arrives with the page's but is taken
+                // after it: step aside once so it goes first, and the rows are written once,
+                // with app names, rather than with SIDs and then again.
+                if !apps_in.get_value() {
+                    crate::web::sleep(0).await;
+                }
+                answer
             }
         }
     });
@@ -76,7 +91,6 @@ pub fn DeviceListPage() -> impl IntoView {
             ahead.when_idle(next.clone(), move || load(client, next));
         }
     });
-    let (_, app_names) = use_apps(&client);
     // The last page that loaded: kept on screen while the next loads, and when it fails.
     let last_good = Memo::new(move |previous: Option<&Option<(ListPage<Device>, i64)>>| {
         devices.with(|result| match result {
