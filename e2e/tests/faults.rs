@@ -107,9 +107,11 @@ async fn until_done(session: &Session, button: &str, done: &str, typed: Option<(
                 &format!("{button} to finish"),
                 &format!(
                     "if ({done}) return 'done';
-                     const alerts = [...document.querySelectorAll('.field-error[role=alert]')].map((a) => a.textContent).filter((t) => t.trim());
-                     const busy = [...document.querySelectorAll('button')].some((b) => b.disabled && b.textContent.includes('…'));
-                     return alerts.length && !busy ? alerts.join(' | ') : null;"
+                     const shown = [...document.querySelectorAll('.field-error[role=alert]')].filter((a) => a.textContent.trim());
+                     // A control's last failure stays shown while it is tried again, with its
+                     // buttons disabled: only an alert beside enabled buttons is an outcome.
+                     const settled = shown.filter((a) => !a.closest('.edit-row, form')?.querySelector('button:disabled'));
+                     return shown.length && settled.length === shown.length ? shown.map((a) => a.textContent).join(' | ') : null;"
                 ),
                 |v| !v.is_null(),
             )
