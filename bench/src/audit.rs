@@ -59,7 +59,7 @@ pub async fn appends(store: &'static str, url: &str, entries: usize) -> Result<A
         task.await.map_err(|err| err.to_string())??;
     }
     let seconds = started.elapsed().as_secs_f64();
-    let verdict = console_server::audit::verify(&opened)
+    let verdict = console_server::console::audit::verify(&opened)
         .await
         .map_err(|err| err.to_string())?;
     if !verdict.intact || verdict.entries != entries as i64 {

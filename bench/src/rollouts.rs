@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use console_e2e::harness::{http_json, start_server};
 use fleet_engine::DeviceFilter;
-use fleet_engine::planning::{Selection, plan};
+use fleet_engine::rollout::planning::{Selection, plan};
 use microvisor_api::{App, Device, ListPage};
 use microvisor_sim::{Emulator, Method, SimConfig, SimRequest};
 use serde_json::json;

@@ -1,5 +1,8 @@
 use clap::Parser;
-use console_server::{AuditCommand, Command, OperatorsCommand, Options, audit, operators, serve};
+use console_server::cli::{AuditCommand, Command, OperatorsCommand, Options};
+use console_server::console::audit;
+use console_server::security::operators;
+use console_server::serve;
 
 #[tokio::main]
 async fn main() {

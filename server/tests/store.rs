@@ -191,7 +191,7 @@ async fn audit_chain(store: &Store) {
             .enumerate()
             .all(|(i, row)| row.seq == i as i64 + 1)
     );
-    let verdict = console_server::audit::verify(store).await.unwrap();
+    let verdict = console_server::console::audit::verify(store).await.unwrap();
     assert!(verdict.intact && verdict.entries == 100, "{verdict:?}");
     let newest = store.audit_before(i64::MAX, 10).await.unwrap();
     assert_eq!(newest.first().map(|r| r.seq), Some(100));

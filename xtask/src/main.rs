@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: the project's tasks, as plain Rust so they run the same on every
 //! machine. `setup` installs what is missing, `serve` runs the console, `test` runs every layer.
 
+mod arch;
 mod compress;
 mod setup;
 mod shell;
@@ -50,6 +51,9 @@ enum Command {
         #[arg(last = true)]
         bench_args: Vec<String>,
     },
+    /// Check the architecture: no import circles, no upward imports, no file over 600 lines,
+    /// no component over 120 lines (see ARCHITECTURE.md).
+    Arch,
     /// Build the console as a static site (demo mode where no server answers) for a sub-path,
     /// GitHub Pages style, with a 404.html fallback for deep links.
     Dist {
@@ -69,6 +73,7 @@ fn main() -> ExitCode {
         Command::Test => test(),
         Command::E2e { filter } => e2e_only(filter.as_deref()),
         Command::Bench { bench_args } => bench(&bench_args),
+        Command::Arch => architecture(),
         Command::Dist { public_url, out } => dist(&public_url, &out).map(|_| ()),
     };
     match outcome {
@@ -77,6 +82,19 @@ fn main() -> ExitCode {
             eprintln!("\nxtask: {failure}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The architecture check over the whole tree; its report either way.
+fn architecture() -> Result<(), Failure> {
+    let findings = arch::check_tree(&project_root()).map_err(Failure)?;
+    print!("{}", findings.report());
+    if findings.is_clean() {
+        Ok(())
+    } else {
+        Err(Failure(
+            "the tree breaks the architecture's rules (ARCHITECTURE.md)".to_owned(),
+        ))
     }
 }
 
@@ -214,6 +232,7 @@ fn test() -> Result<(), Failure> {
     };
 
     check("format", run(cargo().args(["fmt", "--all", "--check"])));
+    check("architecture", architecture());
     check(
         "clippy (host)",
         run(cargo().args([

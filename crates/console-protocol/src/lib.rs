@@ -190,7 +190,7 @@ pub struct NewRollout {
 }
 
 /// What a rollout would do, before it starts (`POST /console/v1/rollouts/preview`).
-pub use fleet_engine::planning::Preview as RolloutPreview;
+pub use fleet_engine::rollout::planning::Preview as RolloutPreview;
 
 /// A rollout in a list: everything but its devices.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

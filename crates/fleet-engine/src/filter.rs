@@ -5,7 +5,7 @@ use microvisor_api::time::parse_iso8601;
 use microvisor_api::{Device, UpdateStatus};
 use serde::{Deserialize, Serialize};
 
-use crate::AppNames;
+use crate::apps::AppNames;
 
 /// What narrows the loaded devices, and what a saved view keeps. Every part that is set must
 /// hold.

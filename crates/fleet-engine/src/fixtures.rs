@@ -3,7 +3,7 @@
 use microvisor_api::time::format_iso8601;
 use microvisor_api::{Device, DeviceApp, DeviceLogging, UpdateStatus};
 
-use crate::AppNames;
+use crate::apps::AppNames;
 
 /// Device `n`: named `pump-n`, targeting `target`, reporting `reported`, in `status`,
 /// targeted at time 0, logging on for even `n` (until 100,000), updated at `10 n`.

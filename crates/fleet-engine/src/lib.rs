@@ -7,7 +7,6 @@ pub mod apps;
 pub mod filter;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
-pub mod planning;
 pub mod rollout;
 
 pub use apps::AppNames;

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use microvisor_api::error::codes;
 
-use crate::handler::SimResponse;
+use crate::request::SimResponse;
 
 /// What a request must carry in its `Authorization` header.
 #[derive(Debug, Clone, PartialEq, Eq)]

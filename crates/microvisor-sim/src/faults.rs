@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 
 use microvisor_api::error::codes;
 
-use crate::handler::SimResponse;
+use crate::request::SimResponse;
 use crate::rng::Rng;
 
 /// Seconds a 429 asks the client to wait.

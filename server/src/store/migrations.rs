@@ -61,16 +61,9 @@ pub const MIGRATIONS: &[&[&str]] = &[
     ],
 ];
 
-/// The table that says which version a store is at.
-pub const CREATE_SCHEMA_TABLE: &str =
-    "CREATE TABLE IF NOT EXISTS console_schema (id BIGINT PRIMARY KEY, version BIGINT NOT NULL)";
-pub const READ_VERSION: &str = "SELECT version FROM console_schema WHERE id = 1";
-pub const WRITE_VERSION: &str = "INSERT INTO console_schema (id, version) VALUES (1, ?) \
-     ON CONFLICT (id) DO UPDATE SET version = excluded.version";
-
 /// Why a store at `found` cannot be used by a build that knows up to `known`.
-pub fn too_new(found: i64, known: i64) -> super::StoreError {
-    super::StoreError::Incompatible(format!(
+pub fn too_new(found: i64, known: i64) -> super::error::StoreError {
+    super::error::StoreError::Incompatible(format!(
         "the store is at schema version {found}, written by a newer console-server; this one \
          knows up to version {known} and leaves the store as it is"
     ))

@@ -1,39 +1,32 @@
 //! The console store: what console-server keeps of its own (saved views, rollouts and their
 //! devices, leases, the audit log), in SQLite (embedded, the default) or PostgreSQL (for several
-//! replicas). One interface, two backends, the same schema meaning on both; every change is one
-//! transaction, so nothing is ever half-written.
+//! replicas). Every operation is one transaction, written once (`ops.rs`) over what the two
+//! drivers share (`tx.rs`), with every statement in `sql.rs`; `sqlite.rs` and `postgres.rs`
+//! hold only what differs: connecting, and running a transaction.
 //!
 //! rusqlite and tokio-postgres (with deadpool for a pool) rather than one abstraction over both:
-//! each is the well-kept, thin client for its database, the SQL is written once with `?`
-//! placeholders (numbered for PostgreSQL when it is prepared), and the few queries whose rows
-//! differ in type are read through a small row trait.
+//! each is the well-kept, thin client for its database.
 
+mod error;
 mod migrations;
+mod ops;
 mod postgres;
+mod sql;
 mod sqlite;
+mod tx;
 
 use std::path::Path;
 
 use console_protocol::RolloutSummary;
 use fleet_engine::DeviceFilter;
-use fleet_engine::rollout::{Rollout, RolloutDevice};
+use fleet_engine::rollout::Rollout;
 
+pub use audit_log::AuditRow;
 pub use console_protocol::SavedView as StoredView;
+pub use error::StoreError;
 pub use migrations::SCHEMA_VERSION;
 
-/// Why the store could not do what was asked. `Unavailable` is the database being down or out
-/// of reach (the API answers 503); the rest are refusals of the request itself.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StoreError {
-    #[error("The console store is unavailable: {0}")]
-    Unavailable(String),
-    #[error("{0}")]
-    Conflict(String),
-    #[error("Not found: {0}")]
-    NotFound(String),
-    #[error("The console store cannot be used: {0}")]
-    Incompatible(String),
-}
+use tx::{Tx, TxFuture};
 
 /// The store, on one of its two backends.
 #[derive(Clone)]
@@ -51,271 +44,6 @@ pub fn database_url(database: Option<&str>, data_dir: &Path) -> String {
     }
 }
 
-impl Store {
-    /// Opens (creating a SQLite file and its folder when needed) and migrates to this version's
-    /// schema. A store from a newer version is refused, untouched.
-    pub async fn open(url: &str) -> Result<Store, StoreError> {
-        Store::open_at(url, SCHEMA_VERSION).await
-    }
-
-    /// As `open`, migrating only up to `version` (tests make old stores with it).
-    pub async fn open_at(url: &str, version: i64) -> Result<Store, StoreError> {
-        if let Some(path) = url.strip_prefix("sqlite:") {
-            Ok(Store::Sqlite(
-                sqlite::SqliteStore::open(path, version).await?,
-            ))
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Store::Postgres(
-                postgres::PgStore::open(url, version).await?,
-            ))
-        } else {
-            Err(StoreError::Incompatible(format!(
-                "--database takes sqlite:PATH or postgres://…; got '{}'",
-                redact_url(url)
-            )))
-        }
-    }
-
-    /// The schema version the store is at.
-    pub async fn version(&self) -> Result<i64, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.version().await,
-            Store::Postgres(p) => p.version().await,
-        }
-    }
-
-    /// "SQLite at PATH" or "PostgreSQL at HOST/DB", with no password.
-    pub fn describe(&self) -> String {
-        match self {
-            Store::Sqlite(s) => format!("SQLite at {}", s.path()),
-            Store::Postgres(p) => format!("PostgreSQL at {}", p.describe()),
-        }
-    }
-
-    // ---- saved views ----
-
-    pub async fn list_views(&self) -> Result<Vec<StoredView>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.list_views().await,
-            Store::Postgres(p) => p.list_views().await,
-        }
-    }
-
-    pub async fn create_view(&self, view: &StoredView) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(s) => s.create_view(view).await,
-            Store::Postgres(p) => p.create_view(view).await,
-        }
-    }
-
-    /// Renames a view and, when given, replaces its filter.
-    pub async fn update_view(
-        &self,
-        id: &str,
-        name: &str,
-        filter: Option<&DeviceFilter>,
-        now: i64,
-    ) -> Result<StoredView, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.update_view(id, name, filter, now).await,
-            Store::Postgres(p) => p.update_view(id, name, filter, now).await,
-        }
-    }
-
-    pub async fn delete_view(&self, id: &str) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(s) => s.delete_view(id).await,
-            Store::Postgres(p) => p.delete_view(id).await,
-        }
-    }
-
-    pub async fn get_view(&self, id: &str) -> Result<StoredView, StoreError> {
-        self.list_views()
-            .await?
-            .into_iter()
-            .find(|view| view.id == id)
-            .ok_or_else(|| StoreError::NotFound(format!("no saved view {id}")))
-    }
-
-    // ---- the audit log ----
-
-    /// Appends one entry at the chain's head, taking turns with every other appender (the
-    /// head row is locked for the transaction); returns its number.
-    pub async fn append_audit(&self, at_ms: i64, entry: &str) -> Result<i64, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.append_audit(at_ms, entry).await,
-            Store::Postgres(p) => p.append_audit(at_ms, entry).await,
-        }
-    }
-
-    /// Up to `limit` entries numbered below `before`, newest first.
-    pub async fn audit_before(&self, before: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
-        self.audit_rows(AUDIT_BEFORE, before, limit).await
-    }
-
-    /// Up to `limit` entries numbered above `after`, oldest first.
-    pub async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
-        self.audit_rows(AUDIT_AFTER, after, limit).await
-    }
-
-    async fn audit_rows(
-        &self,
-        sql: &'static str,
-        seq: i64,
-        limit: i64,
-    ) -> Result<Vec<AuditRow>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.audit_rows(sql, seq, limit).await,
-            Store::Postgres(p) => p.audit_rows(sql, seq, limit).await,
-        }
-    }
-
-    /// The chain's head: the last entry's number and hash (0 and "" when empty).
-    pub async fn audit_head(&self) -> Result<(i64, String), StoreError> {
-        match self {
-            Store::Sqlite(s) => s.audit_head().await,
-            Store::Postgres(p) => p.audit_head().await,
-        }
-    }
-
-    // ---- leases ----
-
-    /// Takes or renews the lease `name` for `holder` until `now + ttl_ms`, when no one else
-    /// holds it or their hold has expired. True when `holder` has it now.
-    pub async fn acquire_lease(
-        &self,
-        name: &str,
-        holder: &str,
-        now: i64,
-        ttl_ms: i64,
-    ) -> Result<bool, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.acquire_lease(name, holder, now, ttl_ms).await,
-            Store::Postgres(p) => p.acquire_lease(name, holder, now, ttl_ms).await,
-        }
-    }
-
-    /// Gives the lease up at once (a clean shutdown), so another replica need not wait.
-    pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(s) => s.release_lease(name, holder).await,
-            Store::Postgres(p) => p.release_lease(name, holder).await,
-        }
-    }
-
-    // ---- rollouts ----
-
-    /// Saves a rollout: its header, and the devices in `changed` (positions in
-    /// `rollout.devices`), in one transaction. A new rollout is saved with every device.
-    pub async fn save_rollout(
-        &self,
-        rollout: &Rollout,
-        changed: &[usize],
-    ) -> Result<(), StoreError> {
-        let header = RolloutSummary::of(rollout);
-        let devices: Vec<(i64, String, String)> = changed
-            .iter()
-            .filter_map(|&position| {
-                let device = rollout.devices.get(position)?;
-                Some((
-                    position as i64,
-                    device.sid.clone(),
-                    serde_json::to_string(device).ok()?,
-                ))
-            })
-            .collect();
-        let header_json = serde_json::to_string(&header).map_err(|err| {
-            StoreError::Conflict(format!("a rollout that cannot be saved: {err}"))
-        })?;
-        let row = RolloutRow {
-            id: rollout.id.clone(),
-            header: header_json,
-            active: rollout.status.is_active() || rollout.has_writes_out(),
-            created_ms: rollout.created_ms,
-            updated_ms: rollout.updated_ms,
-        };
-        match self {
-            Store::Sqlite(s) => s.save_rollout(&row, &devices).await,
-            Store::Postgres(p) => p.save_rollout(&row, &devices).await,
-        }
-    }
-
-    /// Every rollout, newest first, without their devices' detail (counts are in the header).
-    pub async fn list_rollouts(&self) -> Result<Vec<RolloutSummary>, StoreError> {
-        let rows = match self {
-            Store::Sqlite(s) => s.list_rollout_headers().await?,
-            Store::Postgres(p) => p.list_rollout_headers().await?,
-        };
-        rows.iter()
-            .map(|json| {
-                serde_json::from_str(json)
-                    .map_err(|err| StoreError::Incompatible(format!("a stored rollout: {err}")))
-            })
-            .collect()
-    }
-
-    /// A whole rollout.
-    pub async fn get_rollout(&self, id: &str) -> Result<Rollout, StoreError> {
-        let (header, devices) = match self {
-            Store::Sqlite(s) => s.get_rollout(id).await?,
-            Store::Postgres(p) => p.get_rollout(id).await?,
-        };
-        assemble(&header, &devices)
-    }
-
-    /// Queues a person's control for the replica that drives rollouts.
-    pub async fn queue_control(
-        &self,
-        id: &str,
-        rollout_id: &str,
-        control: &str,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(s) => s.queue_control(id, rollout_id, control, now).await,
-            Store::Postgres(p) => p.queue_control(id, rollout_id, control, now).await,
-        }
-    }
-
-    /// Takes every queued control, oldest first: (rollout id, control).
-    pub async fn take_controls(&self) -> Result<Vec<(String, String)>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.take_controls().await,
-            Store::Postgres(p) => p.take_controls().await,
-        }
-    }
-
-    /// The ids of rollouts that may still write or are watching writes.
-    pub async fn active_rollouts(&self) -> Result<Vec<String>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.active_rollouts().await,
-            Store::Postgres(p) => p.active_rollouts().await,
-        }
-    }
-}
-
-/// What the `rollouts` table holds for one rollout.
-pub(crate) struct RolloutRow {
-    pub id: String,
-    pub header: String,
-    pub active: bool,
-    pub created_ms: i64,
-    pub updated_ms: i64,
-}
-
-fn assemble(header: &str, devices: &[String]) -> Result<Rollout, StoreError> {
-    let bad = |err: serde_json::Error| StoreError::Incompatible(format!("a stored rollout: {err}"));
-    let header: RolloutSummary = serde_json::from_str(header).map_err(bad)?;
-    let devices: Vec<RolloutDevice> = devices
-        .iter()
-        .map(|json| serde_json::from_str(json).map_err(bad))
-        .collect::<Result<_, _>>()?;
-    Ok(Rollout {
-        devices,
-        ..header.rollout
-    })
-}
-
 /// A database URL without its password, for messages and logs.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -330,98 +58,215 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-pub use audit_log::{AuditRow, chain_hash};
+impl Store {
+    /// Opens (creating a SQLite file and its folder when needed) and migrates to this version's
+    /// schema. A store from a newer version is refused, untouched.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        Store::open_at(url, SCHEMA_VERSION).await
+    }
 
-/// `?` placeholders numbered `$1, $2, …` for PostgreSQL.
-pub(crate) fn numbered(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len() + 8);
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            out.push_str(&format!("${n}"));
+    /// As `open`, migrating only up to `version` (tests make old stores with it).
+    pub async fn open_at(url: &str, version: i64) -> Result<Store, StoreError> {
+        let store = if let Some(path) = url.strip_prefix("sqlite:") {
+            Store::Sqlite(sqlite::SqliteStore::open(path).await?)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Store::Postgres(postgres::PgStore::open(url).await?)
         } else {
-            out.push(c);
+            return Err(StoreError::Incompatible(format!(
+                "--database takes sqlite:PATH or postgres://…; got '{}'",
+                redact_url(url)
+            )));
+        };
+        let found = store.write(|tx| Box::pin(ops::prepare_schema(tx))).await?;
+        // One version per transaction, so a store is always at exactly one version.
+        for target in (found + 1)..=version.min(SCHEMA_VERSION) {
+            store
+                .write(move |tx| Box::pin(ops::migrate_to(tx, target)))
+                .await?;
+        }
+        Ok(store)
+    }
+
+    /// "SQLite at PATH" or "PostgreSQL at HOST/DB", with no password.
+    pub fn describe(&self) -> String {
+        match self {
+            Store::Sqlite(s) => format!("SQLite at {}", s.path()),
+            Store::Postgres(p) => format!("PostgreSQL at {}", p.describe()),
         }
     }
-    out
+
+    /// Runs `work` in a transaction that writes.
+    async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'a> FnOnce(&'a mut dyn Tx) -> TxFuture<'a, T, StoreError> + Send + 'static,
+    {
+        match self {
+            Store::Sqlite(s) => s.run(true, work).await,
+            Store::Postgres(p) => p.run(work).await,
+        }
+    }
+
+    /// Runs `work` in a transaction that only reads.
+    async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'a> FnOnce(&'a mut dyn Tx) -> TxFuture<'a, T, StoreError> + Send + 'static,
+    {
+        match self {
+            Store::Sqlite(s) => s.run(false, work).await,
+            Store::Postgres(p) => p.run(work).await,
+        }
+    }
+
+    /// The schema version the store is at.
+    pub async fn version(&self) -> Result<i64, StoreError> {
+        self.read(|tx| Box::pin(ops::version(tx))).await
+    }
+
+    // ---- saved views ----
+
+    pub async fn list_views(&self) -> Result<Vec<StoredView>, StoreError> {
+        self.read(|tx| Box::pin(ops::list_views(tx))).await
+    }
+
+    pub async fn get_view(&self, id: &str) -> Result<StoredView, StoreError> {
+        let id = id.to_owned();
+        self.read(|tx| Box::pin(ops::get_view(tx, id))).await
+    }
+
+    pub async fn create_view(&self, view: &StoredView) -> Result<(), StoreError> {
+        let view = view.clone();
+        self.write(|tx| Box::pin(ops::create_view(tx, view))).await
+    }
+
+    /// Renames a view and, when given, replaces its filter.
+    pub async fn update_view(
+        &self,
+        id: &str,
+        name: &str,
+        filter: Option<&DeviceFilter>,
+        now: i64,
+    ) -> Result<StoredView, StoreError> {
+        let (id, name, filter) = (id.to_owned(), name.to_owned(), filter.cloned());
+        self.write(move |tx| Box::pin(ops::update_view(tx, id, name, filter, now)))
+            .await
+    }
+
+    pub async fn delete_view(&self, id: &str) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        self.write(|tx| Box::pin(ops::delete_view(tx, id))).await
+    }
+
+    // ---- the audit log ----
+
+    /// Appends one entry at the chain's head, taking turns with every other appender; its
+    /// number.
+    pub async fn append_audit(&self, at_ms: i64, entry: &str) -> Result<i64, StoreError> {
+        let entry = entry.to_owned();
+        self.write(move |tx| Box::pin(ops::append_audit(tx, at_ms, entry)))
+            .await
+    }
+
+    /// Up to `limit` entries numbered below `before`, newest first.
+    pub async fn audit_before(&self, before: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
+        self.read(move |tx| Box::pin(ops::audit_rows(tx, sql::AUDIT_BEFORE, before, limit)))
+            .await
+    }
+
+    /// Up to `limit` entries numbered above `after`, oldest first.
+    pub async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
+        self.read(move |tx| Box::pin(ops::audit_rows(tx, sql::AUDIT_AFTER, after, limit)))
+            .await
+    }
+
+    /// The chain's head: the last entry's number and hash (0 and "" when empty).
+    pub async fn audit_head(&self) -> Result<(i64, String), StoreError> {
+        self.read(|tx| Box::pin(ops::audit_head(tx))).await
+    }
+
+    // ---- leases ----
+
+    /// Takes or renews the lease `name` for `holder` until `now + ttl_ms`, when no one else
+    /// holds it or their hold has expired. True when `holder` has it now.
+    pub async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: i64,
+        ttl_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let (name, holder) = (name.to_owned(), holder.to_owned());
+        self.write(move |tx| Box::pin(ops::acquire_lease(tx, name, holder, now, ttl_ms)))
+            .await
+    }
+
+    /// Gives the lease up at once (a clean shutdown), so another replica need not wait.
+    pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        let (name, holder) = (name.to_owned(), holder.to_owned());
+        self.write(move |tx| Box::pin(ops::release_lease(tx, name, holder)))
+            .await
+    }
+
+    // ---- rollouts ----
+
+    /// Saves a rollout: its header, and the devices in `changed` (positions in
+    /// `rollout.devices`), in one transaction. A new rollout is saved with every device.
+    pub async fn save_rollout(
+        &self,
+        rollout: &Rollout,
+        changed: &[usize],
+    ) -> Result<(), StoreError> {
+        let (rollout, changed) = (rollout.clone(), changed.to_vec());
+        self.write(move |tx| Box::pin(ops::save_rollout(tx, rollout, changed)))
+            .await
+    }
+
+    /// Every rollout, newest first, without their devices' detail (counts are in the header).
+    pub async fn list_rollouts(&self) -> Result<Vec<RolloutSummary>, StoreError> {
+        self.read(|tx| Box::pin(ops::list_rollouts(tx))).await
+    }
+
+    /// A whole rollout.
+    pub async fn get_rollout(&self, id: &str) -> Result<Rollout, StoreError> {
+        let id = id.to_owned();
+        self.read(|tx| Box::pin(ops::get_rollout(tx, id))).await
+    }
+
+    /// Queues a person's control for the replica that drives rollouts.
+    pub async fn queue_control(
+        &self,
+        id: &str,
+        rollout_id: &str,
+        control: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let (id, rollout_id, control) = (id.to_owned(), rollout_id.to_owned(), control.to_owned());
+        self.write(move |tx| Box::pin(ops::queue_control(tx, id, rollout_id, control, now)))
+            .await
+    }
+
+    /// Takes every queued control, oldest first: (rollout id, control).
+    pub async fn take_controls(&self) -> Result<Vec<(String, String)>, StoreError> {
+        self.write(|tx| Box::pin(ops::take_controls(tx))).await
+    }
+
+    /// The ids of rollouts that may still write or are watching writes.
+    pub async fn active_rollouts(&self) -> Result<Vec<String>, StoreError> {
+        self.read(|tx| Box::pin(ops::active_rollouts(tx))).await
+    }
 }
-
-// The SQL both backends run.
-pub(crate) const LIST_VIEWS: &str =
-    "SELECT id, name, filter, created_by, created_ms, updated_ms FROM views ORDER BY name";
-pub(crate) const INSERT_VIEW: &str = "INSERT INTO views (id, name, filter, created_by, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?)";
-pub(crate) const UPDATE_VIEW: &str =
-    "UPDATE views SET name = ?, filter = COALESCE(?, filter), updated_ms = ? WHERE id = ?";
-pub(crate) const DELETE_VIEW: &str = "DELETE FROM views WHERE id = ?";
-pub(crate) const ACQUIRE_LEASE: &str = "INSERT INTO leases (name, holder, expires_ms) VALUES (?, ?, ?) \
-     ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_ms = excluded.expires_ms \
-     WHERE leases.holder = excluded.holder OR leases.expires_ms < ?";
-pub(crate) const RELEASE_LEASE: &str = "DELETE FROM leases WHERE name = ? AND holder = ?";
-pub(crate) const UPSERT_ROLLOUT: &str = "INSERT INTO rollouts (id, header, active, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?) \
-     ON CONFLICT (id) DO UPDATE SET header = excluded.header, active = excluded.active, updated_ms = excluded.updated_ms";
-pub(crate) const UPSERT_ROLLOUT_DEVICE: &str = "INSERT INTO rollout_devices (rollout_id, position, sid, record) VALUES (?, ?, ?, ?) \
-     ON CONFLICT (rollout_id, position) DO UPDATE SET record = excluded.record";
-pub(crate) const LIST_ROLLOUTS: &str = "SELECT header FROM rollouts ORDER BY created_ms DESC, id";
-pub(crate) const GET_ROLLOUT: &str = "SELECT header FROM rollouts WHERE id = ?";
-pub(crate) const GET_ROLLOUT_DEVICES: &str =
-    "SELECT record FROM rollout_devices WHERE rollout_id = ? ORDER BY position";
-pub(crate) const QUEUE_CONTROL: &str =
-    "INSERT INTO rollout_controls (id, rollout_id, control, created_ms) VALUES (?, ?, ?, ?)";
-pub(crate) const QUEUED_CONTROLS: &str =
-    "SELECT id, rollout_id, control FROM rollout_controls ORDER BY created_ms, id";
-pub(crate) const DELETE_CONTROL: &str = "DELETE FROM rollout_controls WHERE id = ?";
-pub(crate) const ACTIVE_ROLLOUTS: &str =
-    "SELECT id FROM rollouts WHERE active = 1 ORDER BY created_ms";
-
-/// A view from a row's columns.
-pub(crate) fn view_of(
-    id: String,
-    name: String,
-    filter: String,
-    created_by: String,
-    created_ms: i64,
-    updated_ms: i64,
-) -> Result<StoredView, StoreError> {
-    Ok(StoredView {
-        id,
-        name,
-        filter: serde_json::from_str(&filter)
-            .map_err(|err| StoreError::Incompatible(format!("a stored view's filter: {err}")))?,
-        created_by,
-        created_ms,
-        updated_ms,
-    })
-}
-
-/// A name is taken (a unique constraint): say so plainly.
-pub(crate) fn name_taken(name: &str) -> StoreError {
-    StoreError::Conflict(format!("A saved view named '{name}' exists already."))
-}
-
-pub(crate) const AUDIT_HEAD: &str = "SELECT seq, hash FROM audit_head WHERE id = 1";
-pub(crate) const INSERT_AUDIT: &str =
-    "INSERT INTO audit (seq, at_ms, entry, hash) VALUES (?, ?, ?, ?)";
-pub(crate) const MOVE_AUDIT_HEAD: &str = "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1";
-pub(crate) const AUDIT_BEFORE: &str =
-    "SELECT seq, at_ms, entry, hash FROM audit WHERE seq < ? ORDER BY seq DESC LIMIT ?";
-pub(crate) const AUDIT_AFTER: &str =
-    "SELECT seq, at_ms, entry, hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?";
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn urls_lose_their_passwords_and_placeholders_are_numbered() {
+    fn urls_lose_their_passwords() {
         assert_eq!(
             redact_url("postgres://console:s3cret@127.0.0.1:5433/console"),
             "postgres://console:***@127.0.0.1:5433/console"
         );
         assert_eq!(redact_url("sqlite:/tmp/x.db"), "sqlite:/tmp/x.db");
-        assert_eq!(
-            numbered("UPDATE t SET a = ? WHERE b = ? AND c = ?"),
-            "UPDATE t SET a = $1 WHERE b = $2 AND c = $3"
-        );
     }
 }

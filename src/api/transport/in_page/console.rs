@@ -13,7 +13,7 @@ use console_protocol::{
     NewRollout, RolloutControl, RolloutList, RolloutSource, RolloutSummary, SavedView, ViewInput,
     ViewList,
 };
-use fleet_engine::planning::{self, Planned, Selection};
+use fleet_engine::rollout::planning::{self, Planned, Selection};
 use fleet_engine::rollout::{Action, Control, Input, Rollout, WriteResult};
 use microvisor_api::error::codes;
 use microvisor_api::url::{encode_segment, split_origin};

@@ -1,6 +1,9 @@
 //! Defences that hold in every mode: a Host allowlist (DNS rebinding), sane request targets
 //! (no absolute-form, no `..`, no encoded slashes), same-origin writes (CSRF), an optional
-//! access token, and security headers on every response.
+//! access token, and security headers on every response. Who is asking, and what their role
+//! lets them do, is `operators`.
+
+pub mod operators;
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -12,12 +15,11 @@ use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
 use console_protocol::ACCESS_TOKEN_HEADER;
-
-use crate::operators::{Identities, refusal, required_role};
 use microvisor_api::error::codes;
 use sha2::{Digest, Sha256};
 
-use crate::http::{error, request_origin};
+use crate::answers::{error, request_origin};
+use operators::{Identities, refusal, required_role};
 
 #[derive(Debug)]
 pub struct Policy {

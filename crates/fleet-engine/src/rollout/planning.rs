@@ -7,8 +7,12 @@ use std::collections::BTreeSet;
 use microvisor_api::{ApiErrorBody, App, Device};
 use serde::{Deserialize, Serialize};
 
-use crate::rollout::{Candidate, DeviceState, Plan, PlanError, Report, Rollout, WriteResult};
-use crate::{AppNames, DeviceFilter};
+use super::device::DeviceState;
+use super::machine::Rollout;
+use super::messages::{Report, WriteResult};
+use super::plan::{Candidate, Plan, PlanError};
+use crate::apps::AppNames;
+use crate::filter::DeviceFilter;
 
 /// Which of the fleet's devices a rollout is for (a saved view is passed as its filter).
 #[derive(Debug, Clone, Copy)]

@@ -1,21 +1,22 @@
-//! The Microvisor API as the server's own work (rollouts) reaches it: the emulator in-process,
-//! or the upstream in proxy mode, through the same paths browsers' requests take (faults and
-//! credentials included). Plus what that work needs of it: every device, a device, a write.
+//! The server's own client of `/v1`, as its own work (rollouts, the audit log) reaches the API:
+//! the emulator in-process, or the upstream in proxy mode, through the same paths browsers'
+//! requests take (faults and credentials included). Plus what that work needs of it: every
+//! device, a device, a write.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::http::{HeaderValue, Method};
 use fleet_engine::AppNames;
-use fleet_engine::planning;
+use fleet_engine::rollout::planning;
 use fleet_engine::rollout::{Report, WriteResult};
 use microvisor_api::url::split_origin;
 use microvisor_api::{ApiErrorBody, App, Device, DeviceUpdate, ListPage, PageQuery};
 use microvisor_sim::Method as SimMethod;
 
-use crate::AppState;
-use crate::emulator::{self, Outcome};
-use crate::proxy::Upstream;
+use crate::v1::emulator::state::AppState;
+use crate::v1::emulator::{self, Outcome};
+use crate::v1::proxy::Upstream;
 
 /// An answer, whole.
 pub struct Answer {

@@ -1,6 +1,8 @@
 //! Proxy mode: `/v1/*` forwarded to a fixed upstream with credentials that never leave the
 //! server.
 
+pub mod auth;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,9 +13,8 @@ use axum::response::{IntoResponse, Response};
 use microvisor_api::error::codes;
 use microvisor_api::url::split_origin;
 
-use crate::http::{error, request_origin};
-pub use crate::upstream_auth::Credentials;
-use crate::upstream_auth::{Authorizer, UpstreamError};
+use crate::answers::{error, request_origin};
+use auth::{Authorizer, Credentials, UpstreamError};
 
 pub struct Upstream {
     /// The API's origin (`https://api.example.com`), fixed at start.
@@ -216,7 +217,7 @@ pub async fn forward(
 mod tests {
     use super::*;
 
-    use crate::upstream_auth::test_env as env;
+    use super::auth::test_env as env;
 
     #[test]
     fn links_on_the_upstream_come_back_through_the_proxy() {
@@ -239,7 +240,7 @@ mod tests {
     #[test]
     fn upstream_urls_are_checked() {
         let creds = Credentials::from_env(
-            crate::AuthScheme::Basic,
+            crate::v1::scheme::AuthScheme::Basic,
             None,
             env(&[("TWILIO_ACCOUNT_SID", "AC1"), ("TWILIO_AUTH_TOKEN", "t")]),
         )

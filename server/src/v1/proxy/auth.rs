@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
-use crate::AuthScheme;
+use crate::v1::scheme::AuthScheme;
 
 /// The upstream's credentials, from the environment.
 #[derive(Clone)]

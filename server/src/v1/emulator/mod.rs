@@ -1,8 +1,11 @@
 //! `/v1/*` answered by the emulator core, with faults and persistence around it. The server's
 //! own work (rollouts) calls the same path in-process, faults included.
 
+pub mod faults;
+pub mod state;
+pub mod state_file;
+
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -10,28 +13,15 @@ use axum::http::{HeaderMap, HeaderValue, Method as HttpMethod, StatusCode, Uri, 
 use axum::response::{IntoResponse, Response};
 use microvisor_api::error::codes;
 use microvisor_sim::faults::Fault;
-use microvisor_sim::{Emulator, Method, SimRequest, SimResponse};
+use microvisor_sim::{Method, SimRequest, SimResponse};
 
-use crate::AppState;
-use crate::emulator_state::StateFile;
-use crate::faults::fault_response;
-use crate::http::{error, request_origin};
+use crate::answers::{error, request_origin};
+use crate::clock::unix_now_ms;
+use faults::fault_response;
+use state::AppState;
 
 /// Writes to this API are a few short form fields.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
-pub fn unix_now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-/// The emulator and, with `--state`, where its changes go.
-pub struct Backend {
-    pub emulator: Emulator,
-    pub store: Option<StateFile>,
-}
 
 /// One request to the emulator, however it came.
 pub struct Call<'a> {

@@ -1,10 +1,44 @@
-//! The console's `index.html`, with its runtime config written in, so the console's first API
-//! request need not wait for `config.json`. Only where the config is not behind the access
-//! token: there the console must ask for the token first.
+//! The console's files: `index.html` with its runtime config written in (so the console's first
+//! API request need not wait for `config.json`; only where the config is not behind the access
+//! token, for there the console must ask for the token first), every other file as built, with
+//! `.br`/`.gz` beside it sent to browsers that accept them, and the page for unknown paths so
+//! deep links work.
 
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use console_protocol::{CONFIG_ELEMENT_ID, ConsoleConfig};
+use tower_http::compression::CompressionLayer;
+use tower_http::services::{ServeDir, ServeFile};
+
+/// The console's files from `dist`; `page` is the page with its config written in, when it
+/// may be.
+pub fn routes(dist: &Path, page: Option<String>) -> Router {
+    let files = ServeDir::new(dist).precompressed_br().precompressed_gzip();
+    match page.map(Arc::<str>::from) {
+        Some(html) => {
+            let page = get(move || {
+                let html = Arc::clone(&html);
+                async move { self::page(&html) }
+            });
+            Router::new()
+                .route("/", page.clone())
+                .route("/index.html", page.clone())
+                .fallback_service(files.fallback(page))
+                .layer(CompressionLayer::new())
+        }
+        None => {
+            let index = ServeFile::new(dist.join("index.html"))
+                .precompressed_br()
+                .precompressed_gzip();
+            Router::new().fallback_service(files.fallback(index))
+        }
+    }
+}
 
 /// `index.html` with `config` in a `<script type="application/json">` element, which browsers
 /// never run (so the page's CSP has nothing to allow). `None` when there is no `</head>`.

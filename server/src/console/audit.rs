@@ -1,23 +1,28 @@
 //! The audit log: every write that passes through console-server (on `/v1`, on its own API, and
 //! each write a rollout makes), appended to a hash chain in the console store, who made it and
-//! with what role. What an entry says and how the chain is checked are `audit_log`'s rules,
-//! shared with the static demo; this module does the I/O around them.
+//! with what role, and `/console/v1/audit` to read and verify it. What an entry says and how
+//! the chain is checked are `audit_log`'s rules, shared with the static demo; this module does
+//! the I/O around them.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use audit_log::{ChainCheck, Write};
+use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use console_protocol::{AuditEntry, AuditVerdict, Operator, Role};
 use serde_json::Value;
 
-use crate::api::Api;
-use crate::emulator::unix_now_ms;
+use super::shared::{ConsoleApi, store_error};
+use crate::answers::error;
+use crate::clock::unix_now_ms;
+use crate::security::ClientAddress;
 use crate::store::{Store, StoreError};
+use crate::v1::client::Api;
 
 /// Largest request body kept for an entry (the API's writes are a few form fields).
 const MAX_BODY: usize = 64 * 1024;
@@ -65,11 +70,11 @@ pub async fn record(State(auditor): State<Arc<Auditor>>, request: Request, next:
         });
     let client = request
         .extensions()
-        .get::<crate::security::ClientAddress>()
+        .get::<ClientAddress>()
         .and_then(|address| address.0.clone());
     let (parts, body) = request.into_parts();
     let Ok(body) = axum::body::to_bytes(body, MAX_BODY).await else {
-        return crate::http::error(413, 20413, "The request body is too large.");
+        return error(413, 20413, "The request body is too large.");
     };
     let content_type = parts
         .headers
@@ -140,4 +145,44 @@ pub async fn verify(store: &Store) -> Result<AuditVerdict, StoreError> {
     }
     let (head, head_hash) = store.audit_head().await?;
     Ok(check.finish(head, &head_hash))
+}
+
+/// `GET /console/v1/audit`: pages through the chain newest first, keeping what the filters
+/// match (`audit_log::Query`), until a page is full or the log is read to its start.
+pub async fn list_audit(
+    State(state): State<Arc<ConsoleApi>>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let query = audit_log::Query::parse(query.as_deref().unwrap_or(""));
+    let mut before = query.before;
+    let mut entries = Vec::new();
+    loop {
+        let rows = match state.store.audit_before(before, 500).await {
+            Ok(rows) => rows,
+            Err(err) => return store_error(err),
+        };
+        let Some(last) = rows.last().map(|row| row.seq) else {
+            return Json(console_protocol::AuditPage {
+                entries,
+                next_before: None,
+            })
+            .into_response();
+        };
+        if let Some(next_before) = query.take(rows, &mut entries) {
+            return Json(console_protocol::AuditPage {
+                entries,
+                next_before: Some(next_before),
+            })
+            .into_response();
+        }
+        before = last;
+    }
+}
+
+/// `POST /console/v1/audit/verify` (admins): the whole chain checked.
+pub async fn verify_audit(State(state): State<Arc<ConsoleApi>>) -> Response {
+    match verify(&state.store).await {
+        Ok(verdict) => Json(verdict).into_response(),
+        Err(err) => store_error(err),
+    }
 }

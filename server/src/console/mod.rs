@@ -1,0 +1,47 @@
+//! The server's own API under `/console/v1` (the vendor's is `/v1`): saved views, rollouts and
+//! the audit log, JSON, behind the same defences as `/v1` (Host check, same-origin writes,
+//! access token, roles). Errors use the vendor's body shape, so the console reads them as it
+//! reads the API's. One module per resource; `shared` is what their handlers share.
+
+pub mod audit;
+pub mod rollouts;
+pub mod shared;
+pub mod views;
+
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+
+use shared::ConsoleApi;
+
+/// Every route of `/console/v1`.
+pub fn routes(state: Arc<ConsoleApi>) -> axum::Router {
+    axum::Router::new()
+        .route(
+            "/console/v1/views",
+            get(views::list_views).post(views::create_view),
+        )
+        .route(
+            "/console/v1/views/{id}",
+            post(views::update_view).delete(views::delete_view),
+        )
+        .route(
+            "/console/v1/rollouts",
+            get(rollouts::routes::list_rollouts).post(rollouts::routes::create_rollout),
+        )
+        .route(
+            "/console/v1/rollouts/preview",
+            post(rollouts::routes::preview_rollout),
+        )
+        .route(
+            "/console/v1/rollouts/{id}",
+            get(rollouts::routes::get_rollout),
+        )
+        .route(
+            "/console/v1/rollouts/{id}/control",
+            post(rollouts::routes::control_rollout),
+        )
+        .route("/console/v1/audit", get(audit::list_audit))
+        .route("/console/v1/audit/verify", post(audit::verify_audit))
+        .with_state(state)
+}
