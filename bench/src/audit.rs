@@ -118,7 +118,7 @@ async fn timed(request: reqwest::RequestBuilder, into: &mut Samples) -> Result<(
 }
 
 pub async fn write_latency(requests: usize) -> Result<WriteLatency, String> {
-    let (_servers, emulator_url, proxy_url) = crate::emulator_and_proxy(100).await;
+    let (_servers, emulator_url, proxy_url) = crate::servers::emulator_and_proxy(100).await;
     let client = reqwest::Client::new();
     let list = client
         .get(format!("{emulator_url}/v1/Devices?PageSize=1"))

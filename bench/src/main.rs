@@ -11,6 +11,7 @@ mod emulator;
 mod load;
 mod report;
 mod rollouts;
+mod servers;
 mod stats;
 
 use std::path::PathBuf;
@@ -18,12 +19,11 @@ use std::process::ExitCode;
 
 use base64::Engine;
 use clap::Parser;
-use console_e2e::harness::{
-    Group, free_port, sample_nginx_server_block, start_nginx, start_server, start_server_with_env,
-};
+use console_e2e::harness::{free_port, sample_nginx_server_block, start_nginx, start_server};
 
 use crate::browser::{BASELINE, CONSOLE};
 use crate::report::{Budgets, ProxyRow, Report};
+use crate::servers::{ACCOUNT_SID, AUTH_TOKEN, emulator_and_proxy};
 
 #[derive(Parser)]
 struct Args {
@@ -63,9 +63,6 @@ struct Args {
     #[arg(long, default_value = "cargo xtask bench")]
     command: String,
 }
-
-const ACCOUNT_SID: &str = "ACbe0c0000000000000000000000000000";
-const AUTH_TOKEN: &str = "bench-token";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -191,21 +188,6 @@ async fn rollouts_part(args: &Args, report: &mut Report) -> Result<(), String> {
             .push(rollouts::drive(drive_devices, concurrency).await?);
     }
     Ok(())
-}
-
-/// An emulator of `devices`, and console-server `--upstream` in front of it: both processes
-/// (stopped when dropped) and their URLs.
-pub async fn emulator_and_proxy(devices: usize) -> ([Group; 2], String, String) {
-    let (emulator, emulator_url) = start_server(&["--devices", &devices.to_string()]).await;
-    let (proxy, proxy_url) = start_server_with_env(
-        &["--upstream", &emulator_url],
-        &[
-            ("TWILIO_ACCOUNT_SID", ACCOUNT_SID),
-            ("TWILIO_AUTH_TOKEN", AUTH_TOKEN),
-        ],
-    )
-    .await;
-    ([emulator, proxy], emulator_url, proxy_url)
 }
 
 /// `GET /v1/Devices?PageSize=50` direct to an emulator, through console-server --upstream,

@@ -15,7 +15,7 @@ use clap::{Parser, Subcommand};
 
 use crate::shell::{Failure, run};
 use crate::tally::{Layer, Tally, skips_file};
-use crate::tools::{WASM_TARGET, cargo, project_root, target_dir, with_test_env};
+use crate::tools::{WASM_TARGET, cargo, copy_dir, project_root, target_dir, with_test_env};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Microvisor Fleet Console tasks")]
@@ -197,21 +197,6 @@ fn bench(bench_args: &[String]) -> Result<(), Failure> {
     .env("CONSOLE_STATIC_SITE", &static_site)
     .args(["--command", &command_line])
     .args(bench_args))
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> Result<(), Failure> {
-    let fail = |err: std::io::Error| Failure(format!("copying {}: {err}", from.display()));
-    std::fs::create_dir_all(to).map_err(fail)?;
-    for entry in std::fs::read_dir(from).map_err(fail)? {
-        let entry = entry.map_err(fail)?;
-        let kind = entry.file_type().map_err(fail)?;
-        if kind.is_dir() {
-            copy_dir(&entry.path(), &to.join(entry.file_name()))?;
-        } else if kind.is_file() {
-            std::fs::copy(entry.path(), to.join(entry.file_name())).map_err(fail)?;
-        }
-    }
-    Ok(())
 }
 
 /// Fewer tests than this in a layer fails the run: each is what the layer runs today.

@@ -77,7 +77,7 @@ pub fn build(variant: Variant, public_url: &str, out: &Path) -> Result<(), Failu
     create_dir(out)?;
     // A rename, unless `out` is on another filesystem than `target/`: then a copy.
     if std::fs::rename(&stage, out.join(&pkg)).is_err() {
-        crate::copy_dir(&stage, &out.join(&pkg))?;
+        crate::tools::copy_dir(&stage, &out.join(&pkg))?;
         remove_dir(&stage)?;
     }
     let css = read(&project_root().join("style/main.css"))?;

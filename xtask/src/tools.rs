@@ -128,3 +128,20 @@ pub fn with_test_env(command: &mut Command) -> &mut Command {
         .env("MICROVISOR_SPEC", spec())
         .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
 }
+
+/// Copies a folder and everything in it.
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> Result<(), crate::shell::Failure> {
+    let fail =
+        |err: std::io::Error| crate::shell::Failure(format!("copying {}: {err}", from.display()));
+    std::fs::create_dir_all(to).map_err(fail)?;
+    for entry in std::fs::read_dir(from).map_err(fail)? {
+        let entry = entry.map_err(fail)?;
+        let kind = entry.file_type().map_err(fail)?;
+        if kind.is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()))?;
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).map_err(fail)?;
+        }
+    }
+    Ok(())
+}

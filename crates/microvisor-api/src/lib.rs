@@ -29,6 +29,4 @@ pub use list::{ListMeta, ListPage, ListResource};
 pub use query::{PageQuery, PageQueryError};
 pub use sid::{ResourceRef, Sid, SidKind, UniqueNameError, validate_unique_name};
 pub use update::{DeviceUpdate, FormError};
-
-/// The vendor's API origin. Absolute URLs on this origin are mapped onto the configured base.
-pub const VENDOR_ORIGIN: &str = "https://microvisor.twilio.com";
+pub use url::VENDOR_ORIGIN;

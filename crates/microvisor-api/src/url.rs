@@ -3,6 +3,9 @@
 //! keeps its path and query and moves onto the base; any other URL is refused, so that a
 //! response can never send the console, and its credentials, somewhere else.
 
+/// The vendor's API origin. Absolute URLs on this origin are mapped onto the configured base.
+pub const VENDOR_ORIGIN: &str = "https://microvisor.twilio.com";
+
 /// Where the console sends API requests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiBase {
@@ -87,7 +90,7 @@ impl ApiBase {
     pub fn map_response_url(&self, url: &str) -> Result<String, UrlError> {
         let (origin, rest) =
             split_origin(url).ok_or_else(|| UrlError::NotAbsolute(url.to_owned()))?;
-        if origin == crate::VENDOR_ORIGIN {
+        if origin == VENDOR_ORIGIN {
             return self.url_for(rest);
         }
         if origin != self.origin {

@@ -1,0 +1,21 @@
+//! The servers a measure runs against, started as real processes.
+
+use console_e2e::harness::{Group, start_server, start_server_with_env};
+
+pub const ACCOUNT_SID: &str = "ACbe0c0000000000000000000000000000";
+pub const AUTH_TOKEN: &str = "bench-token";
+
+/// An emulator of `devices`, and console-server `--upstream` in front of it: both processes
+/// (stopped when dropped) and their URLs.
+pub async fn emulator_and_proxy(devices: usize) -> ([Group; 2], String, String) {
+    let (emulator, emulator_url) = start_server(&["--devices", &devices.to_string()]).await;
+    let (proxy, proxy_url) = start_server_with_env(
+        &["--upstream", &emulator_url],
+        &[
+            ("TWILIO_ACCOUNT_SID", ACCOUNT_SID),
+            ("TWILIO_AUTH_TOKEN", AUTH_TOKEN),
+        ],
+    )
+    .await;
+    ([emulator, proxy], emulator_url, proxy_url)
+}
