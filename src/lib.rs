@@ -1,20 +1,17 @@
 //! The Microvisor fleet console: a client-side Leptos app. `App` sets up the API client and
-//! the routes; pages live in `pages/`, reusable widgets in `components/`, the fetch layer in
-//! `api/`, and the browser beneath them all in `web`. Layers import downwards only: pages →
-//! components → (bulk, scan, routes, prefs, owned, prefetch) → api → web.
+//! the routes. Each folder is a layer, and layers import downwards only (ARCHITECTURE.md):
+//! `pages` (one per route) → `panels` (widgets that load data) → `components` (pure widgets)
+//! → `fleet` (scan, bulk runs, shown rows, prefetch, hand-offs) → `api` (the fetch layer) →
+//! `demo` (the server's stand-ins inside the page) → `browser` (timers, storage, URLs).
 
 pub mod api;
-pub mod bulk;
+pub mod browser;
 pub mod components;
-pub mod handoff;
-pub mod owned;
+#[cfg(feature = "demo")]
+pub mod demo;
+pub mod fleet;
 pub mod pages;
-pub mod prefetch;
-pub mod prefs;
-pub mod routes;
-pub mod scan;
-pub mod shown;
-pub mod web;
+pub mod panels;
 
 #[cfg(test)]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
@@ -24,8 +21,10 @@ use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::api::{Backend, Startup, start};
+use crate::browser::{prefs, routes, web};
+use crate::fleet::handoff;
+use crate::fleet::scan::FleetScan;
 use crate::pages::{DeviceListPage, NotFoundPage, SignInPage, lazy};
-use crate::scan::FleetScan;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -111,7 +110,7 @@ fn AppRoutes(backend: Backend) -> impl IntoView {
             // The demo's rollouts are driven by the page while it is open.
             #[cfg(feature = "demo")]
             if demo {
-                owned::every(std::time::Duration::from_secs(1), || {
+                browser::owned::every(std::time::Duration::from_secs(1), || {
                     api::drive_demo_rollouts();
                 });
             }

@@ -3,7 +3,7 @@ fn main() {
         console_error_panic_hook::hook(info);
         microvisor_console::show_fatal_error(&info.to_string());
     }));
-    microvisor_console::web::remember_link_clicks();
+    microvisor_console::browser::web::remember_link_clicks();
     leptos::mount::mount_to_body(microvisor_console::App);
 }
 

@@ -14,9 +14,9 @@ use microvisor_console::api::{
     ApiClient, ApiError, Backend, ConnectionChoice, Retrying, ServerAnswer, Startup, choose,
     reset_demo, save_choice, script_demo_faults, start,
 };
-use microvisor_console::bulk::{BulkRun, Outcome, selection_toggle};
-use microvisor_console::shown::ShownRows;
-use microvisor_console::web::sleep;
+use microvisor_console::browser::web::sleep;
+use microvisor_console::fleet::bulk::{BulkRun, Outcome, selection_toggle};
+use microvisor_console::fleet::shown::ShownRows;
 use microvisor_sim::faults::Fault;
 use wasm_bindgen_test::*;
 
@@ -320,8 +320,8 @@ async fn start_up_reads_the_saved_choice_and_falls_back_to_the_demo() {
     );
     save_choice(&ConnectionChoice::Demo, false);
     assert_eq!(start().await, Startup::Ready(Backend::Demo));
-    microvisor_console::web::forget(
-        microvisor_console::web::session_storage(),
+    microvisor_console::browser::web::forget(
+        microvisor_console::browser::web::session_storage(),
         "microvisor-console.connection",
     );
 }

@@ -1,12 +1,12 @@
 //! Component tests in headless Chromium (wasm-bindgen-test).
 #![cfg(target_arch = "wasm32")]
 
-use console_core::AppNames;
+use fleet_engine::AppNames;
 use leptos::prelude::*;
 use leptos::task::tick;
 use microvisor_api::{App, Device, DeviceApp, DeviceLogging, UpdateStatus};
 use microvisor_console::components::{DeviceTable, Pager, PagerLinks, StatusBadge};
-use microvisor_console::shown::ShownRows;
+use microvisor_console::fleet::shown::ShownRows;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -157,7 +157,7 @@ async fn status_badge_words() {
 fn editor_host(device: Device) -> (web_sys::HtmlElement, impl Drop) {
     use microvisor_api::url::ApiBase;
     use microvisor_console::api::ApiClient;
-    use microvisor_console::components::DeviceEditor;
+    use microvisor_console::panels::DeviceEditor;
     mount(move || {
         // A base no test request reaches: these tests stop at validation or a dialog.
         provide_context(ApiClient::new(
@@ -381,7 +381,7 @@ struct Given {
 fn what_is_grown_from_a_scan_takes_each_new_batch_once_and_starts_over_on_a_change() {
     let owner = Owner::new();
     owner.with(|| {
-        let scan = microvisor_console::scan::FleetScan::new();
+        let scan = microvisor_console::fleet::scan::FleetScan::new();
         let suffix = RwSignal::new("a".to_owned());
         let grown = scan.grown(
             move || suffix.get(),

@@ -6,7 +6,8 @@
 use libfuzzer_sys::fuzz_target;
 use console_core::display::{logging_brief, relative_time};
 use console_core::export::export_csv;
-use console_core::{AppNames, FleetSummary};
+use console_core::FleetSummary;
+use fleet_engine::AppNames;
 use microvisor_api::{ApiErrorBody, App, Config, Device, ListPage, PageQuery, Secret};
 
 fuzz_target!(|data: &[u8]| {

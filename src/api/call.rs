@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 
 use super::ApiError;
 use super::transport::{Call, HttpMethod, RawResponse, Transport};
-use crate::web::sleep;
+use crate::browser::web::sleep;
 
 /// A request being tried again: the page says so ("Retrying… 2 of 6").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,14 +91,14 @@ async fn send(
     let response = result?;
     // "api:/v1/Devices": when a list's answer arrived, before it is decoded and drawn; then
     // "decoded:/v1/Devices", so the bench can split decoding from drawing.
-    crate::web::mark(&format!("api:{}", api_path_of(call.url)));
+    crate::browser::web::mark(&format!("api:{}", api_path_of(call.url)));
     Ok(response)
 }
 
 /// Decodes an answer `send` gave for `url`, and marks when that is done.
 fn decode_marked<T: Decode>(url: &str, response: RawResponse) -> Result<T, ApiError> {
     let decoded = decode(response);
-    crate::web::mark(&format!("decoded:{}", api_path_of(url)));
+    crate::browser::web::mark(&format!("decoded:{}", api_path_of(url)));
     decoded
 }
 

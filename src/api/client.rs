@@ -10,7 +10,7 @@ use leptos::prelude::RwSignal;
 use super::ApiError;
 use super::call::{Decode, RawBody, Retrying, send_and_decode};
 use super::transport::{Body, Call, HttpMethod, Transport};
-use crate::web::page_origin;
+use crate::browser::web::page_origin;
 
 /// The console's one way to the API. Every URL it requests is built from, or mapped onto, the
 /// configured base, so no response can send it to another origin.
@@ -47,7 +47,7 @@ impl ApiClient {
         Some(format!(
             "{}{}",
             page_origin(),
-            crate::web::site_path(console_protocol::CONSOLE_API)
+            crate::browser::web::site_path(console_protocol::CONSOLE_API)
         ))
     }
 

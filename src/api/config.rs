@@ -5,7 +5,7 @@ use console_protocol::{CONFIG_ELEMENT_ID, ConsoleConfig};
 use super::ApiError;
 use super::call::send_and_decode;
 use super::transport::{Call, HttpMethod, Transport};
-use crate::web;
+use crate::browser::web;
 
 const ACCESS_TOKEN_KEY: &str = "microvisor-console.access-token";
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::{ServerAnswer, embedded_config, load_config};
 use super::{ApiClient, ApiError};
-use crate::web;
+use crate::browser::web;
 
 /// What the user chose in Settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

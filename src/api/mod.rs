@@ -10,6 +10,15 @@ mod console;
 mod error;
 mod transport;
 
+#[cfg(feature = "demo")]
+pub use crate::demo::emulator::{
+    script_faults as script_demo_faults, set_unreliable as set_demo_unreliable,
+    unreliable as demo_unreliable,
+};
+#[cfg(feature = "demo")]
+pub use crate::demo::reset as reset_demo;
+#[cfg(feature = "demo")]
+pub use crate::demo::rollouts::drive as drive_demo_rollouts;
 pub use call::Retrying;
 pub use client::ApiClient;
 pub use config::{ServerAnswer, access_token, set_access_token, sign_out};
@@ -17,14 +26,4 @@ pub use connection::{
     Backend, ConnectionChoice, Startup, choose, is_remembered, save_choice, saved_choice, start,
 };
 pub use error::ApiError;
-#[cfg(feature = "demo")]
-pub use transport::in_page::console::drive as drive_demo_rollouts;
-#[cfg(feature = "demo")]
-pub use transport::in_page::{
-    reset as reset_demo, script_faults as script_demo_faults,
-    set_unreliable as set_demo_unreliable, unreliable as demo_unreliable,
-};
 pub use transport::{READ_TIMEOUT, WRITE_TIMEOUT};
-
-/// Entries the demo's audit log keeps in localStorage (older ones are let go).
-pub const DEMO_AUDIT_KEPT: usize = 2000;

@@ -2,7 +2,7 @@ use console_core::commands::{curl_command, twilio_cli_command};
 use leptos::prelude::*;
 use microvisor_api::DeviceUpdate;
 
-use crate::owned::OwnedTimeout;
+use crate::browser::owned::OwnedTimeout;
 
 /// Copies `text` to the clipboard; the button says so for a moment.
 #[component]

@@ -1,5 +1,5 @@
-use console_core::AppNames;
 use console_core::display::{app_label, logging_summary, relative_time};
+use fleet_engine::AppNames;
 use leptos::prelude::*;
 use microvisor_api::Device;
 

@@ -1,16 +1,16 @@
 use std::collections::BTreeSet;
 
-use console_core::AppNames;
 use console_core::SortKey;
 use console_core::rows::{RowCells, RowsHtml, visible_rows};
 use console_core::selection::header_state;
+use fleet_engine::AppNames;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 use super::copy_from_button;
-use crate::routes::device_href_by;
-use crate::shown::ShownRows;
+use crate::browser::routes::device_href_by;
+use crate::fleet::shown::ShownRows;
 
 /// Row checkboxes: which SIDs are selected, and what a click (with Shift or not) does.
 #[derive(Clone, Copy)]
@@ -91,7 +91,7 @@ pub fn DeviceTable(
     Effect::new(move || {
         let Some(body) = body.get() else { return };
         let range = range.get();
-        let now = now.unwrap_or_else(crate::web::now_seconds);
+        let now = now.unwrap_or_else(crate::browser::web::now_seconds);
         let (html, total) = app_names.with(|names| {
             rows.with_range(range.clone(), |devices, total| {
                 let cells: Vec<RowCells> = devices
@@ -138,7 +138,7 @@ pub fn DeviceTable(
         if let Some(focused) = focused {
             focused.restore(&body);
         }
-        crate::web::mark("device-rows-drawn");
+        crate::browser::web::mark("device-rows-drawn");
     });
     // Checkboxes follow the selection.
     Effect::new(move || {
@@ -347,7 +347,7 @@ pub fn ColumnChooser() -> impl IntoView {
                                 hidden.0.update(|h| {
                                     if show { h.remove(&column); } else { h.insert(column.clone()); }
                                 });
-                                crate::prefs::set_hidden_columns(&hidden.0.get_untracked());
+                                crate::browser::prefs::set_hidden_columns(&hidden.0.get_untracked());
                             }/>
                         <label for=id>{label}</label>
                     </div>

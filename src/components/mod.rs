@@ -1,26 +1,22 @@
-//! Reusable widgets. They take plain data and callbacks; they never fetch.
+//! Pure widgets: they take plain data, signals and callbacks, and never fetch (those that
+//! load data are `panels`). They may import `fleet`'s data types, `api`'s types and
+//! `browser`; never a panel or a page.
 
-mod bulk_panel;
 mod confirm_dialog;
 mod copy_button;
-mod device_editor;
 mod device_properties;
 mod device_table;
 mod error_panel;
-mod key_values;
 mod keyboard;
 mod pager;
 mod status_badge;
 mod write_guard;
 
-pub use bulk_panel::BulkPanel;
 pub use confirm_dialog::ConfirmDialog;
 pub use copy_button::{CopyButton, CopyCommandPair, CopyCommands, copy_from_button};
-pub use device_editor::DeviceEditor;
 pub use device_properties::DeviceProperties;
 pub use device_table::{ColumnChooser, DeviceTable, HiddenColumns, TableSelection, TableSort};
 pub use error_panel::{ErrorPanel, RetryNote, first_api_error};
-pub use key_values::KeyValues;
 pub use keyboard::use_row_keys;
 pub use pager::{Pager, PagerLinks};
 pub use status_badge::StatusBadge;

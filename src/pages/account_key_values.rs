@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::components::KeyValues;
+use crate::panels::KeyValues;
 
 /// `/configs`: the account's Configs, readable by every device.
 #[component]

@@ -7,12 +7,12 @@ use microvisor_api::App;
 use microvisor_api::url::encode_segment;
 
 use crate::api::{ApiClient, ApiError};
+use crate::browser::routes::device_href_by;
 use crate::components::{
     ConfirmDialog, CopyCommandPair, ErrorPanel, RetryNote, WriteGuard, first_api_error,
 };
-use crate::pages::use_client_reporting_retries;
-use crate::routes::device_href_by;
-use crate::scan::FleetScan;
+use crate::fleet::scan::FleetScan;
+use crate::pages::shared::use_client_reporting_retries;
 
 /// Bytes a base64 text decodes to.
 fn decoded_len(encoded: &str) -> usize {
@@ -41,7 +41,7 @@ pub fn AppDetailPage() -> impl IntoView {
     });
     let retry = Callback::new(move |()| app.refetch());
     view! {
-        <p><a href=crate::routes::href("/apps")>"← Apps"</a></p>
+        <p><a href=crate::browser::routes::href("/apps")>"← Apps"</a></p>
         <RetryNote retrying/>
         <Transition fallback=|| view! { <p class="loading">"Loading app…"</p> }>
             <ErrorBoundary fallback=move |errors| view! { <ErrorPanel error=first_api_error(&errors.read()) on_retry=retry/> }>
@@ -124,7 +124,7 @@ fn AppView(app: App, hash: Option<String>, size: Option<usize>) -> impl IntoView
                 <h2>"Devices that target it"</h2>
                 {move || {
                     if loaded.with(Vec::is_empty) {
-                        view! { <p class="muted">"No devices are loaded. " <a href=crate::routes::href("/fleet")>"Scan the fleet"</a> " to see them."</p> }.into_any()
+                        view! { <p class="muted">"No devices are loaded. " <a href=crate::browser::routes::href("/fleet")>"Scan the fleet"</a> " to see them."</p> }.into_any()
                     } else {
                         let names = targeting();
                         let total = loaded.with(Vec::len);

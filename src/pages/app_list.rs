@@ -4,10 +4,10 @@ use microvisor_api::App;
 use microvisor_api::url::encode_segment;
 
 use crate::api::ApiError;
+use crate::browser::routes::use_route_query;
+use crate::browser::web::now_seconds;
 use crate::components::{ErrorPanel, Pager, RetryNote, first_api_error};
-use crate::pages::{pager_links, use_client_reporting_retries};
-use crate::routes::use_route_query;
-use crate::web::now_seconds;
+use crate::pages::shared::{pager_links, use_client_reporting_retries};
 
 /// `/apps`: the account's apps, paged like devices, with the URL query as the state.
 #[component]
@@ -70,7 +70,7 @@ pub fn AppListPage() -> impl IntoView {
 fn app_row(app: App, now: i64) -> impl IntoView {
     let sid = app.sid.clone().unwrap_or_default();
     let label = app.unique_name.clone().unwrap_or_else(|| sid.clone());
-    let href = crate::routes::href(&format!("/apps/{}", encode_segment(&sid)));
+    let href = crate::browser::routes::href(&format!("/apps/{}", encode_segment(&sid)));
     let created = app.date_created.clone().unwrap_or_default();
     let row_sid = sid.clone();
     view! {

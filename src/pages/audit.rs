@@ -11,10 +11,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::{ApiError, Backend};
+use crate::browser::routes::href;
+use crate::browser::web::save_file;
 use crate::components::{ErrorPanel, RetryNote, WriteGuard, first_api_error};
-use crate::pages::use_client_reporting_retries;
-use crate::routes::href;
-use crate::web::save_file;
+use crate::pages::shared::use_client_reporting_retries;
 
 /// Whether this backend keeps an audit log: the console's server and the demo do; a custom
 /// API URL does not.
@@ -76,7 +76,7 @@ pub fn AuditLogPage() -> impl IntoView {
         </div>
         <p class="muted">"Every write made through this console's server: who, when, what was sent (secret values redacted), what came back and, for devices, what changed. Newest first."</p>
         <Show when=demo>
-            <p class="panel demo-log">{format!("This is the demo's audit log, kept in this browser's storage: its newest {} writes, under the name \"demo\". Reset demo clears it.", crate::api::DEMO_AUDIT_KEPT)}</p>
+            <p class="panel demo-log">{format!("This is the demo's audit log, kept in this browser's storage: its newest {} writes, under the name \"demo\". Reset demo clears it.", console_core::audit::DEMO_KEPT)}</p>
         </Show>
         <Show when=kept fallback=|| view! { <p class="panel">{NOT_KEPT}</p> }>
             <form class="edit-row audit-filters" on:submit=apply.clone()>

@@ -1,8 +1,8 @@
 use std::time::Duration;
 
-use console_core::AppNames;
 use console_core::audit::AuditFilter;
 use console_core::display::shown_name;
+use fleet_engine::AppNames;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -10,12 +10,12 @@ use microvisor_api::time::relative;
 use microvisor_api::url::encode_segment;
 use microvisor_api::{Device, UpdateStatus};
 
-use crate::components::{
-    DeviceEditor, DeviceProperties, ErrorPanel, KeyValues, RetryNote, first_api_error,
-};
-use crate::pages::{AuditEntries, use_apps, use_client_reporting_retries};
-use crate::routes::href;
-use crate::web::now_seconds;
+use crate::browser::routes::href;
+use crate::browser::web::now_seconds;
+use crate::components::{DeviceProperties, ErrorPanel, RetryNote, first_api_error};
+use crate::pages::audit::AuditEntries;
+use crate::pages::shared::{use_apps, use_client_reporting_retries};
+use crate::panels::{DeviceEditor, KeyValues};
 
 /// While an update is pending, the page refreshes this often until it settles.
 const PENDING_POLL: Duration = Duration::from_secs(2);
@@ -107,7 +107,7 @@ pub fn DeviceDetailPage() -> impl IntoView {
     let loading = RwSignal::new(false);
 
     view! {
-        <p><a href=crate::routes::href("/devices")>"← Devices"</a></p>
+        <p><a href=crate::browser::routes::href("/devices")>"← Devices"</a></p>
         <RetryNote retrying/>
         <Show
             when=move || sid.get().is_some()

@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 
 use console_core::display::list_summary;
-use console_core::filter::with_updates;
+use fleet_engine::filter::with_updates;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
@@ -9,17 +9,18 @@ use microvisor_api::query::PAGE_SIZE_CHOICES;
 use microvisor_api::{Device, ListPage, PageQuery, UpdateStatus};
 
 use crate::api::{ApiClient, ApiError};
-use crate::bulk::{BulkRun, selection_toggle};
+use crate::browser::prefs;
+use crate::browser::routes::use_route_query;
+use crate::browser::web::now_seconds;
 use crate::components::{
-    BulkPanel, ColumnChooser, DeviceTable, ErrorPanel, Pager, PagerLinks, RetryNote,
-    TableSelection, first_api_error, use_row_keys,
+    ColumnChooser, DeviceTable, ErrorPanel, Pager, PagerLinks, RetryNote, TableSelection,
+    first_api_error, use_row_keys,
 };
-use crate::pages::{pager_links, use_apps, use_client_reporting_retries};
-use crate::prefetch::Prefetch;
-use crate::prefs;
-use crate::routes::use_route_query;
-use crate::shown::ShownRows;
-use crate::web::now_seconds;
+use crate::fleet::bulk::{BulkRun, selection_toggle};
+use crate::fleet::prefetch::Prefetch;
+use crate::fleet::shown::ShownRows;
+use crate::pages::shared::{pager_links, use_apps, use_client_reporting_retries};
+use crate::panels::BulkPanel;
 
 /// Auto-refresh waits this long between loads, or this long while a device is pending.
 const REFRESH_EVERY: i64 = 10;
@@ -62,7 +63,7 @@ pub fn DeviceListPage() -> impl IntoView {
             async move {
                 if let Some(answer) = ahead.take(&query).await {
                     // Handed to the page now: the bench times answer → rows from here.
-                    crate::web::mark("api:/v1/Devices");
+                    crate::browser::web::mark("api:/v1/Devices");
                     return Ok(answer);
                 }
                 let answer = load(client, query).await;
@@ -70,7 +71,7 @@ pub fn DeviceListPage() -> impl IntoView {
                 // after it: step aside once so it goes first, and the rows are written once,
                 // with app names, rather than with SIDs and then again.
                 if !apps_in.get_value() {
-                    crate::web::sleep(0).await;
+                    crate::browser::web::sleep(0).await;
                 }
                 answer
             }

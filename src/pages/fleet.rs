@@ -1,23 +1,25 @@
 use std::collections::BTreeSet;
 
+use console_core::FleetSummary;
 use console_core::display::app_label;
 use console_core::export::{export_csv, export_json};
-use console_core::filter::SearchIndex;
 use console_core::sort::sorted;
-use console_core::{DeviceFilter, FleetSummary};
+use fleet_engine::DeviceFilter;
+use fleet_engine::filter::SearchIndex;
 use leptos::prelude::*;
 use microvisor_api::Device;
 
 use crate::api::ApiClient;
-use crate::bulk::{BulkRun, selection_toggle};
+use crate::browser::web::{now_seconds, save_file};
 use crate::components::{
-    BulkPanel, ColumnChooser, DeviceTable, RetryNote, TableSelection, TableSort, use_row_keys,
+    ColumnChooser, DeviceTable, RetryNote, TableSelection, TableSort, use_row_keys,
 };
+use crate::fleet::bulk::{BulkRun, selection_toggle};
+use crate::fleet::scan::FleetScan;
+use crate::fleet::shown::ShownRows;
 use crate::pages::fleet_views::SavedViews;
-use crate::pages::use_apps;
-use crate::scan::FleetScan;
-use crate::shown::ShownRows;
-use crate::web::{now_seconds, save_file};
+use crate::pages::shared::use_apps;
+use crate::panels::BulkPanel;
 
 /// `/fleet`: every device loaded, summarised, filtered, exported and changed in bulk.
 #[component]

@@ -2,15 +2,15 @@
 //! this browser), shared by everyone who uses it. The URL names the open view
 //! (`/fleet?view=ID`), so a view can be bookmarked and sent to a colleague.
 
-use console_core::DeviceFilter;
 use console_protocol::{SavedView, ViewInput};
+use fleet_engine::DeviceFilter;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use microvisor_api::url::encode_segment;
 
 use crate::api::{ApiClient, ApiError};
+use crate::browser::routes::href;
 use crate::components::{ConfirmDialog, WriteGuard};
-use crate::routes::href;
 
 /// The Fleet page with view `id` open, as the router knows it (without the base).
 fn view_path(id: &str) -> String {

@@ -1,19 +1,19 @@
 use std::time::Duration;
 
 use console_core::display::app_label;
-use console_core::rollouts::{
-    Outcome, chart_lines, device_state_text, device_state_word, plan_summary, status_text,
-    status_word,
+use console_core::rollout_form::plan_summary;
+use console_core::rollout_words::{
+    Outcome, chart_lines, device_state_text, device_state_word, status_text, status_word,
 };
 use fleet_engine::rollout::{Control, DeviceState, Rollout, Status};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
+use crate::browser::routes::device_href_by;
+use crate::browser::web::now_ms;
 use crate::components::{ConfirmDialog, ErrorPanel, RetryNote, WriteGuard};
 use crate::pages::rollout_list::{counts_text, phase_bar};
-use crate::pages::{DemoRolloutNote, use_apps, use_client_reporting_retries};
-use crate::routes::device_href_by;
-use crate::web::now_ms;
+use crate::pages::shared::{DemoRolloutNote, use_apps, use_client_reporting_retries};
 
 /// The page refreshes this often while open.
 const REFRESH: Duration = Duration::from_secs(1);
@@ -36,7 +36,7 @@ pub fn RolloutDetailPage() -> impl IntoView {
             async move { client.fetch_rollout(&id).await }
         }
     });
-    crate::owned::every(REFRESH, move || fetched.refetch());
+    crate::browser::owned::every(REFRESH, move || fetched.refetch());
     let (_, app_names) = use_apps(&client);
     // The last rollout read, kept while a refresh is under way or fails.
     let latest = Memo::new(move |previous: Option<&Option<Rollout>>| {

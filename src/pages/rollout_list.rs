@@ -1,17 +1,17 @@
 use std::time::Duration;
 
 use console_core::display::app_label;
-use console_core::rollouts::{status_text, status_word};
+use console_core::rollout_words::{status_text, status_word};
 use console_protocol::RolloutSummary;
 use fleet_engine::rollout::Counts;
 use leptos::prelude::*;
 use microvisor_api::url::encode_segment;
 
 use crate::api::ApiError;
+use crate::browser::routes::href;
+use crate::browser::web::now_ms;
 use crate::components::{ErrorPanel, RetryNote, first_api_error};
-use crate::pages::{DemoRolloutNote, use_apps, use_client_reporting_retries};
-use crate::routes::href;
-use crate::web::now_ms;
+use crate::pages::shared::{DemoRolloutNote, use_apps, use_client_reporting_retries};
 
 /// The list refreshes this often while open.
 const REFRESH: Duration = Duration::from_secs(2);
@@ -27,7 +27,7 @@ pub fn RolloutListPage() -> impl IntoView {
             async move { client.list_rollouts().await }
         }
     });
-    crate::owned::every(REFRESH, move || rollouts.refetch());
+    crate::browser::owned::every(REFRESH, move || rollouts.refetch());
     let (_, app_names) = use_apps(&client);
     let retry = Callback::new(move |()| rollouts.refetch());
     view! {

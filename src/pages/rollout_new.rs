@@ -1,14 +1,14 @@
-use console_core::DeviceFilter;
-use console_core::rollouts::{PlanDraft, Preset};
+use console_core::rollout_form::{PlanDraft, Preset};
 use console_protocol::{NewRollout, RolloutPreview, RolloutSource};
+use fleet_engine::DeviceFilter;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use microvisor_api::url::encode_segment;
 
 use crate::api::ApiError;
 use crate::components::{ConfirmDialog, RetryNote, WriteGuard};
-use crate::handoff::SelectionForRollout;
-use crate::pages::{DemoRolloutNote, use_apps, use_client_reporting_retries};
+use crate::fleet::handoff::SelectionForRollout;
+use crate::pages::shared::{DemoRolloutNote, use_apps, use_client_reporting_retries};
 
 /// Where the rollout's devices come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

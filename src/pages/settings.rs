@@ -6,7 +6,7 @@ use microvisor_api::query::PAGE_SIZE_CHOICES;
 use crate::api::{
     ApiClient, ApiError, Backend, ConnectionChoice, is_remembered, save_choice, saved_choice,
 };
-use crate::prefs::{self, Theme};
+use crate::browser::prefs::{self, Theme};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {

@@ -143,6 +143,18 @@ const FUZZ_SECONDS: u32 = 30;
 /// libFuzzer over the decoders, counted as one test. cargo-fuzz needs nightly flags (the
 /// sanitizer); RUSTC_BOOTSTRAP lets the one stable toolchain our machines have accept them.
 fn fuzz_decoders(layer: &mut Layer) -> Result<(), Failure> {
+    // cargo-fuzz takes no --locked: the lock is checked first, so a stale fuzz/Cargo.lock
+    // fails here instead of being rewritten by the run.
+    run(cargo()
+        .args(["metadata", "--format-version", "1", "--locked", "--no-deps"])
+        .arg("--manifest-path")
+        .arg(project_root().join("fuzz/Cargo.toml"))
+        .stdout(std::process::Stdio::null()))
+    .map_err(|err| {
+        Failure(format!(
+            "fuzz/Cargo.lock is out of date with the workspace: {err}"
+        ))
+    })?;
     let corpus = project_root().join("fuzz/corpus/decoders");
     std::fs::create_dir_all(&corpus)
         .map_err(|err| Failure(format!("cannot create {}: {err}", corpus.display())))?;
@@ -205,8 +217,18 @@ const MINIMUM_WASM_TESTS: u64 = 21;
 const MINIMUM_FUZZ_TESTS: u64 = 1;
 const MINIMUM_E2E_TESTS: u64 = 57;
 
+/// `git status` of the tree, to check that a test run leaves it as it found it.
+fn tree_status() -> Option<String> {
+    shell::output(
+        std::process::Command::new("git")
+            .current_dir(project_root())
+            .args(["status", "--porcelain", "--untracked-files=all"]),
+    )
+}
+
 fn test() -> Result<(), Failure> {
     setup::all(true)?;
+    let status_before = tree_status();
     let mut failures: Vec<String> = Vec::new();
     let mut tally = Tally::default();
     let mut check = |name: &str, result: Result<(), Failure>| {
@@ -331,6 +353,13 @@ fn test() -> Result<(), Failure> {
         bench_result.and(quick_bench.check()),
     );
     tally.add(quick_bench);
+    // Nothing a test does may change or leave a file the repository tracks or would track.
+    if let (Some(before), Some(after)) = (&status_before, tree_status())
+        && before != &after
+    {
+        eprintln!("xtask: the test run changed the tree:\n{after}");
+        failures.push("tree left as found".to_owned());
+    }
     let outcome = if failures.is_empty() {
         println!("\nxtask: every test layer passed");
         Ok(())

@@ -16,6 +16,10 @@ pub struct AuditFilter {
 }
 
 /// The actions a person can filter by: (value, label).
+/// Entries the static demo's audit log keeps in localStorage (older ones are let go; the
+/// Audit page says how many).
+pub const DEMO_KEPT: usize = 2000;
+
 pub const ACTIONS: [(&str, &str); 7] = [
     ("", "Any action"),
     ("device", "Devices"),

@@ -2,9 +2,9 @@
 
 use microvisor_api::{Device, DeviceUpdate};
 
-use crate::AppNames;
 use crate::display::shown_name;
-use crate::filter::logging_on;
+use fleet_engine::AppNames;
+use fleet_engine::filter::logging_on;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BulkAction {

@@ -203,7 +203,7 @@ mod reveal_tests {
 
 /// An app as tables show it: its unique name when known, else its SID, with hidden and
 /// reordering characters written out.
-pub fn app_label(apps: &crate::AppNames, sid: &str) -> String {
+pub fn app_label(apps: &fleet_engine::AppNames, sid: &str) -> String {
     reveal_hidden(apps.name_or_sid(sid)).into_owned()
 }
 

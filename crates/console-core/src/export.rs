@@ -3,7 +3,7 @@
 
 use microvisor_api::Device;
 
-use crate::AppNames;
+use fleet_engine::AppNames;
 
 /// Every property, nested objects flattened, in a fixed order.
 pub const CSV_COLUMNS: [&str; 18] = [

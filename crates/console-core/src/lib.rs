@@ -10,7 +10,8 @@ pub mod commands;
 pub mod display;
 pub mod export;
 pub mod retry;
-pub mod rollouts;
+pub mod rollout_form;
+pub mod rollout_words;
 pub mod rows;
 pub mod selection;
 pub mod sort;
@@ -18,6 +19,5 @@ pub mod summary;
 
 pub use bulk::BulkAction;
 /// Filters, search keys and app names live with the engines the server runs too.
-pub use fleet_engine::{AppNames, DeviceFilter, filter};
 pub use sort::SortKey;
 pub use summary::FleetSummary;

@@ -9,8 +9,8 @@ use std::ops::Range;
 
 use microvisor_api::{Device, UpdateStatus};
 
-use crate::AppNames;
 use crate::display::{app_label, logging_brief, relative_time, reveal_hidden};
+use fleet_engine::AppNames;
 
 /// A badge's class and words for an update status. "scheduled", the docs' old name, reads as
 /// pending; a status this console does not know is shown as it came, on a neutral badge.

@@ -5,8 +5,8 @@ use std::cmp::Ordering;
 use microvisor_api::Device;
 use microvisor_api::time::parse_iso8601;
 
-use crate::AppNames;
-use crate::filter::status_word;
+use fleet_engine::AppNames;
+use fleet_engine::filter::status_word;
 
 /// The columns a device list can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use microvisor_api::Device;
 
-use crate::filter::{logging_on, pending_for, status_word};
+use fleet_engine::filter::{logging_on, pending_for, status_word};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FleetSummary {

@@ -9,9 +9,10 @@
 //! spec file is absent, the test is counted as skipped. Host only.
 #![cfg(not(target_arch = "wasm32"))]
 
+use console_core::FleetSummary;
 use console_core::display::{list_summary, logging_brief, logging_summary, relative_time};
 use console_core::export::{export_csv, export_json};
-use console_core::{AppNames, DeviceFilter, FleetSummary};
+use fleet_engine::{AppNames, DeviceFilter};
 use microvisor_api::{App, AppManifest, Config, Device, ListPage, PageQuery, Secret};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestRunner};

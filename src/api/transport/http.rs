@@ -10,7 +10,7 @@ use gloo_net::http::{Request, RequestBuilder};
 use leptos::prelude::set_timeout_with_handle;
 use web_sys::AbortController;
 
-use super::{Call, HttpMethod, RawResponse};
+use super::request::{Call, HttpMethod, RawResponse};
 use crate::api::ApiError;
 
 /// A read with no answer after this long is abandoned (and tried again, within the retry

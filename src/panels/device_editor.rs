@@ -2,8 +2,8 @@ use console_core::display::shown_name;
 use leptos::prelude::*;
 use microvisor_api::{App, Device, DeviceUpdate, validate_unique_name};
 
-use super::{ConfirmDialog, CopyCommands, WriteGuard};
 use crate::api::{ApiClient, ApiError};
+use crate::components::{ConfirmDialog, CopyCommands, WriteGuard};
 
 type UpdateAction = Action<DeviceUpdate, Result<Device, ApiError>>;
 

@@ -205,7 +205,7 @@ impl FleetScan {
                     break;
                 }
             };
-            crate::web::mark("scan-page-decoded");
+            crate::browser::web::mark("scan-page-decoded");
             let count = page.items.len();
             unpublished.extend(page.items);
             if js_sys::Date::now() >= next_publish_ms {

@@ -3,7 +3,7 @@
 
 use microvisor_api::query::{DEFAULT_PAGE_SIZE, parse_page_size_choice};
 
-use crate::web::{local_storage, store, stored};
+use crate::browser::web::{local_storage, store, stored};
 
 const PAGE_SIZE_KEY: &str = "microvisor-console.page-size";
 

@@ -4,8 +4,8 @@ use microvisor_api::KeyValueForm;
 use microvisor_api::config::{collection_path, validate_key, validate_value};
 use microvisor_api::url::encode_segment;
 
-use super::{ConfirmDialog, CopyCommandPair, ErrorPanel, RetryNote, WriteGuard};
 use crate::api::{ApiClient, ApiError};
+use crate::components::{ConfirmDialog, CopyCommandPair, ErrorPanel, RetryNote, WriteGuard};
 
 /// One Config or Secret as a row. A Secret's value is never known to the console.
 #[derive(Debug, Clone, PartialEq)]

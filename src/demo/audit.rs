@@ -6,14 +6,14 @@ use audit_log::{AuditRow, ChainCheck, Query, Write};
 use console_protocol::{AuditEntry, AuditPage, Role};
 use serde::{Deserialize, Serialize};
 
-use super::super::{Body, HttpMethod, RawResponse};
-use super::{emulator_answer, now_ms};
-use crate::web;
+use super::emulator;
+use super::wire::{Answer, Method};
+use crate::browser::web::{self, now_ms};
 
 const AUDIT_KEY: &str = "microvisor-console.demo-audit";
 
 /// Entries kept: older ones are let go (localStorage holds a few MB for the whole demo).
-const KEPT: usize = crate::api::DEMO_AUDIT_KEPT;
+const KEPT: usize = console_core::audit::DEMO_KEPT;
 
 /// Who the demo's entries name: whoever has this browser.
 const OPERATOR: &str = "demo";
@@ -57,28 +57,20 @@ pub fn append(entry: &AuditEntry) {
     }
 }
 
-fn method_name(method: HttpMethod) -> &'static str {
-    match method {
-        HttpMethod::Get => "GET",
-        HttpMethod::Post => "POST",
-        HttpMethod::Delete => "DELETE",
-    }
-}
-
 /// Runs `answer` for the request `method path` and records it when it is a write, with a
 /// device's state read just before (as the server does).
 pub fn around(
-    method: HttpMethod,
+    method: Method,
     path: &str,
-    body: Option<Body<'_>>,
-    answer: impl FnOnce() -> RawResponse,
-) -> RawResponse {
-    let name = method_name(method);
+    body: Option<(&str, &str)>,
+    answer: impl FnOnce() -> Answer,
+) -> Answer {
+    let name = method.as_str();
     if !audit_log::audited(name, path) {
         return answer();
     }
     let before = if audit_log::device_path(name, path) {
-        let read = emulator_answer(&web::page_origin(), HttpMethod::Get, path, None, None);
+        let read = emulator::answer(&web::page_origin(), Method::Get, path, None, None);
         if read.status == 200 {
             Ok(serde_json::from_slice(&read.body).ok())
         } else {
@@ -97,8 +89,8 @@ pub fn around(
         client: None,
         method: name,
         path,
-        content_type: body.map(Body::content_type),
-        body: body.map_or("", Body::text).as_bytes(),
+        content_type: body.map(|(content_type, _)| content_type),
+        body: body.map_or("", |(_, text)| text).as_bytes(),
         before,
         status: response.status,
         answer: &response.body,

@@ -1,17 +1,18 @@
 use std::collections::BTreeSet;
 
+use console_core::BulkAction;
 use console_core::commands::{bulk_curl_command, bulk_twilio_cli_command};
 use console_core::display::shown_name;
-use console_core::{AppNames, BulkAction};
+use fleet_engine::AppNames;
 use leptos::prelude::*;
 use microvisor_api::Device;
 
-use super::{ConfirmDialog, CopyCommandPair, WriteGuard};
 use crate::api::ApiClient;
-use crate::bulk::{BulkRun, Outcome};
-use crate::handoff::SelectionForRollout;
-use crate::shown::ShownRows;
-use crate::web::now_seconds;
+use crate::browser::web::now_seconds;
+use crate::components::{ConfirmDialog, CopyCommandPair, WriteGuard};
+use crate::fleet::bulk::{BulkRun, Outcome};
+use crate::fleet::handoff::SelectionForRollout;
+use crate::fleet::shown::ShownRows;
 
 /// Selection, the action, its confirmation, progress and per-device results. Always on the
 /// page above its table, so choosing rows never moves the table under the pointer.

@@ -3,11 +3,11 @@
 use microvisor_api::Device;
 use microvisor_api::url::encode_segment;
 
-pub use crate::web::base_path as base;
+pub use crate::browser::web::base_path as base;
 
 /// A console path (`/devices?PageSize=25`) as an `href` under the base.
 pub fn href(path: &str) -> String {
-    crate::web::site_path(path)
+    crate::browser::web::site_path(path)
 }
 
 /// A device's page, by unique name when it has one, else by SID.

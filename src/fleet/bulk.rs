@@ -11,7 +11,7 @@ use leptos::task::spawn_local_scoped_with_cancellation;
 use microvisor_api::{Device, DeviceUpdate};
 
 use crate::api::ApiClient;
-use crate::shown::ShownRows;
+use crate::fleet::shown::ShownRows;
 
 /// Requests in flight at once: enough to be quick, few enough to stay clear of rate limits.
 pub const CONCURRENCY: usize = 4;

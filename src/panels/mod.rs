@@ -1,0 +1,11 @@
+//! Widgets that load or write data through the fetch layer: a scope's configs and secrets
+//! (`key_values`), a device's editor (`device_editor`), the bulk actions (`bulk_panel`). They
+//! may import `components`, `fleet`, `api` and `browser`; never a page.
+
+mod bulk_panel;
+mod device_editor;
+mod key_values;
+
+pub use bulk_panel::BulkPanel;
+pub use device_editor::DeviceEditor;
+pub use key_values::KeyValues;
