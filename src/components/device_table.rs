@@ -86,8 +86,81 @@ pub fn DeviceTable(
             0..total
         }
     });
+    write_rows(
+        Drawn {
+            body,
+            range,
+            row_height,
+        },
+        rows,
+        app_names,
+        now,
+        selection,
+        scroll,
+    );
+    if let Some(selection) = selection {
+        follow_selection(selection, body);
+    }
+    let on_scroll = move |_| {
+        if let Some(wrap) = wrap.get() {
+            scroll_top.set(f64::from(wrap.scroll_top()));
+            viewport.set(f64::from(wrap.client_height()));
+        }
+    };
+    // One listener for every row's copy button and checkbox.
+    let on_body_click = move |ev: leptos::ev::MouseEvent| row_click(&ev, selection);
+    let table_class = move || {
+        let hidden = hidden.map(|h| h.0.get()).unwrap_or_default();
+        let base = if scroll {
+            "devices fixed-rows"
+        } else {
+            "devices"
+        };
+        hidden.iter().fold(base.to_owned(), |classes, column| {
+            format!("{classes} hide-{column}")
+        })
+    };
+    let row_count = move || scroll.then(|| (rows.len() + 1).to_string());
+    view! {
+        <div class="table-wrap" class:scroller=scroll node_ref=wrap on:scroll=on_scroll>
+            <table class=table_class aria-rowcount=row_count>
+                <caption class="visually-hidden">"Devices"</caption>
+                <thead>
+                    <tr aria-rowindex=scroll.then_some("1")>
+                        {selection.map(|selection| view! { <SelectAllBox rows selection/> })}
+                        {COLUMNS.into_iter().map(|(label, key, class)| view! { <SortHeader label key class sort/> }).collect_view()}
+                    </tr>
+                </thead>
+                <tbody node_ref=body on:click=on_body_click></tbody>
+            </table>
+        </div>
+    }
+}
+
+/// Where the rows are drawn: the body, the range of rows in it, and a row's height (measured
+/// once one is drawn).
+#[derive(Clone, Copy)]
+struct Drawn {
+    body: NodeRef<leptos::html::Tbody>,
+    range: Memo<std::ops::Range<usize>>,
+    row_height: RwSignal<f64>,
+}
+
+/// The one writer of the table body: whenever the rows, the range or the app names change.
+fn write_rows(
+    drawn: Drawn,
+    rows: ShownRows,
+    app_names: Signal<AppNames>,
+    now: Option<i64>,
+    selection: Option<TableSelection>,
+    scroll: bool,
+) {
+    let Drawn {
+        body,
+        range,
+        row_height,
+    } = drawn;
     let device_href = device_href_by("");
-    // The one writer of the table body: whenever the rows, the range or the app names change.
     Effect::new(move || {
         let Some(body) = body.get() else { return };
         let range = range.get();
@@ -140,9 +213,12 @@ pub fn DeviceTable(
         }
         crate::browser::web::mark("device-rows-drawn");
     });
-    // Checkboxes follow the selection.
+}
+
+/// Checkboxes follow the selection.
+fn follow_selection(selection: TableSelection, body: NodeRef<leptos::html::Tbody>) {
     Effect::new(move || {
-        let (Some(selection), Some(body)) = (selection, body.get()) else {
+        let Some(body) = body.get() else {
             return;
         };
         selection.selected.with(|selected| {
@@ -160,80 +236,58 @@ pub fn DeviceTable(
             }
         });
     });
-    let on_scroll = move |_| {
-        if let Some(wrap) = wrap.get() {
-            scroll_top.set(f64::from(wrap.scroll_top()));
-            viewport.set(f64::from(wrap.client_height()));
-        }
+}
+
+/// A click in the body: a row's copy button, or its checkbox (with Shift for a range).
+fn row_click(ev: &leptos::ev::MouseEvent, selection: Option<TableSelection>) {
+    let Some(target) = ev
+        .target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+    else {
+        return;
     };
-    // One listener for every row's copy button and checkbox.
-    let on_body_click = move |ev: leptos::ev::MouseEvent| {
-        let Some(target) = ev
-            .target()
-            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-        else {
-            return;
-        };
-        if let Ok(Some(button)) = target.closest("button[data-copy]") {
-            copy_from_button(&button);
-        } else if let (Some(selection), Ok(Some(checkbox))) =
-            (selection, target.closest("input[data-select]"))
-            && let Some(sid) = checkbox.get_attribute("data-select")
-        {
-            selection.on_toggle.run((sid, ev.shift_key()));
-        }
+    if let Ok(Some(button)) = target.closest("button[data-copy]") {
+        copy_from_button(&button);
+    } else if let (Some(selection), Ok(Some(checkbox))) =
+        (selection, target.closest("input[data-select]"))
+        && let Some(sid) = checkbox.get_attribute("data-select")
+    {
+        selection.on_toggle.run((sid, ev.shift_key()));
+    }
+}
+
+/// A column's header: a button that sorts by it (ascending, descending, the API's order)
+/// when the table sorts, else its label.
+#[component]
+fn SortHeader(
+    label: &'static str,
+    key: SortKey,
+    class: &'static str,
+    sort: Option<TableSort>,
+) -> impl IntoView {
+    let Some(sort) = sort else {
+        return view! { <th scope="col" class=class>{label}</th> }.into_any();
     };
-    let header = move |label: &'static str, key: SortKey, class: &'static str| match sort {
-        None => view! { <th scope="col" class=class>{label}</th> }.into_any(),
-        Some(sort) => {
-            let aria = move || match sort.state.get() {
-                Some((current, true)) if current == key => "ascending",
-                Some((current, false)) if current == key => "descending",
-                _ => "none",
-            };
-            let on_click = move |_| {
-                sort.state.update(|state| {
-                    *state = match *state {
-                        Some((current, true)) if current == key => Some((key, false)),
-                        Some((current, false)) if current == key => None,
-                        _ => Some((key, true)),
-                    }
-                })
-            };
-            view! {
-                <th scope="col" class=class aria-sort=aria>
-                    <button type="button" class="sort" on:click=on_click>{label}</button>
-                </th>
+    let aria = move || match sort.state.get() {
+        Some((current, true)) if current == key => "ascending",
+        Some((current, false)) if current == key => "descending",
+        _ => "none",
+    };
+    let on_click = move |_| {
+        sort.state.update(|state| {
+            *state = match *state {
+                Some((current, true)) if current == key => Some((key, false)),
+                Some((current, false)) if current == key => None,
+                _ => Some((key, true)),
             }
-            .into_any()
-        }
-    };
-    let table_class = move || {
-        let hidden = hidden.map(|h| h.0.get()).unwrap_or_default();
-        let base = if scroll {
-            "devices fixed-rows"
-        } else {
-            "devices"
-        };
-        hidden.iter().fold(base.to_owned(), |classes, column| {
-            format!("{classes} hide-{column}")
         })
     };
-    let row_count = move || scroll.then(|| (rows.len() + 1).to_string());
     view! {
-        <div class="table-wrap" class:scroller=scroll node_ref=wrap on:scroll=on_scroll>
-            <table class=table_class aria-rowcount=row_count>
-                <caption class="visually-hidden">"Devices"</caption>
-                <thead>
-                    <tr aria-rowindex=scroll.then_some("1")>
-                        {selection.map(|selection| view! { <SelectAllBox rows selection/> })}
-                        {COLUMNS.into_iter().map(|(label, key, class)| header(label, key, class)).collect_view()}
-                    </tr>
-                </thead>
-                <tbody node_ref=body on:click=on_body_click></tbody>
-            </table>
-        </div>
+        <th scope="col" class=class aria-sort=aria>
+            <button type="button" class="sort" on:click=on_click>{label}</button>
+        </th>
     }
+    .into_any()
 }
 
 fn set_spacer(spacer: Option<Element>, pixels: f64) {

@@ -50,9 +50,27 @@ pub fn AuditLogPage() -> impl IntoView {
         })
     });
     let before = Memo::new(move |_| query.with(|q| q.get("before").and_then(|b| b.parse().ok())));
-    // The form edits a draft; Apply puts it in the URL.
-    let draft = RwSignal::new(filter.get_untracked());
-    Effect::new(move || draft.set(filter.get()));
+    view! {
+        <div class="page-head">
+            <h1>"Audit log"</h1>
+            <VerifyChain/>
+        </div>
+        <p class="muted">"Every write made through this console's server: who, when, what was sent (secret values redacted), what came back and, for devices, what changed. Newest first."</p>
+        <Show when=demo>
+            <p class="panel demo-log">{format!("This is the demo's audit log, kept in this browser's storage: its newest {} writes, under the name \"demo\". Reset demo clears it.", console_core::audit::DEMO_KEPT)}</p>
+        </Show>
+        <Show when=kept fallback=|| view! { <p class="panel">{NOT_KEPT}</p> }>
+            // A new form for each filter the URL holds: its draft starts from that filter.
+            {move || view! { <AuditFilters applied=filter.get()/> }}
+            <AuditEntries filter=filter.into() before=before.into() paged=true/>
+        </Show>
+    }
+}
+
+/// The filters as a form: edits stay in the form's draft until Apply puts them in the URL.
+#[component]
+fn AuditFilters(applied: AuditFilter) -> impl IntoView {
+    let draft = RwSignal::new(applied);
     let navigate = use_navigate();
     let apply = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -70,33 +88,22 @@ pub fn AuditLogPage() -> impl IntoView {
         }
     };
     view! {
-        <div class="page-head">
-            <h1>"Audit log"</h1>
-            <VerifyChain/>
-        </div>
-        <p class="muted">"Every write made through this console's server: who, when, what was sent (secret values redacted), what came back and, for devices, what changed. Newest first."</p>
-        <Show when=demo>
-            <p class="panel demo-log">{format!("This is the demo's audit log, kept in this browser's storage: its newest {} writes, under the name \"demo\". Reset demo clears it.", console_core::audit::DEMO_KEPT)}</p>
-        </Show>
-        <Show when=kept fallback=|| view! { <p class="panel">{NOT_KEPT}</p> }>
-            <form class="edit-row audit-filters" on:submit=apply.clone()>
-                {field("audit-operator", "Operator", |f| f.operator.clone(), |f, v| f.operator = v)}
-                {field("audit-device", "Device", |f| f.device.clone(), |f, v| f.device = v)}
-                <label for="audit-action">"Action"</label>
-                <select id="audit-action" prop:value=move || draft.with(|f| f.action.clone())
-                    on:change=move |ev| draft.update(|f| f.action = event_target_value(&ev))>
-                    {ACTIONS.into_iter().map(|(value, label)| view! { <option value=value>{label}</option> }).collect_view()}
-                </select>
-                <label for="audit-outcome">"Outcome"</label>
-                <select id="audit-outcome" prop:value=move || draft.with(|f| f.outcome.clone())
-                    on:change=move |ev| draft.update(|f| f.outcome = event_target_value(&ev))>
-                    {OUTCOMES.into_iter().map(|(value, label)| view! { <option value=value>{label}</option> }).collect_view()}
-                </select>
-                <button type="submit">"Apply filters"</button>
-                <a class="button secondary" href=href("/audit")>"Clear"</a>
-            </form>
-            <AuditEntries filter=filter.into() before=before.into() paged=true/>
-        </Show>
+        <form class="edit-row audit-filters" on:submit=apply>
+            {field("audit-operator", "Operator", |f| f.operator.clone(), |f, v| f.operator = v)}
+            {field("audit-device", "Device", |f| f.device.clone(), |f, v| f.device = v)}
+            <label for="audit-action">"Action"</label>
+            <select id="audit-action" prop:value=move || draft.with(|f| f.action.clone())
+                on:change=move |ev| draft.update(|f| f.action = event_target_value(&ev))>
+                {ACTIONS.into_iter().map(|(value, label)| view! { <option value=value>{label}</option> }).collect_view()}
+            </select>
+            <label for="audit-outcome">"Outcome"</label>
+            <select id="audit-outcome" prop:value=move || draft.with(|f| f.outcome.clone())
+                on:change=move |ev| draft.update(|f| f.outcome = event_target_value(&ev))>
+                {OUTCOMES.into_iter().map(|(value, label)| view! { <option value=value>{label}</option> }).collect_view()}
+            </select>
+            <button type="submit">"Apply filters"</button>
+            <a class="button secondary" href=href("/audit")>"Clear"</a>
+        </form>
     }
 }
 

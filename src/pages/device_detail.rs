@@ -10,6 +10,7 @@ use microvisor_api::time::relative;
 use microvisor_api::url::encode_segment;
 use microvisor_api::{Device, UpdateStatus};
 
+use crate::api::ApiError;
 use crate::browser::routes::href;
 use crate::browser::web::now_seconds;
 use crate::components::{DeviceProperties, ErrorPanel, RetryNote, first_api_error};
@@ -56,27 +57,8 @@ pub fn DeviceDetailPage() -> impl IntoView {
         Memo::new(move |_| fetched.with(|r| r.as_ref().and_then(|r| r.as_ref().err().cloned())));
 
     // A clock for countdowns and "refreshed N s ago".
-    let now = RwSignal::new(now_seconds());
-    if let Ok(ticker) =
-        set_interval_with_handle(move || now.set(now_seconds()), Duration::from_secs(1))
-    {
-        on_cleanup(move || ticker.clear());
-    }
-
-    // Poll while the update is pending: every answer (even one like the last) schedules the
-    // next look, and the look not yet taken is cancelled when the next answer comes or the
-    // page goes away. A failed look stops the polling; its error shows with Retry.
-    Effect::new(move || {
-        let pending = fetched.with(|answer| {
-            matches!(answer, Some(Ok((device, _)))
-                if device.update_status() == Some(&UpdateStatus::Pending))
-        });
-        if pending
-            && let Ok(timer) = set_timeout_with_handle(move || fetched.refetch(), PENDING_POLL)
-        {
-            on_cleanup(move || timer.clear());
-        }
-    });
+    let now = ticking_clock();
+    poll_while_pending(fetched);
 
     let navigate = use_navigate();
     let on_updated = Callback::new(move |device: Device| {
@@ -142,6 +124,34 @@ pub fn DeviceDetailPage() -> impl IntoView {
             }}
         </Show>
     }
+}
+
+/// The time in seconds, ticking every second for as long as the view lives.
+fn ticking_clock() -> RwSignal<i64> {
+    let now = RwSignal::new(now_seconds());
+    if let Ok(ticker) =
+        set_interval_with_handle(move || now.set(now_seconds()), Duration::from_secs(1))
+    {
+        on_cleanup(move || ticker.clear());
+    }
+    now
+}
+
+/// Polls while the update is pending: every answer (even one like the last) schedules the
+/// next look, and the look not yet taken is cancelled when the next answer comes or the page
+/// goes away. A failed look stops the polling; its error shows with Retry.
+fn poll_while_pending(fetched: LocalResource<Result<(Device, i64), ApiError>>) {
+    Effect::new(move || {
+        let pending = fetched.with(|answer| {
+            matches!(answer, Some(Ok((device, _)))
+                if device.update_status() == Some(&UpdateStatus::Pending))
+        });
+        if pending
+            && let Ok(timer) = set_timeout_with_handle(move || fetched.refetch(), PENDING_POLL)
+        {
+            on_cleanup(move || timer.clear());
+        }
+    });
 }
 
 /// Overview, Configs and Secrets, as tabs.

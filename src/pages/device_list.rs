@@ -32,28 +32,24 @@ async fn load(client: ApiClient, query: PageQuery) -> Result<(ListPage<Device>, 
     Ok((page, now_seconds()))
 }
 
-/// `/devices`: one page of the fleet. The URL query (`PageSize`, `Page`, `PageToken`, the
-/// API's own names) is the page's state, so reload, deep links and history all work.
-#[component]
-pub fn DeviceListPage() -> impl IntoView {
-    let (client, retrying) = use_client_reporting_retries();
-    use_row_keys(None);
-    let route_query = use_route_query("/devices");
-    let query = Memo::new(move |_| {
-        let mut query = route_query.get();
-        query.page_size.get_or_insert_with(prefs::page_size);
-        query
-    });
+/// The device pages as they load: the current answer, the last good one (kept on screen while
+/// the next loads, and when it fails), and when that arrived.
+#[derive(Clone, Copy)]
+struct Pages {
+    devices: LocalResource<Result<(ListPage<Device>, i64), ApiError>>,
+    last_good: Memo<Option<(ListPage<Device>, i64)>>,
+    loaded_at: Memo<i64>,
+}
+
+/// Loads the page `query` names, the next one ahead while the browser is idle, and keeps the
+/// last good one.
+fn load_pages(
+    client: &ApiClient,
+    query: Memo<PageQuery>,
+    apps_in: impl Fn() -> bool + Copy + 'static,
+) -> Pages {
     // The next page, fetched while the browser is idle once this one has loaded.
     let ahead = Prefetch::<PageQuery, (ListPage<Device>, i64)>::new();
-    let (apps, app_names) = use_apps(&client);
-    // Whether the apps' answer is in (plain, not reactive: the page's load only looks).
-    let apps_in = StoredValue::new(false);
-    Effect::new(move || {
-        if apps.with(Option::is_some) {
-            apps_in.set_value(true);
-        }
-    });
     // Each answer carries the time it arrived, for "updated N s ago".
     let devices = LocalResource::new({
         let client = client.clone();
@@ -70,7 +66,7 @@ pub fn DeviceListPage() -> impl IntoView {
                 // On a first load the apps' answer often arrives with the page's but is taken
                 // after it: step aside once so it goes first, and the rows are written once,
                 // with app names, rather than with SIDs and then again.
-                if !apps_in.get_value() {
+                if !apps_in() {
                     crate::browser::web::sleep(0).await;
                 }
                 answer
@@ -92,7 +88,6 @@ pub fn DeviceListPage() -> impl IntoView {
             ahead.when_idle(next.clone(), move || load(client, next));
         }
     });
-    // The last page that loaded: kept on screen while the next loads, and when it fails.
     let last_good = Memo::new(move |previous: Option<&Option<(ListPage<Device>, i64)>>| {
         devices.with(|result| match result {
             Some(Ok(answer)) => Some(answer.clone()),
@@ -101,24 +96,23 @@ pub fn DeviceListPage() -> impl IntoView {
     });
     let loaded_at =
         Memo::new(move |_| last_good.with(|page| page.as_ref().map_or(0, |(_, at)| *at)));
-    // Devices as bulk changes answered them; newer than the page they were listed on.
-    let updated = RwSignal::new(Vec::<Device>::new());
-    let rows = Memo::new(move |_| {
-        last_good.with(|page| match page {
-            Some((page, _)) => updated.with(|updated| with_updates(&page.items, updated)),
-            None => Vec::new(),
-        })
-    });
-    let table_rows = ShownRows::all(rows);
+    Pages {
+        devices,
+        last_good,
+        loaded_at,
+    }
+}
 
-    // Auto-refresh, off by default: every 10 s, every 3 s while a device on the page is
-    // pending. The list has no form a refresh could overwrite.
-    let auto_refresh = RwSignal::new(false);
+/// Auto-refresh, off by default: every 10 s, every 3 s while a device on the page is pending.
+/// The list has no form a refresh could overwrite. The clock it returns ticks every second,
+/// for "updated N s ago"; the ticker belongs to the page's view.
+fn auto_refresh(pages: Pages, rows: Memo<Vec<Device>>) -> (RwSignal<bool>, RwSignal<i64>) {
+    let on = RwSignal::new(false);
     let now = RwSignal::new(now_seconds());
     if let Ok(ticker) = set_interval_with_handle(
         move || {
             now.set(now_seconds());
-            if !auto_refresh.get_untracked() {
+            if !on.get_untracked() {
                 return;
             }
             let pending = rows.with_untracked(|rows| {
@@ -130,20 +124,49 @@ pub fn DeviceListPage() -> impl IntoView {
             } else {
                 REFRESH_EVERY
             };
-            if now_seconds() - loaded_at.get_untracked() >= every {
-                devices.refetch();
+            if now_seconds() - pages.loaded_at.get_untracked() >= every {
+                pages.devices.refetch();
             }
         },
         std::time::Duration::from_secs(1),
     ) {
         on_cleanup(move || ticker.clear());
     }
+    (on, now)
+}
 
+/// `/devices`: one page of the fleet. The URL query (`PageSize`, `Page`, `PageToken`, the
+/// API's own names) is the page's state, so reload, deep links and history all work.
+#[component]
+pub fn DeviceListPage() -> impl IntoView {
+    let (client, retrying) = use_client_reporting_retries();
+    use_row_keys(None);
+    let route_query = use_route_query("/devices");
+    let query = Memo::new(move |_| {
+        let mut query = route_query.get();
+        query.page_size.get_or_insert_with(prefs::page_size);
+        query
+    });
+    let (apps, app_names) = use_apps(&client);
+    // Looked at, not tracked: the page's load only asks whether the apps are in yet.
+    let pages = load_pages(&client, query, move || apps.with_untracked(Option::is_some));
+    // Devices as bulk changes answered them; newer than the page they were listed on.
+    let updated = RwSignal::new(Vec::<Device>::new());
+    let rows = Memo::new(move |_| {
+        pages.last_good.with(|page| match page {
+            Some((page, _)) => updated.with(|updated| with_updates(&page.items, updated)),
+            None => Vec::new(),
+        })
+    });
+    let table_rows = ShownRows::all(rows);
+    let (auto_refresh, now) = auto_refresh(pages, rows);
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let run = BulkRun::new();
     let on_toggle = selection_toggle(table_rows, selected);
-    // A new page starts with nothing selected: the page changed, so the choice made on the
-    // last one no longer applies.
+    // A new page starts with nothing selected: the choice made on the last one no longer
+    // applies. Kept as an effect on purpose: the selection is written by the table, the
+    // keyboard and the bulk panel, and the page changes by any navigation (links, Back,
+    // Forward); the query's change is the one event they share.
     Effect::new(move || {
         query.track();
         selected.set(BTreeSet::new());
@@ -154,44 +177,7 @@ pub fn DeviceListPage() -> impl IntoView {
     let pending = RwSignal::new(false);
     // Made once, on the page's owner, and handed to each page's pagers.
     let busy = Signal::from(pending);
-    let retry = Callback::new(move |()| devices.refetch());
-    // The pagers and the "no devices" note come from the page that loaded; the table sits
-    // outside the transition, so a page turn builds each row once.
-    let pagers = {
-        let client = client.clone();
-        move |page: &ListPage<Device>| -> (PagerLinks, String) {
-            let query = query.get_untracked();
-            let links = pager_links(&client, &page.meta, "/devices");
-            let summary = list_summary(&page.meta, &query, page.items.len(), "devices");
-            (links, summary)
-        }
-    };
-    let top_pager = {
-        let pagers = pagers.clone();
-        move |page: ListPage<Device>| {
-            let (links, summary) = pagers(&page);
-            view! {
-                <Pager links summary busy/>
-                {page.items.is_empty().then(|| view! {
-                    <section class="panel empty">
-                        <h2>"No devices here"</h2>
-                        <p>"This page of the account has no devices. Devices appear once they are claimed."</p>
-                    </section>
-                })}
-            }
-        }
-    };
-    let bottom_pager = move || {
-        last_good.with(|page| {
-            page.as_ref()
-                .filter(|(page, _)| !page.items.is_empty())
-                .map(|(page, _)| {
-                    let (links, summary) = pagers(page);
-                    view! { <Pager links summary busy/> }
-                })
-        })
-    };
-    let failed = move || devices.with(|result| matches!(result, Some(Err(_))));
+    let failed = move || pages.devices.with(|result| matches!(result, Some(Err(_))));
 
     view! {
         <div class="page-head">
@@ -203,7 +189,7 @@ pub fn DeviceListPage() -> impl IntoView {
                     "Auto-refresh"
                 </label>
                 <span class="muted updated-ago" aria-live="off">
-                    {move || format!("updated {} s ago", (now.get() - loaded_at.get()).max(0))}
+                    {move || format!("updated {} s ago", (now.get() - pages.loaded_at.get()).max(0))}
                 </span>
                 <ColumnChooser/>
                 <PageSizeSelect current=Signal::derive(move || query.get().page_size_or_default())/>
@@ -211,28 +197,77 @@ pub fn DeviceListPage() -> impl IntoView {
         </div>
         <BulkPanel shown=table_rows selected run app_names devices=table_rows.devices on_updated select_all_label="Select page"/>
         <RetryNote retrying/>
-        <Transition fallback=|| view! { <p class="loading">"Loading devices…"</p> } set_pending=pending>
-            <ErrorBoundary fallback=move |errors| view! {
-                <ErrorPanel error=first_api_error(&errors.read()) on_retry=retry busy/>
-            }>
-                {
-                    let top_pager = top_pager.clone();
-                    move || {
-                        let top_pager = top_pager.clone();
-                        Suspend::new(async move {
-                            let (page, _) = devices.await?;
-                            Ok::<_, ApiError>(top_pager(page))
-                        })
-                    }
-                }
-            </ErrorBoundary>
-        </Transition>
+        <DevicePagers pages query busy pending client/>
         <div class="list" class:stale=move || busy.get() || failed()>
             <Show when=move || !table_rows.is_empty()>
                 <DeviceTable rows=table_rows app_names selection=TableSelection { selected, on_toggle }/>
             </Show>
-            {bottom_pager}
+            <BottomPager pages query busy/>
         </div>
+    }
+}
+
+/// The pager's links and summary for a loaded page.
+fn pager_of(
+    client: &ApiClient,
+    page: &ListPage<Device>,
+    query: &PageQuery,
+) -> (PagerLinks, String) {
+    let links = pager_links(client, &page.meta, "/devices");
+    let summary = list_summary(&page.meta, query, page.items.len(), "devices");
+    (links, summary)
+}
+
+/// The pager above the table and the "no devices" note, from the page that loaded, in a
+/// transition; the table sits outside it, so a page turn builds each row once.
+#[component]
+fn DevicePagers(
+    pages: Pages,
+    query: Memo<PageQuery>,
+    busy: Signal<bool>,
+    pending: RwSignal<bool>,
+    client: ApiClient,
+) -> impl IntoView {
+    let retry = Callback::new(move |()| pages.devices.refetch());
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading devices…"</p> } set_pending=pending>
+            <ErrorBoundary fallback=move |errors| view! {
+                <ErrorPanel error=first_api_error(&errors.read()) on_retry=retry busy/>
+            }>
+                {move || {
+                    let client = client.clone();
+                    Suspend::new(async move {
+                        let (page, _) = pages.devices.await?;
+                        let (links, summary) = pager_of(&client, &page, &query.get_untracked());
+                        Ok::<_, ApiError>(view! {
+                            <Pager links summary busy/>
+                            {page.items.is_empty().then(|| view! {
+                                <section class="panel empty">
+                                    <h2>"No devices here"</h2>
+                                    <p>"This page of the account has no devices. Devices appear once they are claimed."</p>
+                                </section>
+                            })}
+                        })
+                    })
+                }}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+/// The pager below the table, from the last page that loaded, when it has devices.
+#[component]
+fn BottomPager(pages: Pages, query: Memo<PageQuery>, busy: Signal<bool>) -> impl IntoView {
+    let client = expect_context::<ApiClient>();
+    move || {
+        pages.last_good.with(|page| {
+            page.as_ref()
+                .filter(|(page, _)| !page.items.is_empty())
+                .map(|(page, _)| {
+                    let (links, summary) = pager_of(&client, page, &query.get_untracked());
+                    view! { <Pager links summary busy/> }
+                })
+        })
     }
 }
 

@@ -4,8 +4,8 @@ use console_core::FleetSummary;
 use console_core::display::app_label;
 use console_core::export::{export_csv, export_json};
 use console_core::sort::sorted;
-use fleet_engine::DeviceFilter;
 use fleet_engine::filter::SearchIndex;
+use fleet_engine::{AppNames, DeviceFilter};
 use leptos::prelude::*;
 use microvisor_api::Device;
 
@@ -15,7 +15,7 @@ use crate::components::{
     ColumnChooser, DeviceTable, RetryNote, TableSelection, TableSort, use_row_keys,
 };
 use crate::fleet::bulk::{BulkRun, selection_toggle};
-use crate::fleet::scan::FleetScan;
+use crate::fleet::scan::{FleetScan, ScanProgress};
 use crate::fleet::shown::ShownRows;
 use crate::pages::fleet_views::SavedViews;
 use crate::pages::shared::use_apps;
@@ -76,23 +76,9 @@ pub fn FleetPage() -> impl IntoView {
         }
     });
     let shown_rows = ShownRows::ordered(devices, order);
-    let shown =
-        move || shown_rows.with(|rows| rows.iter().map(|d| (*d).clone()).collect::<Vec<Device>>());
     let on_toggle = selection_toggle(shown_rows, selected);
     // A bulk run's answers replace the scanned devices they changed.
     let on_updated = Callback::new(move |updated: Vec<Device>| scan.replace(updated));
-
-    let download = move |name: &str, mime: &str, text: String| save_file(name, mime, &text);
-    let set_filter = move |change: fn(&mut DeviceFilter)| {
-        filter.update(|f| {
-            let text = std::mem::take(&mut f.text);
-            *f = DeviceFilter {
-                text,
-                ..DeviceFilter::default()
-            };
-            change(f);
-        })
-    };
 
     view! {
         <div class="page-head">
@@ -109,92 +95,140 @@ pub fn FleetPage() -> impl IntoView {
         <p class="muted">"Loads every device, 1,000 per page, to summarise, search, sort, export and change many at once."</p>
         <RetryNote retrying=scan.retrying/>
         <SavedViews filter on_open=on_view_open/>
-        {move || progress.get().map(|p| view! {
-            <section class="panel scan" aria-live="polite">
-                // Indeterminate while scanning: the API gives no total.
-                <progress max="1" value=p.done.then_some("1") aria-label="Scan progress"></progress>
-                <p class="scan-status">
-                    {format!("{} devices · {} pages · {:.0} devices/s", p.devices, p.pages, p.rate())}
-                    {if p.done {
-                        " · complete"
-                    } else if p.cancelled {
-                        " · cancelled"
-                    } else if p.error.is_some() {
-                        " · stopped"
-                    } else {
-                        ""
-                    }}
-                </p>
-                {p.error.map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
-            </section>
-        })}
+        <ScanStatus progress/>
         <Show when=move || !devices.with(Vec::is_empty)>
-            <section class="panel summary" aria-labelledby="summary-heading">
-                <h2 id="summary-heading">"Summary"</h2>
-                <div class="chips">
-                    <button type="button" class="chip" on:click=move |_| set_filter(|_| {})>
-                        {move || format!("All {}", counts.get().total)}
-                    </button>
-                    {move || counts.get().by_status.into_iter().map(|(status, count)| {
-                        let value = status.clone();
-                        view! {
-                            <button type="button" class="chip" on:click=move |_| filter.update(|f| f.status = Some(value.clone()))>
-                                {format!("{status} {count}")}
-                            </button>
-                        }
-                    }).collect_view()}
-                    <button type="button" class="chip" on:click=move |_| filter.update(|f| f.logging_on = Some(true))>
-                        {move || format!("logging on {}", counts.get().logging_on)}
-                    </button>
-                    <button type="button" class="chip" on:click=move |_| filter.update(|f| f.target_differs = true)>
-                        {move || format!("target ≠ reported {}", counts.get().target_differs)}
-                    </button>
-                    <button type="button" class="chip" on:click=move |_| filter.update(|f| f.pending_hours = Some(pending_hours.get_untracked()))>
-                        {move || format!("pending > {} h {}", pending_hours.get(), counts.get().pending_long)}
-                    </button>
-                    <label class="inline">
-                        "Pending longer than (h) "
-                        <input type="number" min="1" class="hours" prop:value=move || pending_hours.get().to_string()
-                            on:input=move |ev| {
-                                if let Ok(h) = event_target_value(&ev).parse::<u32>() {
-                                    pending_hours.set(h.max(1));
-                                }
-                            }/>
-                    </label>
-                </div>
-                <h3>"By target app"</h3>
-                <div class="chips">
-                    {move || {
-                        let names = app_names.get();
-                        counts.get().by_target.into_iter().map(|(sid, count)| {
-                            let label = if sid.is_empty() { "no target".to_owned() } else { app_label(&names, &sid) };
-                            let value = (!sid.is_empty()).then_some(sid);
-                            view! {
-                                <button type="button" class="chip" on:click=move |_| filter.update(|f| f.target_app = value.clone())>
-                                    {format!("{label} {count}")}
-                                </button>
-                            }
-                        }).collect_view()
-                    }}
-                </div>
-            </section>
-            <div class="toolbar">
-                <label for="fleet-search">"Search"</label>
-                <input id="fleet-search" type="search" placeholder="SID, unique name or app"
-                    prop:value=move || filter.with(|f| f.text.clone())
-                    on:input=move |ev| filter.update(|f| f.text = event_target_value(&ev))/>
-                <span class="muted" aria-live="polite">{move || {
-                    let active = filter.with(|f| !f.is_empty());
-                    format!("{} matching{}", shown_rows.len(), if active { " (filtered)" } else { "" })
-                }}</span>
-                <button type="button" class="secondary" on:click=move |_| filter.set(DeviceFilter::default())>"Clear filters"</button>
-                <ColumnChooser/>
-                <button type="button" class="secondary" on:click=move |_| download("devices.csv", "text/csv", export_csv(&untrack(shown), &app_names.get_untracked()))>"Export CSV"</button>
-                <button type="button" class="secondary" on:click=move |_| download("devices.json", "application/json", export_json(&untrack(shown)))>"Export JSON"</button>
-            </div>
+            <SummaryPanel counts filter pending_hours app_names/>
+            <FleetToolbar filter shown_rows app_names/>
             <BulkPanel shown=shown_rows selected run app_names devices=devices.into() on_updated select_all_label="Select all matching"/>
             // Every matching device, however many: only those in view are drawn.
             <DeviceTable rows=shown_rows app_names selection=TableSelection { selected, on_toggle } sort scroll=true/>
         </Show>
+    }
+}
+
+/// The scan's progress: devices, pages, rate, and how it ended.
+#[component]
+fn ScanStatus(progress: RwSignal<Option<ScanProgress>>) -> impl IntoView {
+    move || {
+        progress.get().map(|p| view! {
+        <section class="panel scan" aria-live="polite">
+            // Indeterminate while scanning: the API gives no total.
+            <progress max="1" value=p.done.then_some("1") aria-label="Scan progress"></progress>
+            <p class="scan-status">
+                {format!("{} devices · {} pages · {:.0} devices/s", p.devices, p.pages, p.rate())}
+                {if p.done {
+                    " · complete"
+                } else if p.cancelled {
+                    " · cancelled"
+                } else if p.error.is_some() {
+                    " · stopped"
+                } else {
+                    ""
+                }}
+            </p>
+            {p.error.map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+        </section>
+    })
+    }
+}
+
+/// The counts, each a chip that filters: by status, logging on, target ≠ reported, pending
+/// longer than N hours, by target app.
+#[component]
+fn SummaryPanel(
+    counts: Memo<FleetSummary>,
+    filter: RwSignal<DeviceFilter>,
+    pending_hours: RwSignal<u32>,
+    app_names: Signal<AppNames>,
+) -> impl IntoView {
+    // A chip's filter replaces the others but keeps the search text.
+    let set_filter = move |change: fn(&mut DeviceFilter)| {
+        filter.update(|f| {
+            let text = std::mem::take(&mut f.text);
+            *f = DeviceFilter {
+                text,
+                ..DeviceFilter::default()
+            };
+            change(f);
+        })
+    };
+    view! {
+        <section class="panel summary" aria-labelledby="summary-heading">
+            <h2 id="summary-heading">"Summary"</h2>
+            <div class="chips">
+                <button type="button" class="chip" on:click=move |_| set_filter(|_| {})>
+                    {move || format!("All {}", counts.get().total)}
+                </button>
+                {move || counts.get().by_status.into_iter().map(|(status, count)| {
+                    let value = status.clone();
+                    view! {
+                        <button type="button" class="chip" on:click=move |_| filter.update(|f| f.status = Some(value.clone()))>
+                            {format!("{status} {count}")}
+                        </button>
+                    }
+                }).collect_view()}
+                <button type="button" class="chip" on:click=move |_| filter.update(|f| f.logging_on = Some(true))>
+                    {move || format!("logging on {}", counts.get().logging_on)}
+                </button>
+                <button type="button" class="chip" on:click=move |_| filter.update(|f| f.target_differs = true)>
+                    {move || format!("target ≠ reported {}", counts.get().target_differs)}
+                </button>
+                <button type="button" class="chip" on:click=move |_| filter.update(|f| f.pending_hours = Some(pending_hours.get_untracked()))>
+                    {move || format!("pending > {} h {}", pending_hours.get(), counts.get().pending_long)}
+                </button>
+                <label class="inline">
+                    "Pending longer than (h) "
+                    <input type="number" min="1" class="hours" prop:value=move || pending_hours.get().to_string()
+                        on:input=move |ev| {
+                            if let Ok(h) = event_target_value(&ev).parse::<u32>() {
+                                pending_hours.set(h.max(1));
+                            }
+                        }/>
+                </label>
+            </div>
+            <h3>"By target app"</h3>
+            <div class="chips">
+                {move || {
+                    let names = app_names.get();
+                    counts.get().by_target.into_iter().map(|(sid, count)| {
+                        let label = if sid.is_empty() { "no target".to_owned() } else { app_label(&names, &sid) };
+                        let value = (!sid.is_empty()).then_some(sid);
+                        view! {
+                            <button type="button" class="chip" on:click=move |_| filter.update(|f| f.target_app = value.clone())>
+                                {format!("{label} {count}")}
+                            </button>
+                        }
+                    }).collect_view()
+                }}
+            </div>
+        </section>
+    }
+}
+
+/// Search, how many match, Clear filters, the column chooser and the exports of what is shown.
+#[component]
+fn FleetToolbar(
+    filter: RwSignal<DeviceFilter>,
+    shown_rows: ShownRows,
+    app_names: Signal<AppNames>,
+) -> impl IntoView {
+    let shown =
+        move || shown_rows.with(|rows| rows.iter().map(|d| (*d).clone()).collect::<Vec<Device>>());
+    let download = move |name: &str, mime: &str, text: String| save_file(name, mime, &text);
+    view! {
+        <div class="toolbar">
+            <label for="fleet-search">"Search"</label>
+            <input id="fleet-search" type="search" placeholder="SID, unique name or app"
+                prop:value=move || filter.with(|f| f.text.clone())
+                on:input=move |ev| filter.update(|f| f.text = event_target_value(&ev))/>
+            <span class="muted" aria-live="polite">{move || {
+                let active = filter.with(|f| !f.is_empty());
+                format!("{} matching{}", shown_rows.len(), if active { " (filtered)" } else { "" })
+            }}</span>
+            <button type="button" class="secondary" on:click=move |_| filter.set(DeviceFilter::default())>"Clear filters"</button>
+            <ColumnChooser/>
+            <button type="button" class="secondary" on:click=move |_| download("devices.csv", "text/csv", export_csv(&untrack(shown), &app_names.get_untracked()))>"Export CSV"</button>
+            <button type="button" class="secondary" on:click=move |_| download("devices.json", "application/json", export_json(&untrack(shown)))>"Export JSON"</button>
+        </div>
     }
 }

@@ -21,6 +21,25 @@ fn view_href(id: &str) -> String {
     href(&view_path(id))
 }
 
+/// The writes on views, each a local action; the list reads again after any of them.
+#[derive(Clone, Copy)]
+struct ViewActions {
+    save: Action<ViewInput, Result<SavedView, ApiError>>,
+    update: Action<(String, ViewInput), Result<SavedView, ApiError>>,
+    delete: Action<String, Result<(), ApiError>>,
+}
+
+impl ViewActions {
+    /// The first failure to show, of the writes or of `load_error`.
+    fn failure(self, load_error: Option<ApiError>) -> Option<String> {
+        let of = |e: Option<ApiError>| e.map(|e| e.to_string());
+        of(self.save.value().get().and_then(Result::err))
+            .or_else(|| of(self.update.value().get().and_then(Result::err)))
+            .or_else(|| of(self.delete.value().get().and_then(Result::err)))
+            .or_else(|| of(load_error))
+    }
+}
+
 /// The saved views, and the open one's filter applied to `filter` when the URL names it.
 #[component]
 pub fn SavedViews(
@@ -30,12 +49,49 @@ pub fn SavedViews(
     let client = expect_context::<ApiClient>();
     let query = use_query_map();
     let open_id = Memo::new(move |_| query.with(|q| q.get("view")));
-    let views = LocalResource::new({
-        let client = client.clone();
-        move || {
+    // Which view's filter was last put on the page, so it is put there once per opening.
+    let applied = StoredValue::new(None::<String>);
+    let name = RwSignal::new(String::new());
+    let navigate = use_navigate();
+    let actions = ViewActions {
+        // A new view opens at once, its name field cleared.
+        save: Action::new_local({
             let client = client.clone();
-            async move { client.list_views().await }
-        }
+            move |input: &ViewInput| {
+                let (client, input, navigate) = (client.clone(), input.clone(), navigate.clone());
+                async move {
+                    let saved = client.create_view(&input).await;
+                    if let Ok(view) = &saved {
+                        applied.set_value(Some(view.id.clone()));
+                        name.set(String::new());
+                        navigate(&view_path(&view.id), Default::default());
+                    }
+                    saved
+                }
+            }
+        }),
+        update: Action::new_local({
+            let client = client.clone();
+            move |(id, input): &(String, ViewInput)| {
+                let (client, id, input) = (client.clone(), id.clone(), input.clone());
+                async move { client.update_view(&id, &input).await }
+            }
+        }),
+        delete: Action::new_local({
+            let client = client.clone();
+            move |id: &String| {
+                let (client, id) = (client.clone(), id.clone());
+                async move { client.delete_view(&id).await }
+            }
+        }),
+    };
+    // Read again whenever a write has finished: the actions' versions are its source.
+    let views = LocalResource::new(move || {
+        let client = client.clone();
+        actions.save.version().track();
+        actions.update.version().track();
+        actions.delete.version().track();
+        async move { client.list_views().await }
     });
     let listed =
         Memo::new(move |_| views.with(|v| v.as_ref().and_then(|r| r.as_ref().ok().cloned())));
@@ -45,8 +101,9 @@ pub fn SavedViews(
         let id = open_id.get()?;
         listed.with(|views| views.as_ref()?.iter().find(|v| v.id == id).cloned())
     });
-    // Opening a view (by link, bookmark or Back) puts its filter on the page, once per view.
-    let applied = StoredValue::new(None::<String>);
+    // Kept as an effect on purpose: the filter is the person's to edit after a view opens, so
+    // it cannot be derived from the view; opening one (a link, a bookmark, Back, with the list
+    // arriving later) seeds it once per view.
     Effect::new(move || {
         if let Some(view) = open_view.get()
             && applied.get_value().as_deref() != Some(view.id.as_str())
@@ -56,62 +113,13 @@ pub fn SavedViews(
             on_open.run(());
         }
     });
-
-    let name = RwSignal::new(String::new());
-    let navigate = use_navigate();
-    let save = Action::new_local({
-        let client = client.clone();
-        move |input: &ViewInput| {
-            let (client, input) = (client.clone(), input.clone());
-            async move { client.create_view(&input).await }
-        }
-    });
-    let update = Action::new_local({
-        let client = client.clone();
-        move |(id, input): &(String, ViewInput)| {
-            let (client, id, input) = (client.clone(), id.clone(), input.clone());
-            async move { client.update_view(&id, &input).await }
-        }
-    });
-    let delete = Action::new_local({
-        let client = client.clone();
-        move |id: &String| {
-            let (client, id) = (client.clone(), id.clone());
-            async move { client.delete_view(&id).await }
-        }
-    });
-    // After any change the list is read again; a new view opens at once.
-    Effect::new(move || {
-        if let Some(Ok(view)) = save.value().get() {
-            applied.set_value(Some(view.id.clone()));
-            name.set(String::new());
-            navigate(&view_path(&view.id), Default::default());
-        }
-    });
-    Effect::new(move || {
-        let changed = matches!(save.value().get(), Some(Ok(_)))
-            | matches!(update.value().get(), Some(Ok(_)))
-            | matches!(delete.value().get(), Some(Ok(())));
-        if changed {
-            views.refetch();
-        }
-    });
-    let failure = move || {
-        let of = |e: Option<ApiError>| e.map(|e| e.to_string());
-        of(save.value().get().and_then(Result::err))
-            .or_else(|| of(update.value().get().and_then(Result::err)))
-            .or_else(|| of(delete.value().get().and_then(Result::err)))
-            .or_else(|| of(load_error.get()))
-    };
-    let on_save = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        save.dispatch(ViewInput {
-            name: name.get_untracked(),
-            filter: Some(filter.get_untracked()),
-        });
-    };
     let deleting = RwSignal::new(None::<SavedView>);
     let confirm_open = RwSignal::new(false);
+    let on_delete = Callback::new(move |()| {
+        if let Some(view) = deleting.get_untracked() {
+            actions.delete.dispatch(view.id);
+        }
+    });
     let confirm_message = Signal::derive(move || {
         deleting.with(|v| {
             v.as_ref().map_or(String::new(), |v| {
@@ -119,88 +127,129 @@ pub fn SavedViews(
             })
         })
     });
-    let on_delete = Callback::new(move |()| {
-        if let Some(view) = deleting.get_untracked() {
-            delete.dispatch(view.id);
-        }
-    });
     let renaming = RwSignal::new(None::<(String, String)>);
-
     view! {
         <section class="panel views" aria-labelledby="views-heading">
             <h2 id="views-heading">"Saved views"</h2>
-            {move || open_view.get().map(|view| {
-                let id = view.id.clone();
-                view! {
-                    <p class="open-view">
-                        "Open: " <strong>{view.name.clone()}</strong>
-                        <WriteGuard views=true>
-                        <button type="button" class="secondary" disabled=move || filter.with(|f| *f == view.filter)
-                            on:click=move |_| {
-                                update.dispatch((id.clone(), ViewInput { name: open_view.get_untracked().map(|v| v.name).unwrap_or_default(), filter: Some(filter.get_untracked()) }));
-                            }>
-                            "Update view to this filter"
-                        </button>
-                        </WriteGuard>
-                    </p>
-                }
-            })}
-            <WriteGuard views=true>
-            <form class="edit-row" on:submit=on_save>
-                <label for="view-name">"Save the current filter as"</label>
-                <input id="view-name" type="text" maxlength="100" placeholder="e.g. Perth gateways in error"
-                    prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
-                <button type="submit" disabled=move || name.with(|n| n.trim().is_empty()) || save.pending().get()>"Save view"</button>
-            </form>
-            </WriteGuard>
-            <p class="field-error" role="alert">{failure}</p>
+            {move || open_view.get().map(|view| view! { <OpenView view filter update=actions.update/> })}
+            <SaveViewForm name filter save=actions.save/>
+            <p class="field-error" role="alert">{move || actions.failure(load_error.get())}</p>
             <ul class="view-list">
-                {move || listed.get().unwrap_or_default().into_iter().map(|view| {
-                    let id = view.id.clone();
-                    let (rename_id, delete_view) = (id.clone(), view.clone());
-                    let is_renaming = {
-                        let id = id.clone();
-                        move || renaming.with(|r| r.as_ref().is_some_and(|(r, _)| *r == id))
-                    };
-                    let rollout_href = href(&format!("/rollouts/new?view={}", encode_segment(&id)));
-                    let item_id = id.clone();
-                    view! {
-                        <li data-view=item_id>
-                            <WriteGuard views=true>
-                            <Show when=is_renaming.clone() fallback={
-                                let (view, id) = (view.clone(), id.clone());
-                                move || view! { <a class="view-link" href=view_href(&id)>{view.name.clone()}</a> }
-                            }>
-                                <form class="edit-row" on:submit=move |ev| {
-                                    ev.prevent_default();
-                                    if let Some((id, name)) = renaming.get_untracked() {
-                                        update.dispatch((id, ViewInput { name, filter: None }));
-                                        renaming.set(None);
-                                    }
-                                }>
-                                    <label class="visually-hidden" for=format!("rename-{}", rename_id)>"New name"</label>
-                                    <input id=format!("rename-{}", rename_id) type="text" maxlength="100"
-                                        prop:value=move || renaming.with(|r| r.as_ref().map(|(_, n)| n.clone()).unwrap_or_default())
-                                        on:input=move |ev| renaming.update(|r| if let Some((_, n)) = r { *n = event_target_value(&ev) })/>
-                                    <button type="submit">"Rename"</button>
-                                    <button type="button" class="secondary" on:click=move |_| renaming.set(None)>"Cancel"</button>
-                                </form>
-                            </Show>
-                            <button type="button" class="secondary" aria-label=format!("Rename {}", view.name) on:click={
-                                let (id, name) = (id.clone(), view.name.clone());
-                                move |_| renaming.set(Some((id.clone(), name.clone())))
-                            }>"Rename…"</button>
-                            <a class="button secondary" href=rollout_href aria-label=format!("Roll out to {}", view.name)>"Roll out…"</a>
-                            <button type="button" class="secondary" aria-label=format!("Delete {}", view.name) on:click=move |_| {
-                                deleting.set(Some(delete_view.clone()));
-                                confirm_open.set(true);
-                            }>"Delete…"</button>
-                            </WriteGuard>
-                        </li>
-                    }
+                {move || listed.get().unwrap_or_default().into_iter().map(|view| view! {
+                    <ViewItem view renaming update=actions.update on_delete=Callback::new(move |view| {
+                        deleting.set(Some(view));
+                        confirm_open.set(true);
+                    })/>
                 }).collect_view()}
             </ul>
             <ConfirmDialog open=confirm_open title="Delete view" message=confirm_message confirm_label="Delete" on_confirm=on_delete/>
         </section>
+    }
+}
+
+/// "Open: NAME", and the open view updated to the page's filter once it differs.
+#[component]
+fn OpenView(
+    view: SavedView,
+    filter: RwSignal<DeviceFilter>,
+    update: Action<(String, ViewInput), Result<SavedView, ApiError>>,
+) -> impl IntoView {
+    let SavedView {
+        id,
+        name,
+        filter: saved,
+        ..
+    } = view;
+    let shown_name = name.clone();
+    view! {
+        <p class="open-view">
+            "Open: " <strong>{shown_name}</strong>
+            <WriteGuard views=true>
+            <button type="button" class="secondary" disabled=move || filter.with(|f| *f == saved)
+                on:click=move |_| {
+                    update.dispatch((id.clone(), ViewInput { name: name.clone(), filter: Some(filter.get_untracked()) }));
+                }>
+                "Update view to this filter"
+            </button>
+            </WriteGuard>
+        </p>
+    }
+}
+
+/// A name, and the page's filter saved under it as a new view.
+#[component]
+fn SaveViewForm(
+    name: RwSignal<String>,
+    filter: RwSignal<DeviceFilter>,
+    save: Action<ViewInput, Result<SavedView, ApiError>>,
+) -> impl IntoView {
+    let on_save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch(ViewInput {
+            name: name.get_untracked(),
+            filter: Some(filter.get_untracked()),
+        });
+    };
+    view! {
+        <WriteGuard views=true>
+        <form class="edit-row" on:submit=on_save>
+            <label for="view-name">"Save the current filter as"</label>
+            <input id="view-name" type="text" maxlength="100" placeholder="e.g. Perth gateways in error"
+                prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+            <button type="submit" disabled=move || name.with(|n| n.trim().is_empty()) || save.pending().get()>"Save view"</button>
+        </form>
+        </WriteGuard>
+    }
+}
+
+/// One view in the list: its link, or its rename form; Rename, Roll out and Delete.
+#[component]
+fn ViewItem(
+    view: SavedView,
+    /// The view being renamed and the name typed so far (one at a time).
+    renaming: RwSignal<Option<(String, String)>>,
+    update: Action<(String, ViewInput), Result<SavedView, ApiError>>,
+    on_delete: Callback<SavedView>,
+) -> impl IntoView {
+    let id = view.id.clone();
+    let is_renaming = {
+        let id = id.clone();
+        move || renaming.with(|r| r.as_ref().is_some_and(|(r, _)| *r == id))
+    };
+    let rename_id = format!("rename-{id}");
+    let rollout_href = href(&format!("/rollouts/new?view={}", encode_segment(&id)));
+    let link = {
+        let (name, id) = (view.name.clone(), id.clone());
+        move || view! { <a class="view-link" href=view_href(&id)>{name.clone()}</a> }
+    };
+    let start_rename = {
+        let (id, name) = (id.clone(), view.name.clone());
+        move |_| renaming.set(Some((id.clone(), name.clone())))
+    };
+    let name = view.name.clone();
+    view! {
+        <li data-view=id>
+            <WriteGuard views=true>
+            <Show when=is_renaming fallback=link>
+                <form class="edit-row" on:submit=move |ev| {
+                    ev.prevent_default();
+                    if let Some((id, name)) = renaming.get_untracked() {
+                        update.dispatch((id, ViewInput { name, filter: None }));
+                        renaming.set(None);
+                    }
+                }>
+                    <label class="visually-hidden" for=rename_id.clone()>"New name"</label>
+                    <input id=rename_id.clone() type="text" maxlength="100"
+                        prop:value=move || renaming.with(|r| r.as_ref().map(|(_, n)| n.clone()).unwrap_or_default())
+                        on:input=move |ev| renaming.update(|r| if let Some((_, n)) = r { *n = event_target_value(&ev) })/>
+                    <button type="submit">"Rename"</button>
+                    <button type="button" class="secondary" on:click=move |_| renaming.set(None)>"Cancel"</button>
+                </form>
+            </Show>
+            <button type="button" class="secondary" aria-label=format!("Rename {name}") on:click=start_rename>"Rename…"</button>
+            <a class="button secondary" href=rollout_href aria-label=format!("Roll out to {name}")>"Roll out…"</a>
+            <button type="button" class="secondary" aria-label=format!("Delete {name}") on:click=move |_| on_delete.run(view.clone())>"Delete…"</button>
+            </WriteGuard>
+        </li>
     }
 }

@@ -5,10 +5,11 @@ use console_core::rollout_form::plan_summary;
 use console_core::rollout_words::{
     Outcome, chart_lines, device_state_text, device_state_word, status_text, status_word,
 };
-use fleet_engine::rollout::{Control, DeviceState, Rollout, Status};
+use fleet_engine::rollout::{Control, Counts, DeviceState, Rollout, Status};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
+use crate::api::ApiClient;
 use crate::browser::routes::device_href_by;
 use crate::browser::web::now_ms;
 use crate::components::{ConfirmDialog, ErrorPanel, RetryNote, WriteGuard};
@@ -49,8 +50,64 @@ pub fn RolloutDetailPage() -> impl IntoView {
         Memo::new(move |_| fetched.with(|r| r.as_ref().and_then(|r| r.as_ref().err().cloned())));
     let outcome = RwSignal::new(Outcome::All);
 
+    let retry = Callback::new(move |()| fetched.refetch());
+    // Parts of the page read the rollout themselves, so a refresh redraws only what changed
+    // and never takes the focus from a control.
+    let status = Memo::new(move |_| latest.with(|r| r.as_ref().map(|r| r.status.clone())));
+    let counts = Memo::new(move |_| {
+        latest
+            .with(|r| r.as_ref().map(Rollout::counts))
+            .unwrap_or_default()
+    });
+    view! {
+        <DemoRolloutNote/>
+        <RetryNote retrying/>
+        <Show
+            when=move || latest.with(Option::is_some)
+            fallback=move || match refresh_error.get() {
+                Some(error) => view! { <ErrorPanel error on_retry=retry/> }.into_any(),
+                None => view! { <p class="loading">"Loading the rollout…"</p> }.into_any(),
+            }
+        >
+            <div class="page-head">
+                <h1>{move || latest.with(|r| r.as_ref().map(|r| r.name.clone()))}</h1>
+            </div>
+            <p class="rollout-meta">
+                {move || status.get().map(|status| {
+                    let word = status_word(&status);
+                    view! { <span class=format!("rollout-state {word}") data-state=word>{status_text(&status, now_ms())}</span> }
+                })}
+                {move || latest.with(|r| r.as_ref().map(|r| {
+                    let target = app_names.with(|names| app_label(names, &r.target_app));
+                    format!(" · {target} · {}", plan_summary(&r.plan))
+                }))}
+            </p>
+            {move || status.with(|s| match s {
+                Some(Status::Halted { reason }) => Some(view! { <p class="panel error halt-reason" role="alert">{reason.clone()}</p> }),
+                _ => None,
+            })}
+            {move || refresh_error.get().map(|error| view! { <p class="field-error" role="alert">{format!("Could not refresh: {error}")}</p> })}
+            <RolloutControls id latest counts/>
+            <p class="counts" aria-live="polite">{move || counts_text(&counts.get())}</p>
+            {move || latest.with(|r| r.as_ref().map(|r| view! {
+                <Timeline rollout=r.clone() now=now_ms()/>
+                <Chart rollout=r.clone()/>
+            }))}
+            <DeviceOutcomes latest outcome/>
+        </Show>
+    }
+}
+
+/// The controls the engine accepts now (the rest disabled), Abort and Retry failed after a
+/// confirmation, and what became of the last one asked.
+#[component]
+fn RolloutControls(
+    id: Memo<String>,
+    latest: Memo<Option<Rollout>>,
+    counts: Memo<Counts>,
+) -> impl IntoView {
+    let client = expect_context::<ApiClient>();
     let control = Action::new_local({
-        let client = client.clone();
         move |control: &Control| {
             let (client, control, id) = (client.clone(), *control, id.get_untracked());
             async move { client.control_rollout(&id, control).await }
@@ -91,73 +148,29 @@ pub fn RolloutDetailPage() -> impl IntoView {
             }
         }
     };
-    let retry = Callback::new(move |()| fetched.refetch());
-    // Parts of the page read the rollout themselves, so a refresh redraws only what changed
-    // and never takes the focus from a control.
-    let status = Memo::new(move |_| latest.with(|r| r.as_ref().map(|r| r.status.clone())));
-    let counts = Memo::new(move |_| {
-        latest
-            .with(|r| r.as_ref().map(Rollout::counts))
-            .unwrap_or_default()
-    });
     // The engine says which controls do anything now; the rest are disabled.
     let accepts =
         move |control: Control| latest.with(|r| r.as_ref().is_some_and(|r| r.accepts(control)));
-
     view! {
-        <DemoRolloutNote/>
-        <RetryNote retrying/>
-        <Show
-            when=move || latest.with(Option::is_some)
-            fallback=move || match refresh_error.get() {
-                Some(error) => view! { <ErrorPanel error on_retry=retry/> }.into_any(),
-                None => view! { <p class="loading">"Loading the rollout…"</p> }.into_any(),
-            }
-        >
-            <div class="page-head">
-                <h1>{move || latest.with(|r| r.as_ref().map(|r| r.name.clone()))}</h1>
-            </div>
-            <p class="rollout-meta">
-                {move || status.get().map(|status| {
-                    let word = status_word(&status);
-                    view! { <span class=format!("rollout-state {word}") data-state=word>{status_text(&status, now_ms())}</span> }
-                })}
-                {move || latest.with(|r| r.as_ref().map(|r| {
-                    let target = app_names.with(|names| app_label(names, &r.target_app));
-                    format!(" · {target} · {}", plan_summary(&r.plan))
-                }))}
-            </p>
-            {move || status.with(|s| match s {
-                Some(Status::Halted { reason }) => Some(view! { <p class="panel error halt-reason" role="alert">{reason.clone()}</p> }),
-                _ => None,
-            })}
-            {move || refresh_error.get().map(|error| view! { <p class="field-error" role="alert">{format!("Could not refresh: {error}")}</p> })}
-            <WriteGuard>
-            <div class="toolbar rollout-controls">
-                <button type="button" disabled=move || !accepts(Control::Pause)
-                    on:click=ask(Control::Pause)>"Pause"</button>
-                <button type="button" disabled=move || !accepts(Control::Resume)
-                    on:click=ask(Control::Resume)>"Resume"</button>
-                <button type="button" disabled=move || !accepts(Control::Approve)
-                    on:click=ask(Control::Approve)>"Approve next phase"</button>
-                <button type="button" class="secondary" disabled=move || !accepts(Control::RetryFailed)
-                    on:click=ask(Control::RetryFailed)>{move || format!("Retry failed ({})…", counts.with(|c| c.failed))}</button>
-                <button type="button" class="danger" disabled=move || !accepts(Control::Abort)
-                    on:click=ask(Control::Abort)>"Abort…"</button>
-                <span class="muted" role="status">{move || match control.value().get() {
-                    Some(Ok(())) => "Asked; it applies within a second or two.".to_owned(),
-                    Some(Err(err)) => err.to_string(),
-                    None => String::new(),
-                }}</span>
-            </div>
-            </WriteGuard>
-            <p class="counts" aria-live="polite">{move || counts_text(&counts.get())}</p>
-            {move || latest.with(|r| r.as_ref().map(|r| view! {
-                <Timeline rollout=r.clone() now=now_ms()/>
-                <Chart rollout=r.clone()/>
-            }))}
-            <DeviceOutcomes latest outcome/>
-        </Show>
+        <WriteGuard>
+        <div class="toolbar rollout-controls">
+            <button type="button" disabled=move || !accepts(Control::Pause)
+                on:click=ask(Control::Pause)>"Pause"</button>
+            <button type="button" disabled=move || !accepts(Control::Resume)
+                on:click=ask(Control::Resume)>"Resume"</button>
+            <button type="button" disabled=move || !accepts(Control::Approve)
+                on:click=ask(Control::Approve)>"Approve next phase"</button>
+            <button type="button" class="secondary" disabled=move || !accepts(Control::RetryFailed)
+                on:click=ask(Control::RetryFailed)>{move || format!("Retry failed ({})…", counts.with(|c| c.failed))}</button>
+            <button type="button" class="danger" disabled=move || !accepts(Control::Abort)
+                on:click=ask(Control::Abort)>"Abort…"</button>
+            <span class="muted" role="status">{move || match control.value().get() {
+                Some(Ok(())) => "Asked; it applies within a second or two.".to_owned(),
+                Some(Err(err)) => err.to_string(),
+                None => String::new(),
+            }}</span>
+        </div>
+        </WriteGuard>
         <ConfirmDialog open=confirm_open title="Rollout control" message=confirm_message confirm_label="Confirm" on_confirm/>
     }
 }

@@ -1,164 +1,107 @@
-use console_core::rollout_form::{PlanDraft, Preset};
-use console_protocol::{NewRollout, RolloutPreview, RolloutSource};
-use fleet_engine::DeviceFilter;
+//! `/rollouts/new`: target, devices, plan; a preview; then, once confirmed, the start. The
+//! form's state is one `RolloutFields` (console-core, which also makes the request from it);
+//! each fieldset is a component of its own.
+
+use console_core::rollout_form::{Preset, RolloutFields, SourceKind};
+use console_protocol::{NewRollout, RolloutPreview};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use microvisor_api::url::encode_segment;
 
-use crate::api::ApiError;
+use crate::api::{ApiClient, ApiError};
 use crate::components::{ConfirmDialog, RetryNote, WriteGuard};
 use crate::fleet::handoff::SelectionForRollout;
 use crate::pages::shared::{DemoRolloutNote, use_apps, use_client_reporting_retries};
 
-/// Where the rollout's devices come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SourceKind {
-    View,
-    Selection,
-    Filter,
+type Fields = RwSignal<RolloutFields>;
+
+/// An input's value bound to one text field of the form.
+fn text_of(fields: Fields, get: fn(&RolloutFields) -> &String) -> impl Fn() -> String {
+    move || fields.with(|f| get(f).clone())
 }
 
-/// `/rollouts/new`: target, devices, plan; a preview; then, once confirmed, the start.
+/// `on:input`/`on:change` writing one field of the form.
+fn set_in(
+    fields: Fields,
+    set: fn(&mut RolloutFields, String),
+) -> impl Fn(leptos::ev::Event) + Clone {
+    move |ev| {
+        let value = event_target_value(&ev);
+        fields.update(|f| set(f, value));
+    }
+}
+
 /// `?view=ID` starts from a saved view; `?source=selection` from the devices just selected.
 #[component]
 pub fn NewRolloutPage() -> impl IntoView {
     let (client, retrying) = use_client_reporting_retries();
-    let (apps, _) = use_apps(&client);
     let query = use_query_map();
-    let views = LocalResource::new({
-        let client = client.clone();
-        move || {
-            let client = client.clone();
-            async move { client.list_views().await }
-        }
-    });
-    let selection = SelectionForRollout::get()
-        .map(|s| s.0.get_untracked())
-        .unwrap_or_default();
-    let selected_count = selection.len();
-    let (first_view, wants_selection) = query.with_untracked(|q| {
-        (
+    let selection = StoredValue::new(
+        SelectionForRollout::get()
+            .map(|s| s.0.get_untracked())
+            .unwrap_or_default(),
+    );
+    let selected = selection.with_value(Vec::len);
+    let fields: Fields = RwSignal::new(query.with_untracked(|q| {
+        RolloutFields::opening(
             q.get("view").unwrap_or_default(),
             q.get("source").as_deref() == Some("selection"),
+            selected,
         )
-    });
-
-    let name = RwSignal::new(String::new());
-    let target = RwSignal::new(String::new());
-    let source = RwSignal::new(if wants_selection && selected_count > 0 {
-        SourceKind::Selection
-    } else if !first_view.is_empty() {
-        SourceKind::View
-    } else {
-        SourceKind::Filter
-    });
-    let view_id = RwSignal::new(first_view);
-    let filter = RwSignal::new(DeviceFilter::default());
-    let draft = RwSignal::new(PlanDraft::default());
-    let use_window = RwSignal::new(false);
-    let window = RwSignal::new(("0".to_owned(), "6".to_owned()));
-
-    // The request as the form stands, or what is wrong with it.
-    let request = Memo::new(move |_| -> Result<NewRollout, String> {
-        let mut plan_draft = draft.get();
-        plan_draft.window = use_window.get().then(|| window.get());
-        let plan = plan_draft.plan()?;
-        if target.with(String::is_empty) {
-            return Err("Choose the app to roll out.".to_owned());
-        }
-        let source = match source.get() {
-            SourceKind::View => {
-                let id = view_id.get();
-                if id.is_empty() {
-                    return Err("Choose a saved view.".to_owned());
-                }
-                RolloutSource::View { id }
-            }
-            SourceKind::Selection => RolloutSource::Devices {
-                sids: selection.clone(),
-            },
-            SourceKind::Filter => RolloutSource::Filter {
-                filter: filter.get(),
-            },
-        };
-        Ok(NewRollout {
-            name: name.get(),
-            target_app: target.get(),
-            source,
-            plan,
-        })
-    });
+    }));
+    let request = Memo::new(move |_| fields.with(|f| selection.with_value(|s| f.request(s))));
     let problem = move || request.with(|r| r.as_ref().err().cloned());
-
+    // The preview answers the request it was made from: it is shown only while the form
+    // still asks for exactly that.
     let preview = Action::new_local({
         let client = client.clone();
         move |request: &NewRollout| {
             let (client, request) = (client.clone(), request.clone());
-            async move { client.preview_rollout(&request).await }
+            async move {
+                let answer = client.preview_rollout(&request).await;
+                (request, answer)
+            }
         }
     });
+    let current_preview = Signal::derive(move || {
+        preview.value().with(|done| match done {
+            Some((asked, Ok(shown))) => {
+                request.with(|now| (now.as_ref().ok() == Some(asked)).then(|| shown.clone()))
+            }
+            _ => None,
+        })
+    });
+    let navigate = use_navigate();
     let create = Action::new_local({
         let client = client.clone();
         move |request: &NewRollout| {
-            let (client, request) = (client.clone(), request.clone());
-            async move { client.create_rollout(&request).await }
+            let (client, request, navigate) = (client.clone(), request.clone(), navigate.clone());
+            async move {
+                let created = client.create_rollout(&request).await;
+                if let Ok(created) = &created {
+                    let path = format!("/rollouts/{}", encode_segment(&created.rollout.id));
+                    navigate(&path, Default::default());
+                }
+                created
+            }
         }
     });
-    // A preview belongs to the form it was made from: any change asks for a new one.
-    let previewed = RwSignal::new(None::<(NewRollout, RolloutPreview)>);
-    Effect::new(move || {
-        if let (Some(Ok(shown)), Ok(asked)) = (preview.value().get(), request.get_untracked()) {
-            previewed.set(Some((asked, shown)));
-        }
-    });
-    let current_preview = move || {
-        previewed.with(|p| {
-            p.as_ref().and_then(|(asked, shown)| {
-                request.with(|now| (now.as_ref().ok() == Some(asked)).then(|| shown.clone()))
-            })
-        })
-    };
     let confirm_open = RwSignal::new(false);
-    let confirm_message = Signal::derive(move || match current_preview() {
-        Some(p) => format!(
-            "Start rolling out {} to {} devices in {} phases ({})? {} already on it will be skipped.",
-            p.target_name,
-            p.devices - p.skipped.len(),
-            p.phase_sizes.len(),
-            p.phase_sizes
-                .iter()
-                .map(usize::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-            p.skipped.len()
-        ),
-        None => String::new(),
-    });
-    let navigate = use_navigate();
-    Effect::new(move || {
-        if let Some(Ok(created)) = create.value().get() {
-            navigate(
-                &format!("/rollouts/{}", encode_segment(&created.rollout.id)),
-                Default::default(),
-            );
-        }
-    });
     let on_confirm = Callback::new(move |()| {
         if let Ok(request) = request.get_untracked() {
             create.dispatch(request);
         }
     });
     let failure = move || {
-        let of = |error: Option<ApiError>| error.map(|e| e.to_string());
-        of(preview.value().get().and_then(Result::err))
-            .or_else(|| of(create.value().get().and_then(Result::err)))
-    };
-
-    let set_draft = move |change: fn(&mut PlanDraft, String)| {
-        move |ev: leptos::ev::Event| {
-            let value = event_target_value(&ev);
-            draft.update(|d| change(d, value));
-        }
+        let preview_failed = preview
+            .value()
+            .with(|v| v.as_ref().and_then(|(_, r)| r.as_ref().err().cloned()));
+        let create_failed = create
+            .value()
+            .with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned()));
+        preview_failed
+            .or(create_failed)
+            .map(|e: ApiError| e.to_string())
     };
 
     view! {
@@ -171,159 +114,17 @@ pub fn NewRolloutPage() -> impl IntoView {
                 preview.dispatch(request);
             }
         }>
-            <div class="field">
-                <label for="rollout-name">"Name"</label>
-                <input id="rollout-name" type="text" required maxlength="100" placeholder="e.g. firmware 2.1 to Perth"
-                    prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
-            </div>
-            <div class="field">
-                <label for="rollout-target">"App to roll out"</label>
-                <select id="rollout-target" prop:value=move || target.get() on:change=move |ev| target.set(event_target_value(&ev))>
-                    <option value="">"Choose an app…"</option>
-                    {move || apps.get().and_then(Result::ok).map(|page| page.items).unwrap_or_default().into_iter().filter_map(|app| {
-                        let sid = app.sid?;
-                        let label = match app.unique_name {
-                            Some(name) => format!("{name} ({sid})"),
-                            None => sid.clone(),
-                        };
-                        Some(view! { <option value=sid>{label}</option> })
-                    }).collect_view()}
-                </select>
-            </div>
-            <fieldset>
-                <legend>"Devices"</legend>
-                <label class="choice">
-                    <input type="radio" name="rollout-source" prop:checked=move || source.get() == SourceKind::Filter
-                        on:change=move |_| source.set(SourceKind::Filter)/>
-                    "Every device matching a filter"
-                </label>
-                <label class="choice">
-                    <input type="radio" name="rollout-source" prop:checked=move || source.get() == SourceKind::View
-                        on:change=move |_| source.set(SourceKind::View)/>
-                    "A saved view"
-                </label>
-                <label class="choice">
-                    <input type="radio" name="rollout-source" disabled=selected_count == 0
-                        prop:checked=move || source.get() == SourceKind::Selection
-                        on:change=move |_| source.set(SourceKind::Selection)/>
-                    {if selected_count == 0 {
-                        "The devices selected on the Devices or Fleet page (none selected)".to_owned()
-                    } else {
-                        format!("The {selected_count} devices selected")
-                    }}
-                </label>
-                <Show when=move || source.get() == SourceKind::View>
-                    <div class="field">
-                        <label for="rollout-view">"Saved view"</label>
-                        <select id="rollout-view" prop:value=move || view_id.get() on:change=move |ev| view_id.set(event_target_value(&ev))>
-                            <option value="">"Choose a view…"</option>
-                            {move || views.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|v| {
-                                view! { <option value=v.id.clone()>{v.name.clone()}</option> }
-                            }).collect_view()}
-                        </select>
-                        <p class="muted">"The view's devices are found when the rollout starts, then kept."</p>
-                    </div>
-                </Show>
-                <Show when=move || source.get() == SourceKind::Filter>
-                    <div class="field">
-                        <label for="rollout-filter-text">"Devices whose SID, name or app contains (empty: every device)"</label>
-                        <input id="rollout-filter-text" type="search" prop:value=move || filter.with(|f| f.text.clone())
-                            on:input=move |ev| filter.update(|f| f.text = event_target_value(&ev))/>
-                    </div>
-                    <div class="field">
-                        <label for="rollout-filter-status">"Update status"</label>
-                        <select id="rollout-filter-status" prop:value=move || filter.with(|f| f.status.clone().unwrap_or_default())
-                            on:change=move |ev| {
-                                let value = event_target_value(&ev);
-                                filter.update(|f| f.status = (!value.is_empty()).then_some(value));
-                            }>
-                            <option value="">"any"</option>
-                            <option value="up-to-date">"up-to-date"</option>
-                            <option value="pending">"pending"</option>
-                            <option value="error">"error"</option>
-                        </select>
-                    </div>
-                </Show>
-            </fieldset>
-            <fieldset>
-                <legend>"Plan"</legend>
-                <div class="field">
-                    <label for="rollout-preset">"Phases"</label>
-                    <select id="rollout-preset" prop:value=move || draft.with(|d| d.preset.key())
-                        on:change=set_draft(|d, v| d.preset = Preset::from_key(&v))>
-                        {Preset::ALL.into_iter().map(|(_, key, label)| view! { <option value=key>{label}</option> }).collect_view()}
-                    </select>
-                </div>
-                <Show when=move || draft.with(|d| d.preset == Preset::Batches)>
-                    <div class="field">
-                        <label for="rollout-batch">"Devices per batch"</label>
-                        <input id="rollout-batch" type="number" min="1" prop:value=move || draft.with(|d| d.batch.clone())
-                            on:input=set_draft(|d, v| d.batch = v)/>
-                    </div>
-                </Show>
-                <Show when=move || draft.with(|d| d.preset == Preset::Custom)>
-                    <div class="field">
-                        <label for="rollout-phases">"Phase sizes: counts or cumulative percentages, comma separated"</label>
-                        <input id="rollout-phases" type="text" prop:value=move || draft.with(|d| d.phases.clone())
-                            on:input=set_draft(|d, v| d.phases = v)/>
-                    </div>
-                </Show>
-                <div class="field">
-                    <label for="rollout-soak">"Soak time after each phase (minutes)"</label>
-                    <input id="rollout-soak" type="number" min="0" prop:value=move || draft.with(|d| d.soak_minutes.clone())
-                        on:input=set_draft(|d, v| d.soak_minutes = v)/>
-                </div>
-                <label class="choice">
-                    <input id="rollout-approval" type="checkbox" prop:checked=move || draft.with(|d| d.approval)
-                        on:change=move |ev| draft.update(|d| d.approval = event_target_checked(&ev))/>
-                    "Wait for my approval before each next phase"
-                </label>
-                <div class="field">
-                    <label for="rollout-threshold">"Halt when a phase has failed (count, or % of the phase)"</label>
-                    <input id="rollout-threshold" type="text" prop:value=move || draft.with(|d| d.threshold.clone())
-                        on:input=set_draft(|d, v| d.threshold = v)/>
-                </div>
-                <div class="field">
-                    <label for="rollout-concurrency">"Writes at once"</label>
-                    <input id="rollout-concurrency" type="number" min="1" max="64" prop:value=move || draft.with(|d| d.concurrency.clone())
-                        on:input=set_draft(|d, v| d.concurrency = v)/>
-                </div>
-                <div class="field">
-                    <label for="rollout-timeout">"A device fails if not up to date after (minutes)"</label>
-                    <input id="rollout-timeout" type="number" min="1" prop:value=move || draft.with(|d| d.timeout_minutes.clone())
-                        on:input=set_draft(|d, v| d.timeout_minutes = v)/>
-                </div>
-            </fieldset>
-            <fieldset>
-                <legend>"Schedule (UTC)"</legend>
-                <div class="field">
-                    <label for="rollout-start">"Start at (empty: now)"</label>
-                    <input id="rollout-start" type="datetime-local" prop:value=move || draft.with(|d| d.start_at.clone())
-                        on:input=set_draft(|d, v| d.start_at = v)/>
-                </div>
-                <label class="choice">
-                    <input id="rollout-use-window" type="checkbox" prop:checked=move || use_window.get()
-                        on:change=move |ev| use_window.set(event_target_checked(&ev))/>
-                    "Write devices only within a daily maintenance window"
-                </label>
-                <Show when=move || use_window.get()>
-                    <div class="edit-row">
-                        <label for="rollout-window-start">"From hour"</label>
-                        <input id="rollout-window-start" type="number" min="0" max="23" class="hours" prop:value=move || window.with(|w| w.0.clone())
-                            on:input=move |ev| window.update(|w| w.0 = event_target_value(&ev))/>
-                        <label for="rollout-window-end">"until hour"</label>
-                        <input id="rollout-window-end" type="number" min="0" max="24" class="hours" prop:value=move || window.with(|w| w.1.clone())
-                            on:input=move |ev| window.update(|w| w.1 = event_target_value(&ev))/>
-                    </div>
-                </Show>
-            </fieldset>
+            <NameAndApp fields client=client.clone()/>
+            <DeviceSource fields selected client=client.clone()/>
+            <PlanFields fields/>
+            <ScheduleFields fields/>
             <p class="field-error" role="alert">{problem}</p>
             <div class="actions">
                 <button type="submit" disabled=move || problem().is_some() || preview.pending().get()>
                     {move || if preview.pending().get() { "Previewing…" } else { "Preview" }}
                 </button>
                 <WriteGuard>
-                    <button type="button" disabled=move || current_preview().is_none() || create.pending().get()
+                    <button type="button" disabled=move || current_preview.with(Option::is_none) || create.pending().get()
                         on:click=move |_| confirm_open.set(true)>
                         "Start rollout…"
                     </button>
@@ -331,8 +132,205 @@ pub fn NewRolloutPage() -> impl IntoView {
             </div>
             <p class="field-error" role="alert">{failure}</p>
         </form>
-        {move || current_preview().map(|p| view! { <PreviewPanel preview=p/> })}
-        <ConfirmDialog open=confirm_open title="Start rollout" message=confirm_message confirm_label="Start rollout" on_confirm/>
+        {move || current_preview.get().map(|p| view! { <PreviewPanel preview=p/> })}
+        <ConfirmDialog open=confirm_open title="Start rollout"
+            message=Signal::derive(move || current_preview.with(|p| p.as_ref().map(confirm_text).unwrap_or_default()))
+            confirm_label="Start rollout" on_confirm/>
+    }
+}
+
+/// What the confirmation asks, with the preview's figures.
+fn confirm_text(p: &RolloutPreview) -> String {
+    format!(
+        "Start rolling out {} to {} devices in {} phases ({})? {} already on it will be skipped.",
+        p.target_name,
+        p.devices - p.skipped.len(),
+        p.phase_sizes.len(),
+        p.phase_sizes
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        p.skipped.len()
+    )
+}
+
+/// The rollout's name and the app it rolls out.
+#[component]
+fn NameAndApp(fields: Fields, client: ApiClient) -> impl IntoView {
+    let (apps, _) = use_apps(&client);
+    view! {
+        <div class="field">
+            <label for="rollout-name">"Name"</label>
+            <input id="rollout-name" type="text" required maxlength="100" placeholder="e.g. firmware 2.1 to Perth"
+                prop:value=text_of(fields, |f| &f.name) on:input=set_in(fields, |f, v| f.name = v)/>
+        </div>
+        <div class="field">
+            <label for="rollout-target">"App to roll out"</label>
+            <select id="rollout-target" prop:value=text_of(fields, |f| &f.target) on:change=set_in(fields, |f, v| f.target = v)>
+                <option value="">"Choose an app…"</option>
+                {move || apps.get().and_then(Result::ok).map(|page| page.items).unwrap_or_default().into_iter().filter_map(|app| {
+                    let sid = app.sid?;
+                    let label = match app.unique_name {
+                        Some(name) => format!("{name} ({sid})"),
+                        None => sid.clone(),
+                    };
+                    Some(view! { <option value=sid>{label}</option> })
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// Where the devices come from: a filter, a saved view, or the devices just selected.
+#[component]
+fn DeviceSource(fields: Fields, selected: usize, client: ApiClient) -> impl IntoView {
+    let views = LocalResource::new(move || {
+        let client = client.clone();
+        async move { client.list_views().await }
+    });
+    let is = move |kind: SourceKind| move || fields.with(|f| f.source == kind);
+    let choose = move |kind: SourceKind| move |_| fields.update(|f| f.source = kind);
+    view! {
+        <fieldset>
+            <legend>"Devices"</legend>
+            <label class="choice">
+                <input type="radio" name="rollout-source" prop:checked=is(SourceKind::Filter)
+                    on:change=choose(SourceKind::Filter)/>
+                "Every device matching a filter"
+            </label>
+            <label class="choice">
+                <input type="radio" name="rollout-source" prop:checked=is(SourceKind::View)
+                    on:change=choose(SourceKind::View)/>
+                "A saved view"
+            </label>
+            <label class="choice">
+                <input type="radio" name="rollout-source" disabled=selected == 0
+                    prop:checked=is(SourceKind::Selection) on:change=choose(SourceKind::Selection)/>
+                {if selected == 0 {
+                    "The devices selected on the Devices or Fleet page (none selected)".to_owned()
+                } else {
+                    format!("The {selected} devices selected")
+                }}
+            </label>
+            <Show when=is(SourceKind::View)>
+                <div class="field">
+                    <label for="rollout-view">"Saved view"</label>
+                    <select id="rollout-view" prop:value=text_of(fields, |f| &f.view_id) on:change=set_in(fields, |f, v| f.view_id = v)>
+                        <option value="">"Choose a view…"</option>
+                        {move || views.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|v| {
+                            view! { <option value=v.id.clone()>{v.name.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                    <p class="muted">"The view's devices are found when the rollout starts, then kept."</p>
+                </div>
+            </Show>
+            <Show when=is(SourceKind::Filter)>
+                <div class="field">
+                    <label for="rollout-filter-text">"Devices whose SID, name or app contains (empty: every device)"</label>
+                    <input id="rollout-filter-text" type="search" prop:value=text_of(fields, |f| &f.filter.text)
+                        on:input=set_in(fields, |f, v| f.filter.text = v)/>
+                </div>
+                <div class="field">
+                    <label for="rollout-filter-status">"Update status"</label>
+                    <select id="rollout-filter-status" prop:value=move || fields.with(|f| f.filter.status.clone().unwrap_or_default())
+                        on:change=set_in(fields, |f, v| f.filter.status = (!v.is_empty()).then_some(v))>
+                        <option value="">"any"</option>
+                        <option value="up-to-date">"up-to-date"</option>
+                        <option value="pending">"pending"</option>
+                        <option value="error">"error"</option>
+                    </select>
+                </div>
+            </Show>
+        </fieldset>
+    }
+}
+
+/// The phases, soak, approval, threshold, concurrency and per-device timeout.
+#[component]
+fn PlanFields(fields: Fields) -> impl IntoView {
+    let preset_is = move |preset: Preset| move || fields.with(|f| f.draft.preset == preset);
+    view! {
+        <fieldset>
+            <legend>"Plan"</legend>
+            <div class="field">
+                <label for="rollout-preset">"Phases"</label>
+                <select id="rollout-preset" prop:value=move || fields.with(|f| f.draft.preset.key())
+                    on:change=set_in(fields, |f, v| f.draft.preset = Preset::from_key(&v))>
+                    {Preset::ALL.into_iter().map(|(_, key, label)| view! { <option value=key>{label}</option> }).collect_view()}
+                </select>
+            </div>
+            <Show when=preset_is(Preset::Batches)>
+                <div class="field">
+                    <label for="rollout-batch">"Devices per batch"</label>
+                    <input id="rollout-batch" type="number" min="1" prop:value=text_of(fields, |f| &f.draft.batch)
+                        on:input=set_in(fields, |f, v| f.draft.batch = v)/>
+                </div>
+            </Show>
+            <Show when=preset_is(Preset::Custom)>
+                <div class="field">
+                    <label for="rollout-phases">"Phase sizes: counts or cumulative percentages, comma separated"</label>
+                    <input id="rollout-phases" type="text" prop:value=text_of(fields, |f| &f.draft.phases)
+                        on:input=set_in(fields, |f, v| f.draft.phases = v)/>
+                </div>
+            </Show>
+            <div class="field">
+                <label for="rollout-soak">"Soak time after each phase (minutes)"</label>
+                <input id="rollout-soak" type="number" min="0" prop:value=text_of(fields, |f| &f.draft.soak_minutes)
+                    on:input=set_in(fields, |f, v| f.draft.soak_minutes = v)/>
+            </div>
+            <label class="choice">
+                <input id="rollout-approval" type="checkbox" prop:checked=move || fields.with(|f| f.draft.approval)
+                    on:change=move |ev| fields.update(|f| f.draft.approval = event_target_checked(&ev))/>
+                "Wait for my approval before each next phase"
+            </label>
+            <div class="field">
+                <label for="rollout-threshold">"Halt when a phase has failed (count, or % of the phase)"</label>
+                <input id="rollout-threshold" type="text" prop:value=text_of(fields, |f| &f.draft.threshold)
+                    on:input=set_in(fields, |f, v| f.draft.threshold = v)/>
+            </div>
+            <div class="field">
+                <label for="rollout-concurrency">"Writes at once"</label>
+                <input id="rollout-concurrency" type="number" min="1" max="64" prop:value=text_of(fields, |f| &f.draft.concurrency)
+                    on:input=set_in(fields, |f, v| f.draft.concurrency = v)/>
+            </div>
+            <div class="field">
+                <label for="rollout-timeout">"A device fails if not up to date after (minutes)"</label>
+                <input id="rollout-timeout" type="number" min="1" prop:value=text_of(fields, |f| &f.draft.timeout_minutes)
+                    on:input=set_in(fields, |f, v| f.draft.timeout_minutes = v)/>
+            </div>
+        </fieldset>
+    }
+}
+
+/// When to start, and the daily window writes keep to.
+#[component]
+fn ScheduleFields(fields: Fields) -> impl IntoView {
+    let windowed = move || fields.with(|f| f.use_window);
+    view! {
+        <fieldset>
+            <legend>"Schedule (UTC)"</legend>
+            <div class="field">
+                <label for="rollout-start">"Start at (empty: now)"</label>
+                <input id="rollout-start" type="datetime-local" prop:value=text_of(fields, |f| &f.draft.start_at)
+                    on:input=set_in(fields, |f, v| f.draft.start_at = v)/>
+            </div>
+            <label class="choice">
+                <input id="rollout-use-window" type="checkbox" prop:checked=windowed
+                    on:change=move |ev| fields.update(|f| f.use_window = event_target_checked(&ev))/>
+                "Write devices only within a daily maintenance window"
+            </label>
+            <Show when=windowed>
+                <div class="edit-row">
+                    <label for="rollout-window-start">"From hour"</label>
+                    <input id="rollout-window-start" type="number" min="0" max="23" class="hours" prop:value=text_of(fields, |f| &f.window.0)
+                        on:input=set_in(fields, |f, v| f.window.0 = v)/>
+                    <label for="rollout-window-end">"until hour"</label>
+                    <input id="rollout-window-end" type="number" min="0" max="24" class="hours" prop:value=text_of(fields, |f| &f.window.1)
+                        on:input=set_in(fields, |f, v| f.window.1 = v)/>
+                </div>
+            </Show>
+        </fieldset>
     }
 }
 

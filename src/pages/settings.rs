@@ -18,6 +18,32 @@ enum Mode {
 /// `/settings`: where the console connects, the theme, and the default page size.
 #[component]
 pub fn SettingsPage() -> impl IntoView {
+    view! {
+        <h1>"Settings"</h1>
+        <ConnectionSettings/>
+        <AppearanceSettings/>
+    }
+}
+
+/// "Test connection": lists one device with the settings as entered.
+fn connection_test(server_config: ConsoleConfig) -> Action<ConnectionChoice, Result<(), ApiError>> {
+    Action::new_local(move |choice: &ConnectionChoice| {
+        let client = match choice {
+            ConnectionChoice::Server => ApiClient::server(&server_config),
+            ConnectionChoice::Demo => Ok(ApiClient::in_page()),
+            ConnectionChoice::Custom { url, key, secret } => ApiClient::custom(url, key, secret),
+        };
+        async move {
+            let client = client?;
+            client.list_devices(&PageQuery::first(1)).await?;
+            Ok::<_, ApiError>(())
+        }
+    })
+}
+
+/// Where the console connects: its server, the demo, or a custom API; tested and saved.
+#[component]
+fn ConnectionSettings() -> impl IntoView {
     let backend = use_context::<Backend>();
     let saved = saved_choice();
     let (initial_mode, url, key, secret) = match &saved {
@@ -51,18 +77,7 @@ pub fn SettingsPage() -> impl IntoView {
         Some(Backend::Server(config)) => config.clone(),
         _ => ConsoleConfig::default(),
     };
-    let test = Action::new_local(move |choice: &ConnectionChoice| {
-        let client = match choice {
-            ConnectionChoice::Server => ApiClient::server(&server_config),
-            ConnectionChoice::Demo => Ok(ApiClient::in_page()),
-            ConnectionChoice::Custom { url, key, secret } => ApiClient::custom(url, key, secret),
-        };
-        async move {
-            let client = client?;
-            client.list_devices(&PageQuery::first(1)).await?;
-            Ok::<_, ApiError>(())
-        }
-    });
+    let test = connection_test(server_config);
     let status = move || -> Option<Result<String, String>> {
         note.get().map(Ok).or_else(|| {
             test.value().get().map(|result| match result {
@@ -114,7 +129,6 @@ pub fn SettingsPage() -> impl IntoView {
     };
 
     view! {
-        <h1>"Settings"</h1>
         <section class="panel" aria-labelledby="connection-heading">
             <h2 id="connection-heading">"Connection"</h2>
             <fieldset>
@@ -125,27 +139,7 @@ pub fn SettingsPage() -> impl IntoView {
                 {radio(Mode::Custom, "Custom API", "any server that speaks the Microvisor API, such as your own proxy")}
             </fieldset>
             <Show when=move || mode.get() == Mode::Custom>
-                <div class="edit-row">
-                    <label for="api-url">"API URL"</label>
-                    <input id="api-url" type="url" placeholder="https://proxy.example.com/v1" prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev))/>
-                </div>
-                <div class="edit-row">
-                    <label for="api-key">"API key"</label>
-                    <input id="api-key" type="text" autocomplete="username" placeholder="optional" prop:value=move || key.get() on:input=move |ev| key.set(event_target_value(&ev))/>
-                </div>
-                <div class="edit-row">
-                    <label for="api-secret">"API secret"</label>
-                    <input id="api-secret" type="password" autocomplete="current-password" prop:value=move || secret.get() on:input=move |ev| secret.set(event_target_value(&ev))/>
-                </div>
-                <div class="edit-row">
-                    <input id="remember" type="checkbox" prop:checked=move || remember.get() on:change=move |ev| remember.set(event_target_checked(&ev))/>
-                    <label for="remember">"Remember on this device"</label>
-                    <p class="warning">
-                        "Without it, the URL and key are kept for this tab only. With it, they stay in this browser's storage, "
-                        "where anyone with access to this device, or a script on this origin, can read them. Prefer a proxy "
-                        "that holds the credentials."
-                    </p>
-                </div>
+                <CustomApiFields url key secret remember/>
             </Show>
             <div class="actions">
                 <button type="button" class="secondary" disabled=move || test.pending().get() on:click=move |_| { note.set(None); test.dispatch(choice()); }>
@@ -164,33 +158,73 @@ pub fn SettingsPage() -> impl IntoView {
                 })}
             </p>
         </section>
-        <section class="panel" aria-labelledby="appearance-heading">
-            <h2 id="appearance-heading">"Appearance and lists"</h2>
-            <fieldset>
-                <legend>"Theme"</legend>
-                {Theme::ALL.into_iter().map(|theme| {
-                    let id = format!("theme-{}", theme.as_str());
-                    view! {
-                        <div class="choice">
-                            <input type="radio" name="theme" id=id.clone() prop:checked=prefs::theme() == theme on:change=move |_| prefs::set_theme(theme)/>
-                            <label for=id>{theme.label()}</label>
-                        </div>
-                    }
+    }
+}
+
+/// A custom API: its URL, key and secret, and whether to remember them on this device.
+#[component]
+fn CustomApiFields(
+    url: RwSignal<String>,
+    key: RwSignal<String>,
+    secret: RwSignal<String>,
+    remember: RwSignal<bool>,
+) -> impl IntoView {
+    view! {
+        <div class="edit-row">
+            <label for="api-url">"API URL"</label>
+            <input id="api-url" type="url" placeholder="https://proxy.example.com/v1" prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev))/>
+        </div>
+        <div class="edit-row">
+            <label for="api-key">"API key"</label>
+            <input id="api-key" type="text" autocomplete="username" placeholder="optional" prop:value=move || key.get() on:input=move |ev| key.set(event_target_value(&ev))/>
+        </div>
+        <div class="edit-row">
+            <label for="api-secret">"API secret"</label>
+            <input id="api-secret" type="password" autocomplete="current-password" prop:value=move || secret.get() on:input=move |ev| secret.set(event_target_value(&ev))/>
+        </div>
+        <div class="edit-row">
+            <input id="remember" type="checkbox" prop:checked=move || remember.get() on:change=move |ev| remember.set(event_target_checked(&ev))/>
+            <label for="remember">"Remember on this device"</label>
+            <p class="warning">
+                "Without it, the URL and key are kept for this tab only. With it, they stay in this browser's storage, "
+                "where anyone with access to this device, or a script on this origin, can read them. Prefer a proxy "
+                "that holds the credentials."
+            </p>
+        </div>
+    }
+}
+
+/// The theme, and the page size lists start with.
+#[component]
+fn AppearanceSettings() -> impl IntoView {
+    view! {
+    <section class="panel" aria-labelledby="appearance-heading">
+        <h2 id="appearance-heading">"Appearance and lists"</h2>
+        <fieldset>
+            <legend>"Theme"</legend>
+            {Theme::ALL.into_iter().map(|theme| {
+                let id = format!("theme-{}", theme.as_str());
+                view! {
+                    <div class="choice">
+                        <input type="radio" name="theme" id=id.clone() prop:checked=prefs::theme() == theme on:change=move |_| prefs::set_theme(theme)/>
+                        <label for=id>{theme.label()}</label>
+                    </div>
+                }
+            }).collect_view()}
+        </fieldset>
+        <div class="edit-row">
+            <label for="default-page-size">"Default page size"</label>
+            <select id="default-page-size" on:change=move |ev| {
+                if let Ok(size) = event_target_value(&ev).parse() {
+                    prefs::set_page_size(size);
+                }
+            }>
+                {PAGE_SIZE_CHOICES.iter().map(|&size| view! {
+                    <option value=size.to_string() selected=prefs::page_size() == size>{size.to_string()}</option>
                 }).collect_view()}
-            </fieldset>
-            <div class="edit-row">
-                <label for="default-page-size">"Default page size"</label>
-                <select id="default-page-size" on:change=move |ev| {
-                    if let Ok(size) = event_target_value(&ev).parse() {
-                        prefs::set_page_size(size);
-                    }
-                }>
-                    {PAGE_SIZE_CHOICES.iter().map(|&size| view! {
-                        <option value=size.to_string() selected=prefs::page_size() == size>{size.to_string()}</option>
-                    }).collect_view()}
-                </select>
-            </div>
-        </section>
+            </select>
+        </div>
+    </section>
     }
 }
 

@@ -1,7 +1,91 @@
-//! The new-rollout form: plans typed as text ("1, 10%, 50%, 100%"), presets, thresholds,
-//! and a plan's summary in words.
+//! The new-rollout form: its fields as typed (`RolloutFields`) and the request they make,
+//! plans typed as text ("1, 10%, 50%, 100%"), presets, thresholds, and a plan's summary in
+//! words.
 
+use console_protocol::{NewRollout, RolloutSource};
+use fleet_engine::DeviceFilter;
 use fleet_engine::rollout::{PhaseSpec, Plan, Size, Threshold, Window};
+
+/// Where the rollout's devices come from, as the form offers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    View,
+    Selection,
+    Filter,
+}
+
+/// The whole form as typed: nothing is lost to a parse, and the request is made from it only
+/// when asked (`request`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RolloutFields {
+    pub name: String,
+    /// The app's SID, or empty while none is chosen.
+    pub target: String,
+    pub source: SourceKind,
+    pub view_id: String,
+    pub filter: DeviceFilter,
+    pub draft: PlanDraft,
+    /// Whether writes keep to the daily window; the hours stay as typed when it is off.
+    pub use_window: bool,
+    pub window: (String, String),
+}
+
+impl RolloutFields {
+    /// The form as it opens: on the saved view `view` when one is named, on the devices just
+    /// selected when asked for and some are, else on a filter.
+    pub fn opening(view: String, selection_asked: bool, selected: usize) -> RolloutFields {
+        let source = if selection_asked && selected > 0 {
+            SourceKind::Selection
+        } else if !view.is_empty() {
+            SourceKind::View
+        } else {
+            SourceKind::Filter
+        };
+        RolloutFields {
+            name: String::new(),
+            target: String::new(),
+            source,
+            view_id: view,
+            filter: DeviceFilter::default(),
+            draft: PlanDraft::default(),
+            use_window: false,
+            window: ("0".to_owned(), "6".to_owned()),
+        }
+    }
+
+    /// The request the form makes (`selection`: the devices handed over from the Devices or
+    /// Fleet page), or what is wrong with it, said for the person who typed it.
+    pub fn request(&self, selection: &[String]) -> Result<NewRollout, String> {
+        let plan = PlanDraft {
+            window: self.use_window.then(|| self.window.clone()),
+            ..self.draft.clone()
+        }
+        .plan()?;
+        if self.target.is_empty() {
+            return Err("Choose the app to roll out.".to_owned());
+        }
+        let source = match self.source {
+            SourceKind::View if self.view_id.is_empty() => {
+                return Err("Choose a saved view.".to_owned());
+            }
+            SourceKind::View => RolloutSource::View {
+                id: self.view_id.clone(),
+            },
+            SourceKind::Selection => RolloutSource::Devices {
+                sids: selection.to_vec(),
+            },
+            SourceKind::Filter => RolloutSource::Filter {
+                filter: self.filter.clone(),
+            },
+        };
+        Ok(NewRollout {
+            name: self.name.clone(),
+            target_app: self.target.clone(),
+            source,
+            plan,
+        })
+    }
+}
 
 /// The plan presets the form offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -330,5 +414,68 @@ mod tests {
             "phases 1, 10%, 50%, 100%, halts at more than 10 % failed, 4 writes at once"
         );
         assert!(plan_summary(&Plan::batches(25, 0)).starts_with("batches of 25,"));
+    }
+
+    #[test]
+    fn the_form_opens_on_what_it_was_asked_for() {
+        assert_eq!(
+            RolloutFields::opening(String::new(), true, 3).source,
+            SourceKind::Selection
+        );
+        // Nothing selected: the selection is not offered, the view (or a filter) is.
+        assert_eq!(
+            RolloutFields::opening("VW1".into(), true, 0).source,
+            SourceKind::View
+        );
+        assert_eq!(
+            RolloutFields::opening(String::new(), true, 0).source,
+            SourceKind::Filter
+        );
+    }
+
+    #[test]
+    fn the_form_makes_its_request_or_says_what_is_missing() {
+        let mut fields = RolloutFields::opening(String::new(), false, 0);
+        assert_eq!(
+            fields.request(&[]),
+            Err("Choose the app to roll out.".to_owned())
+        );
+        fields.target = "KA1".into();
+        fields.name = "canary".into();
+        fields.filter.text = "pump".into();
+        let request = fields.request(&[]).unwrap();
+        assert_eq!(request.target_app, "KA1");
+        assert_eq!(
+            request.source,
+            RolloutSource::Filter {
+                filter: fields.filter.clone()
+            }
+        );
+        assert_eq!(request.plan.window, None);
+        fields.source = SourceKind::View;
+        assert_eq!(fields.request(&[]), Err("Choose a saved view.".to_owned()));
+        fields.view_id = "VW1".into();
+        assert_eq!(
+            fields.request(&[]).unwrap().source,
+            RolloutSource::View { id: "VW1".into() }
+        );
+        fields.source = SourceKind::Selection;
+        assert_eq!(
+            fields.request(&["UV1".to_owned()]).unwrap().source,
+            RolloutSource::Devices {
+                sids: vec!["UV1".to_owned()]
+            }
+        );
+        // The window's hours count only while it is on, and are checked then.
+        fields.window = ("25".into(), "6".into());
+        assert!(fields.request(&[]).is_ok());
+        fields.use_window = true;
+        assert!(fields.request(&[]).unwrap_err().contains("first hour"));
+        fields.window = ("1".into(), "6".into());
+        let window = fields.request(&[]).unwrap().plan.window.unwrap();
+        assert_eq!((window.start_hour, window.end_hour), (1, 6));
+        // A plan that does not read is said before anything else.
+        fields.draft.concurrency = "0".into();
+        assert!(fields.request(&[]).unwrap_err().contains("Writes at once"));
     }
 }
