@@ -212,7 +212,7 @@ fn bench(bench_args: &[String]) -> Result<(), Failure> {
 }
 
 /// Fewer tests than this in a layer fails the run: each is what the layer runs today.
-const MINIMUM_HOST_TESTS: u64 = 211;
+const MINIMUM_HOST_TESTS: u64 = 224;
 const MINIMUM_WASM_TESTS: u64 = 21;
 const MINIMUM_FUZZ_TESTS: u64 = 1;
 const MINIMUM_E2E_TESTS: u64 = 57;
