@@ -1,7 +1,7 @@
 #![no_main]
 //! Any bytes as an API response body: the decoders of every resource and of the list
 //! envelope, the error mapping and the helpers that run on decoded devices must answer,
-//! never panic.
+//! never panic; and any bytes as an app bundle or a manifest must be read or refused.
 
 use libfuzzer_sys::fuzz_target;
 use console_core::display::{logging_brief, relative_time};
@@ -33,4 +33,16 @@ fuzz_target!(|data: &[u8]| {
     let _ = serde_json::from_str::<ListPage<Secret>>(&text);
     let _ = ApiErrorBody::from_failed_response(500, "Internal Server Error", &text);
     let _ = PageQuery::parse(&text);
+    // Small limits, so an archive that claims much is refused quickly.
+    let limits = app_bundle::Limits {
+        archive_bytes: 1 << 20,
+        uncompressed_bytes: 1 << 20,
+        entries: 16,
+    };
+    if let Ok(bundle) = app_bundle::read(data, limits) {
+        let _ = bundle.manifest.warnings();
+    }
+    if let Ok(manifest) = app_bundle::Manifest::decode(data) {
+        let _ = manifest.regions();
+    }
 });
