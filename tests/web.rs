@@ -417,3 +417,41 @@ fn what_is_grown_from_a_scan_takes_each_new_batch_once_and_starts_over_on_a_chan
         assert!(grown.with(|g| g.value.sids.iter().all(|sid| sid.ends_with('b'))));
     });
 }
+
+#[wasm_bindgen_test]
+async fn manifest_facts_say_what_an_app_needs_and_warn_before_a_rollout() {
+    use app_bundle::{BuildOptions, Limits};
+    use microvisor_console::components::ManifestFacts;
+    let options = BuildOptions {
+        debuggable: true,
+        minimum_kernel_version: 12,
+        ..BuildOptions::default()
+    };
+    let bundle = app_bundle::build(&[7u8; 5000], &options).unwrap();
+    let read = app_bundle::read(&bundle, Limits::default()).unwrap();
+    let manifest = read.manifest.clone();
+    let (host, _mounted) = mount(move || {
+        view! { <ManifestFacts manifest=manifest.clone() sizes=vec![5000]/> }.into_any()
+    });
+    tick().await;
+    assert_eq!(texts(&host, ".manifest-hash"), vec![read.manifest.hash]);
+    assert_eq!(texts(&host, ".manifest-kernel"), ["12 or newer"]);
+    assert_eq!(texts(&host, ".manifest-debug"), ["Allowed"]);
+    assert_eq!(texts(&host, ".manifest-signer"), ["Not signed"]);
+    let layers = texts(&host, ".manifest-layers li");
+    assert_eq!(
+        layers,
+        ["Layer 1: internal flash at 0x0, 1 MiB · 4.9 KiB of image"]
+    );
+    let warnings = texts(&host, ".manifest-warnings li");
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert!(warnings[0].starts_with("Unsigned"), "{warnings:?}");
+    assert!(
+        warnings[1].starts_with("Remotely debuggable"),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[2].starts_with("Needs Microvisor kernel 12"),
+        "{warnings:?}"
+    );
+}

@@ -8,6 +8,7 @@ use microvisor_sim::{Auth, Lifecycle, SimConfig};
 
 use crate::v1::emulator::state::Settings;
 use crate::v1::scheme::AuthScheme;
+use crate::v1::uploads::UploadPolicy;
 
 #[derive(Debug, Clone, Parser)]
 #[command(name = "console-server", version, about)]
@@ -113,7 +114,22 @@ pub struct Options {
     /// success sooner; higher spares the API.
     #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(100..=600_000))]
     pub rollout_poll_ms: u64,
+    /// Largest app bundle an upload (`POST /v1/Apps`) may carry, in bytes: 1 MiB of user
+    /// flash and room for the manifest and the archive's framing. Larger is 413.
+    #[arg(long, default_value_t = DEFAULT_MAX_UPLOAD_BYTES, value_parser = clap::value_parser!(u64).range(1024..=(256 * 1024 * 1024)))]
+    pub max_upload_bytes: u64,
+    /// Proxy mode: where uploads go (the vendor's upload host was not its API host). Default:
+    /// the --upstream.
+    #[arg(long, value_name = "URL")]
+    pub upload_upstream: Option<String>,
+    /// Take only app bundles signed by this key (a PEM public key, or the private key whose
+    /// public half it is): others are refused before anything is created or forwarded.
+    #[arg(long, value_name = "PEM_FILE")]
+    pub bundle_key: Option<PathBuf>,
 }
+
+/// 1 MiB of user flash, and as much again for the manifest and the archive's framing.
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 2 * 1024 * 1024;
 
 impl Options {
     /// The defaults, as if no flag was given, but with the console store in memory: for tests
@@ -123,6 +139,25 @@ impl Options {
             database: Some("sqlite::memory:".to_owned()),
             ..Options::parse_from(["console-server"])
         }
+    }
+
+    /// How uploads are taken: the size cap, and the key bundles must be signed by.
+    pub fn upload_policy(&self) -> Result<UploadPolicy, String> {
+        let signed_by = match &self.bundle_key {
+            None => None,
+            Some(path) => {
+                let pem = std::fs::read_to_string(path)
+                    .map_err(|err| format!("--bundle-key {}: {err}", path.display()))?;
+                Some(
+                    app_bundle::keys::verifying_key_from_pem(&pem)
+                        .map_err(|err| format!("--bundle-key {}: {err}", path.display()))?,
+                )
+            }
+        };
+        Ok(UploadPolicy {
+            max_bytes: self.max_upload_bytes,
+            signed_by,
+        })
     }
 
     /// What the emulator flags ask for; a bad `--auth` is refused here.
@@ -150,6 +185,7 @@ impl Options {
             fault_rate: self.fault_rate,
             latency_ms: self.latency_ms,
             listen: self.listen,
+            uploads: self.upload_policy()?,
         })
     }
 }
@@ -163,6 +199,31 @@ pub enum Command {
     /// The audit log in the console store (--database or --data-dir).
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// App bundles: make one from a flash image, or say what one holds.
+    #[command(subcommand)]
+    Bundle(BundleCommand),
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum BundleCommand {
+    /// Writes a bundle of IMAGE (a raw flash image of at most 1 MiB, as objcopy -O binary
+    /// writes it) to OUT, as the vendor's bundler does; signed with --signing-key.
+    Build {
+        image: PathBuf,
+        #[arg(short, long)]
+        out: PathBuf,
+        /// A P-256 private key (PEM, PKCS#8 or SEC1) to sign the manifest with.
+        #[arg(long, value_name = "PEM_FILE")]
+        signing_key: Option<PathBuf>,
+        /// Let the app be debugged remotely.
+        #[arg(long)]
+        debuggable: bool,
+        /// The oldest Microvisor kernel the app runs on (0: any).
+        #[arg(long, default_value_t = 0)]
+        min_kernel: u32,
+    },
+    /// Reads and checks a bundle and says what its manifest says.
+    Inspect { bundle: PathBuf },
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]

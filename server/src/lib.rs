@@ -6,6 +6,7 @@
 //! `serve`.
 
 pub mod answers;
+pub mod bundles;
 pub mod cli;
 pub mod clock;
 pub mod console;

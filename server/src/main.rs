@@ -1,4 +1,5 @@
 use clap::Parser;
+use console_server::bundles;
 use console_server::cli::{AuditCommand, Command, OperatorsCommand, Options};
 use console_server::console::audit;
 use console_server::security::operators;
@@ -28,6 +29,18 @@ async fn main() {
                     role.name(),
                     path.display()
                 );
+                return;
+            }
+            Err(err) => {
+                eprintln!("console-server: {err}");
+                std::process::exit(1);
+            }
+        }
+    }
+    if let Some(Command::Bundle(command)) = &options.command {
+        match bundles::run(command) {
+            Ok(said) => {
+                println!("{said}");
                 return;
             }
             Err(err) => {

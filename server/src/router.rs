@@ -149,6 +149,11 @@ fn v1_by_emulator(options: &Options) -> Result<V1, String> {
         client: Api::Emulator(Arc::clone(&state)),
         routes: Router::new()
             .route("/v1", any(emulator::handle))
+            // Uploads are streamed, not taken whole as every other request is.
+            .route(
+                "/v1/Apps",
+                post(emulator::upload).fallback(emulator::handle),
+            )
             .route("/v1/{*rest}", any(emulator::handle))
             .route("/emulator/v1/writes", get(emulator::writes))
             .route("/oauth2/token", post(emulator::token))
@@ -176,6 +181,8 @@ fn v1_by_proxy(
     let account_sid = credentials.account_sid.clone();
     let upstream = Upstream::new(
         url,
+        options.upload_upstream.as_deref(),
+        options.upload_policy()?,
         credentials,
         std::time::Duration::from_millis(options.upstream_timeout_ms),
     )?;
@@ -189,6 +196,8 @@ fn v1_by_proxy(
         client: Api::Proxy(Arc::clone(&upstream)),
         routes: Router::new()
             .route("/v1", any(proxy::forward))
+            // Uploads are streamed, not taken whole as every other request is.
+            .route("/v1/Apps", post(proxy::upload).fallback(proxy::forward))
             .route("/v1/{*rest}", any(proxy::forward))
             .with_state(upstream),
         config: ConsoleConfig {

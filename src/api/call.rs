@@ -117,7 +117,8 @@ fn api_path_of(url: &str) -> &str {
     path.split(['?', '#']).next().unwrap_or(path)
 }
 
-fn decode<T: Decode>(response: RawResponse) -> Result<T, ApiError> {
+/// A whole answer decoded, or the API's error it carries.
+pub(super) fn decode<T: Decode>(response: RawResponse) -> Result<T, ApiError> {
     let status = response.status;
     if !(200..300).contains(&status) {
         return Err(ApiError::from_response(

@@ -8,8 +8,10 @@ use console_protocol::{API_BASE, ConsoleConfig};
 use leptos::prelude::RwSignal;
 
 use super::ApiError;
-use super::call::{Decode, RawBody, Retrying, send_and_decode};
-use super::transport::{Body, Call, HttpMethod, Transport};
+use std::rc::Rc;
+
+use super::call::{Decode, RawBody, Retrying, decode, send_and_decode};
+use super::transport::{Body, Call, HttpMethod, Transport, Upload, UploadCancel};
 use crate::browser::web::page_origin;
 
 /// The console's one way to the API. Every URL it requests is built from, or mapped onto, the
@@ -183,6 +185,29 @@ impl ApiClient {
             None,
         )
         .await
+    }
+
+    /// Uploads an app bundle (`POST /v1/Apps`); `progress` hears the share sent (0 to 1),
+    /// `cancel` stops it. Never tried again: an upload that broke off may have landed.
+    pub async fn upload_app(
+        &self,
+        upload: &Upload<'_>,
+        progress: Rc<dyn Fn(f64)>,
+        cancel: &UploadCancel,
+    ) -> Result<App, ApiError> {
+        let url = self.base.url_for("/v1/Apps")?;
+        let response = self
+            .transport
+            .upload(
+                &url,
+                upload,
+                self.authorization.as_deref(),
+                self.access_token.as_deref(),
+                progress,
+                cancel,
+            )
+            .await?;
+        decode(response)
     }
 
     /// Deletes an app; the service refuses (400) while a device targets it.

@@ -26,4 +26,4 @@ pub use connection::{
     Backend, ConnectionChoice, Startup, choose, is_remembered, save_choice, saved_choice, start,
 };
 pub use error::ApiError;
-pub use transport::{READ_TIMEOUT, WRITE_TIMEOUT};
+pub use transport::{READ_TIMEOUT, Upload, UploadCancel, WRITE_TIMEOUT};

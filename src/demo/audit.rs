@@ -16,7 +16,7 @@ const AUDIT_KEY: &str = "microvisor-console.demo-audit";
 const KEPT: usize = console_core::audit::DEMO_KEPT;
 
 /// Who the demo's entries name: whoever has this browser.
-const OPERATOR: &str = "demo";
+pub const OPERATOR: &str = "demo";
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Log {

@@ -6,9 +6,9 @@
 use std::cell::RefCell;
 
 use microvisor_sim::faults::{Fault, FaultPlan};
-use microvisor_sim::{Emulator, Method, RecordKind, SimConfig, SimRequest};
+use microvisor_sim::{Emulator, Method, RecordKind, SimConfig, SimRequest, Upload};
 
-use super::wire::Answer;
+use super::wire::{Answer, UploadRequest};
 use crate::browser::web::{self, now_ms};
 
 const STATE_KEY: &str = "microvisor-console.demo-state";
@@ -110,6 +110,33 @@ pub fn answer(
             authorization,
             content_type: body.map(|(content_type, _)| content_type),
             body: body.map_or("", |(_, text)| text).as_bytes(),
+            now_ms: now_ms(),
+        });
+        if !emulator.take_changes().is_empty() {
+            save(emulator);
+        }
+        Answer {
+            status: answer.status,
+            retry_after: None,
+            body: answer.body.into_bytes(),
+        }
+    })
+}
+
+/// Creates the app of an upload whose bundle read, its changes saved.
+pub fn add_app(
+    origin: &str,
+    manifest: &app_bundle::Manifest,
+    request: &UploadRequest<'_>,
+) -> Answer {
+    DEMO.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let emulator = slot.get_or_insert_with(load);
+        let answer = emulator.add_app(&Upload {
+            manifest,
+            unique_name: request.unique_name,
+            authorization: request.authorization,
+            origin,
             now_ms: now_ms(),
         });
         if !emulator.take_changes().is_empty() {

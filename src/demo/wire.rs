@@ -18,6 +18,15 @@ pub struct Request<'a> {
     pub authorization: Option<&'a str>,
 }
 
+/// An app upload, as the console sent it (`POST /v1/Apps`).
+pub struct UploadRequest<'a> {
+    pub url: &'a str,
+    pub file_name: &'a str,
+    pub bytes: &'a [u8],
+    pub unique_name: Option<&'a str>,
+    pub authorization: Option<&'a str>,
+}
+
 /// One answer, whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {

@@ -1,23 +1,31 @@
+use app_bundle::Manifest;
+use base64::Engine as _;
 use console_core::commands::{app_delete_cli_command, curl_for};
 use console_core::display::shown_name;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_params_map};
-use microvisor_api::App;
 use microvisor_api::url::encode_segment;
+use microvisor_api::{App, AppManifest};
 
 use crate::api::{ApiClient, ApiError};
 use crate::browser::routes::device_href_by;
 use crate::components::{
-    ConfirmDialog, CopyCommandPair, ErrorPanel, RetryNote, WriteGuard, first_api_error,
+    ConfirmDialog, CopyCommandPair, ErrorPanel, ManifestFacts, RetryNote, WriteGuard,
+    first_api_error,
 };
 use crate::fleet::scan::FleetScan;
 use crate::pages::shared::use_client_reporting_retries;
 
-/// Bytes a base64 text decodes to.
-fn decoded_len(encoded: &str) -> usize {
-    let trimmed = encoded.trim_end_matches('=');
-    trimmed.len() * 3 / 4
+/// The manifest the API's `encoded_bytes` carry, decoded; or why it cannot be.
+fn decoded(manifest: Option<&AppManifest>) -> Result<Manifest, String> {
+    let encoded = manifest
+        .and_then(|m| m.encoded_bytes.as_deref())
+        .ok_or_else(|| "The API gave no manifest for this app.".to_owned())?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|err| format!("The manifest is not base64: {err}"))?;
+    Manifest::decode(&bytes).map_err(|err| err.to_string())
 }
 
 /// `/apps/{sid or unique name}`: the app, its manifest, the loaded devices that target it,
@@ -47,9 +55,8 @@ pub fn AppDetailPage() -> impl IntoView {
             <ErrorBoundary fallback=move |errors| view! { <ErrorPanel error=first_api_error(&errors.read()) on_retry=retry/> }>
                 {move || Suspend::new(async move {
                     app.await.map(|(app, manifest)| {
-                        let hash = manifest.as_ref().and_then(|m| m.hash.clone());
-                        let size = manifest.as_ref().and_then(|m| m.encoded_bytes.as_deref()).map(decoded_len);
-                        view! { <AppView app hash size/> }
+                        let manifest = decoded(manifest.as_ref());
+                        view! { <AppView app manifest/> }
                     })
                 })}
             </ErrorBoundary>
@@ -58,7 +65,7 @@ pub fn AppDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn AppView(app: App, hash: Option<String>, size: Option<usize>) -> impl IntoView {
+fn AppView(app: App, manifest: Result<Manifest, String>) -> impl IntoView {
     let client = expect_context::<ApiClient>();
     let loaded = expect_context::<FleetScan>().devices;
     let sid = app.sid.clone().unwrap_or_default();
@@ -100,6 +107,8 @@ fn AppView(app: App, hash: Option<String>, size: Option<usize>) -> impl IntoView
         }
     });
     let text = |value: Option<String>| value.unwrap_or_else(|| "—".to_owned());
+    let rollout_href =
+        crate::browser::routes::href(&format!("/rollouts/new?app={}", encode_segment(&sid)));
     view! {
         <h1>{name.clone()}</h1>
         <div class="detail-grid">
@@ -113,12 +122,13 @@ fn AppView(app: App, hash: Option<String>, size: Option<usize>) -> impl IntoView
                     <dt>"URL"</dt><dd><code>{text(app.url.clone())}</code></dd>
                 </dl>
             </section>
-            <section class="panel">
+            <section class="panel manifest">
                 <h2>"Manifest"</h2>
-                <dl>
-                    <dt>"Hash"</dt><dd><code class="manifest-hash">{text(hash)}</code></dd>
-                    <dt>"Size"</dt><dd class="manifest-size">{size.map_or("—".to_owned(), |bytes| format!("{bytes} bytes"))}</dd>
-                </dl>
+                {match manifest {
+                    Ok(manifest) => view! { <ManifestFacts manifest/> }.into_any(),
+                    Err(why) => view! { <p class="field-error">{why}</p> }.into_any(),
+                }}
+                <p><a class="button" href=rollout_href>"Roll out…"</a></p>
             </section>
             <section class="panel">
                 <h2>"Devices that target it"</h2>

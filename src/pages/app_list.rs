@@ -8,6 +8,7 @@ use crate::browser::routes::use_route_query;
 use crate::browser::web::now_seconds;
 use crate::components::{ErrorPanel, Pager, RetryNote, first_api_error};
 use crate::pages::shared::{pager_links, use_client_reporting_retries};
+use crate::panels::UploadApp;
 
 /// `/apps`: the account's apps, paged like devices, with the URL query as the state.
 #[component]
@@ -27,6 +28,7 @@ pub fn AppListPage() -> impl IntoView {
     let retry = Callback::new(move |()| apps.refetch());
     view! {
         <h1>"Apps"</h1>
+        <UploadApp/>
         <RetryNote retrying/>
         <div class="list" class:stale=move || busy.get()>
             <Transition fallback=|| view! { <p class="loading">"Loading apps…"</p> } set_pending=pending>

@@ -31,7 +31,8 @@ fn set_in(
     }
 }
 
-/// `?view=ID` starts from a saved view; `?source=selection` from the devices just selected.
+/// `?view=ID` starts from a saved view; `?source=selection` from the devices just selected;
+/// `?app=ID` with that app to roll out.
 #[component]
 pub fn NewRolloutPage() -> impl IntoView {
     let (client, retrying) = use_client_reporting_retries();
@@ -42,8 +43,10 @@ pub fn NewRolloutPage() -> impl IntoView {
             .unwrap_or_default(),
     );
     let selected = selection.with_value(Vec::len);
-    let fields: Fields = RwSignal::new(query.with_untracked(|q| {
-        RolloutFields::opening(
+    // `?app=KA…` (from an app's page) starts with that app chosen.
+    let fields: Fields = RwSignal::new(query.with_untracked(|q| RolloutFields {
+        target: q.get("app").unwrap_or_default(),
+        ..RolloutFields::opening(
             q.get("view").unwrap_or_default(),
             q.get("source").as_deref() == Some("selection"),
             selected,
@@ -175,7 +178,13 @@ fn NameAndApp(fields: Fields, client: ApiClient) -> impl IntoView {
                         Some(name) => format!("{name} ({sid})"),
                         None => sid.clone(),
                     };
-                    Some(view! { <option value=sid>{label}</option> })
+                    // Chosen as it appears: the apps arrive after the form, and a select's value
+                    // set before its option exists does not stick.
+                    let chosen = {
+                        let sid = sid.clone();
+                        move || fields.with(|f| f.target == sid)
+                    };
+                    Some(view! { <option value=sid selected=chosen>{label}</option> })
                 }).collect_view()}
             </select>
         </div>

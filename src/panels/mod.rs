@@ -1,11 +1,14 @@
 //! Widgets that load or write data through the fetch layer: a scope's configs and secrets
-//! (`key_values`), a device's editor (`device_editor`), the bulk actions (`bulk_panel`). They
+//! (`key_values`), a device's editor (`device_editor`), the bulk actions (`bulk_panel`), an
+//! app's upload (`upload_app`). They
 //! may import `components`, `fleet`, `api` and `browser`; never a page.
 
 mod bulk_panel;
 mod device_editor;
 mod key_values;
+mod upload_app;
 
 pub use bulk_panel::BulkPanel;
 pub use device_editor::DeviceEditor;
 pub use key_values::KeyValues;
+pub use upload_app::UploadApp;

@@ -35,6 +35,67 @@ pub fn audited(method: &str, path: &str) -> bool {
         && !path.starts_with("/console/v1/audit")
 }
 
+/// An app upload (`POST /v1/Apps`, multipart): its entry says what was uploaded, never the
+/// bytes, so it is made from an [`Upload`] rather than from the request's body.
+pub fn is_upload(method: &str, path: &str) -> bool {
+    method == "POST" && path == "/v1/Apps"
+}
+
+/// An upload as it happened, for [`upload`].
+pub struct Upload<'a> {
+    pub at_ms: i64,
+    pub operator: &'a str,
+    pub role: Role,
+    pub client: Option<String>,
+    pub file_name: Option<&'a str>,
+    pub size: Option<u64>,
+    pub unique_name: Option<&'a str>,
+    /// The app's hash and signer, when the bundle read.
+    pub hash: Option<&'a str>,
+    pub signer: Option<&'a str>,
+    /// The answer's status (0 when none came) and body.
+    pub status: u16,
+    pub answer: &'a [u8],
+    pub duration_ms: i64,
+}
+
+/// The entry for one upload: the file's name and size, the unique name asked for, the app's
+/// hash and signer, and the new app's SID when it was created.
+pub fn upload(upload: Upload<'_>) -> AuditEntry {
+    let mut params = BTreeMap::new();
+    let mut put = |key: &str, value: Option<String>| {
+        if let Some(value) = value {
+            params.insert(key.to_owned(), value);
+        }
+    };
+    put("File", upload.file_name.map(str::to_owned));
+    put("Size", upload.size.map(|size| size.to_string()));
+    put("UniqueName", upload.unique_name.map(str::to_owned));
+    put("Hash", upload.hash.map(str::to_owned));
+    put("Signer", upload.signer.map(str::to_owned));
+    let created = serde_json::from_slice::<Value>(upload.answer)
+        .ok()
+        .and_then(|app| app.get("sid")?.as_str().map(str::to_owned))
+        .filter(|_| (200..300).contains(&upload.status));
+    put("Sid", created);
+    AuditEntry {
+        at_ms: upload.at_ms,
+        operator: upload.operator.to_owned(),
+        role: upload.role,
+        client: upload.client,
+        method: "POST".to_owned(),
+        path: "/v1/Apps".to_owned(),
+        params,
+        status: upload.status,
+        error_code: error_code(upload.status, upload.answer),
+        duration_ms: upload.duration_ms,
+        changes: Vec::new(),
+        note: (upload.status == 0).then(|| "the upload broke off before an answer".to_owned()),
+        rollout: None,
+        device: None,
+    }
+}
+
 /// A device update (`POST /v1/Devices/{id}`), whose before and after an entry shows.
 pub fn device_path(method: &str, path: &str) -> bool {
     method == "POST"

@@ -113,6 +113,53 @@ fn only_writes_are_audited() {
 }
 
 #[test]
+fn an_upload_is_recorded_by_what_it_was_never_its_bytes() {
+    assert!(is_upload("POST", "/v1/Apps"));
+    assert!(!is_upload("GET", "/v1/Apps"));
+    assert!(!is_upload("POST", "/v1/Apps/KA1"));
+    let created = upload(Upload {
+        at_ms: 5,
+        operator: "ana",
+        role: Role::Operator,
+        client: Some("127.0.0.1".into()),
+        file_name: Some("meter-2.1.zip"),
+        size: Some(2048),
+        unique_name: Some("meter-2.1"),
+        hash: Some("sha256:ab12"),
+        signer: Some("unsigned"),
+        status: 201,
+        answer: br#"{"sid":"KA00000000000000000000000000000001"}"#,
+        duration_ms: 40,
+    });
+    assert!(created.succeeded());
+    assert_eq!(created.path, "/v1/Apps");
+    assert_eq!(action_of(&created), "app");
+    assert_eq!(created.params["File"], "meter-2.1.zip");
+    assert_eq!(created.params["Size"], "2048");
+    assert_eq!(created.params["Hash"], "sha256:ab12");
+    assert_eq!(created.params["Signer"], "unsigned");
+    assert_eq!(created.params["Sid"], "KA00000000000000000000000000000001");
+    let refused = upload(Upload {
+        at_ms: 6,
+        operator: "ana",
+        role: Role::Operator,
+        client: None,
+        file_name: Some("notes.txt"),
+        size: Some(11),
+        unique_name: None,
+        hash: None,
+        signer: None,
+        status: 400,
+        answer: br#"{"code":20001,"message":"The archive has no 'manifest' file"}"#,
+        duration_ms: 1,
+    });
+    assert!(!refused.succeeded());
+    assert_eq!(refused.error_code, Some(20001));
+    assert!(!refused.params.contains_key("Sid"));
+    assert!(!refused.params.contains_key("Hash"));
+}
+
+#[test]
 fn an_entry_says_what_changed_or_why_it_cannot() {
     let before = serde_json::json!({"sid": "UV1", "unique_name": "pump-7"});
     let answer = br#"{"sid": "UV1", "unique_name": "pump-8"}"#;

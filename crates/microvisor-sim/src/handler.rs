@@ -72,18 +72,28 @@ impl Emulator {
     }
 
     pub fn handle(&mut self, request: &SimRequest) -> SimResponse {
-        if let Some(auth) = &self.auth
-            && !auth.allows(request.authorization, request.now_ms)
-        {
-            // No `WWW-Authenticate` either: a browser must not pop up its own login box.
-            return SimResponse::error(
-                401,
-                codes::AUTHENTICATE,
-                "Authentication Error - No credentials provided or they are invalid",
-            );
+        if let Err(refused) = self.authenticate(request.authorization, request.now_ms) {
+            return refused;
         }
         match self.route(request) {
             Ok(response) | Err(response) => response,
+        }
+    }
+
+    /// Whether a request with this `Authorization` may go on, as the real service decides.
+    pub fn authenticate(
+        &self,
+        authorization: Option<&str>,
+        now_ms: i64,
+    ) -> Result<(), SimResponse> {
+        match &self.auth {
+            Some(auth) if !auth.allows(authorization, now_ms) => Err(SimResponse::error(
+                // No `WWW-Authenticate` either: a browser must not pop up its own login box.
+                401,
+                codes::AUTHENTICATE,
+                "Authentication Error - No credentials provided or they are invalid",
+            )),
+            _ => Ok(()),
         }
     }
 
@@ -122,14 +132,7 @@ impl Emulator {
             (["Apps"], Get) => self.list_apps(request),
             (["Apps", id], Get) => self.fetch_app(request, id),
             (["Apps", id], Delete) => self.delete_app(id),
-            (["Apps", id, "Manifest"], Get) => {
-                let position = self.fleet.find_app(id).ok_or_else(not_found)?;
-                let app = &self.fleet.apps[position];
-                Ok(SimResponse::json(
-                    200,
-                    &self.fleet.manifest_view(app, request.origin),
-                ))
-            }
+            (["Apps", id, "Manifest"], Get) => self.fetch_manifest(request, id),
             ([collection @ ("Configs" | "Secrets"), rest @ ..], _) if rest.len() <= 1 => {
                 self.key_value(request, Scope::Account, collection, rest.first().copied())
             }
@@ -267,54 +270,5 @@ impl Emulator {
             device.date_updated = now;
         }
         Ok(())
-    }
-
-    // ---- Apps ----
-
-    fn list_apps(&self, request: &SimRequest) -> Outcome {
-        let fleet = &self.fleet;
-        let list_url = format!("{}/v1/Apps", request.origin);
-        list(
-            request,
-            &fleet.apps,
-            |sid| {
-                fleet
-                    .find_app(sid)
-                    .filter(|&i| fleet.apps[i].sid.as_str() == sid)
-            },
-            |app| app.sid.to_string(),
-            |app| fleet.app_view(app, request.origin),
-            &list_url,
-        )
-    }
-
-    fn fetch_app(&self, request: &SimRequest, id: &str) -> Outcome {
-        let position = self
-            .fleet
-            .find_app(id)
-            .ok_or_else(|| SimResponse::not_found(request.path))?;
-        Ok(SimResponse::json(
-            200,
-            &self
-                .fleet
-                .app_view(&self.fleet.apps[position], request.origin),
-        ))
-    }
-
-    fn delete_app(&mut self, id: &str) -> Outcome {
-        let position = self
-            .fleet
-            .find_app(id)
-            .ok_or_else(|| SimResponse::not_found(&format!("/v1/Apps/{id}")))?;
-        let sid = self.fleet.apps[position].sid.clone();
-        if let Some(device) = self.fleet.app_is_targeted(&sid) {
-            return Err(SimResponse::invalid(format!(
-                "App {sid} cannot be deleted: device {} still targets it. Target another app first.",
-                device.sid
-            )));
-        }
-        self.fleet.remove_app(position);
-        self.record(RecordKind::App, sid.to_string());
-        Ok(SimResponse::no_content())
     }
 }

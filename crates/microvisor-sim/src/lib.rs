@@ -7,6 +7,7 @@
 //! control time. Devices change state lazily from the times stored on them, so nothing has to
 //! tick in the background.
 
+mod apps;
 mod auth;
 pub mod faults;
 mod fleet;
@@ -19,6 +20,7 @@ pub mod rng;
 mod seed;
 mod store;
 
+pub use apps::Upload;
 pub use auth::Auth;
 pub use fleet::{AppRecord, ConfigRecord, DeviceRecord, Fleet, Lifecycle, SecretRecord};
 pub use handler::Emulator;

@@ -2,6 +2,8 @@
 //! a mix of update statuses and logging states, and some configs and secrets. The same seed
 //! gives the same fleet.
 
+use app_bundle::{BuildOptions, build_unsigned_manifest, hex, sha256};
+use base64::Engine as _;
 use microvisor_api::{Sid, SidKind};
 
 use crate::fleet::{AppRecord, ConfigRecord, DeviceRecord, Fleet, Lifecycle, SecretRecord};
@@ -55,38 +57,30 @@ const EPOCH_MS: i64 = 1_767_225_600_000;
 const DAY_MS: i64 = 86_400_000;
 const YEAR_MS: i64 = 365 * DAY_MS;
 
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &b)| n | (u32::from(b) << (16 - 8 * i)));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 fn seeded_app(rng: &mut Rng, index: usize) -> AppRecord {
     let family = APP_FAMILIES[index % APP_FAMILIES.len()];
     let generation = index / APP_FAMILIES.len();
     let version = format!("{}.{}.{}", 1 + generation, rng.below(10), rng.below(20));
-    let hash: String = (0..4).map(|_| format!("{:016x}", rng.next_u64())).collect();
-    let manifest: Vec<u8> =
-        format!("{{\"app\":\"{family}\",\"version\":\"{version}\",\"sha256\":\"{hash}\"}}")
-            .into_bytes();
+    // A real manifest (unsigned, one layer of user flash) for an image the seed stands for:
+    // its hashes drawn from the seed, so every app's page reads as an uploaded one's does.
+    let mut image_hash = [0u8; 32];
+    for chunk in image_hash.chunks_mut(8) {
+        chunk.copy_from_slice(&rng.next_u64().to_be_bytes());
+    }
+    let options = BuildOptions {
+        minimum_kernel_version: if generation > 0 {
+            10 + generation as u32
+        } else {
+            0
+        },
+        ..BuildOptions::default()
+    };
+    let manifest = build_unsigned_manifest(image_hash, sha256(&image_hash), &options);
     AppRecord {
         sid: Sid::from_bits(SidKind::App, rng.next_u128()),
         unique_name: Some(format!("{family}-{version}")),
-        hash: format!("sha256:{hash}"),
-        manifest: base64(&manifest),
+        hash: format!("sha256:{}", hex(&sha256(&manifest))),
+        manifest: base64::engine::general_purpose::STANDARD.encode(&manifest),
         date_created: EPOCH_MS - YEAR_MS + (index as i64) * 20 * DAY_MS,
     }
 }
@@ -181,15 +175,28 @@ fn seeded_device(rng: &mut Rng, n: usize, total: usize, apps: &[Sid], now_ms: i6
 
 #[cfg(test)]
 mod tests {
-    use super::base64;
+    use base64::Engine as _;
+
+    use super::*;
 
     #[test]
-    fn base64_matches_the_standard_alphabet() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
-        assert_eq!(base64(&[0xff, 0xfe]), "//4=");
+    fn seeded_apps_carry_real_manifests_whose_hash_they_show() {
+        let fleet = Fleet::seeded(&SimConfig::default(), 0);
+        assert!(!fleet.apps.is_empty());
+        for app in &fleet.apps {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(&app.manifest)
+                .unwrap();
+            let manifest = app_bundle::Manifest::decode(&bytes).unwrap();
+            assert_eq!(manifest.hash, app.hash);
+            assert_eq!(manifest.signer, app_bundle::Signer::Unsigned);
+            assert_eq!(manifest.body.layers.len(), 1);
+        }
+        // The same seed, the same apps.
+        let again = Fleet::seeded(&SimConfig::default(), 0);
+        assert_eq!(
+            fleet.apps.iter().map(|a| &a.hash).collect::<Vec<_>>(),
+            again.apps.iter().map(|a| &a.hash).collect::<Vec<_>>()
+        );
     }
 }

@@ -333,6 +333,21 @@ impl Session {
             .unwrap_or_else(|err| panic!("axe-core answered something unexpected ({err}): {found}"))
     }
 
+    /// Chooses `path` in the file input `input_id`, as the browser's file chooser does.
+    pub async fn choose_file(&self, input_id: &str, path: &std::path::Path) {
+        let input = self
+            .client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Id(input_id))
+            .await
+            .unwrap_or_else(|err| panic!("no file input #{input_id}: {err}"));
+        input
+            .send_keys(&path.to_string_lossy())
+            .await
+            .unwrap_or_else(|err| panic!("cannot choose {}: {err}", path.display()));
+    }
+
     /// Chooses the option of a `<select>` (by its value) as a person would.
     pub async fn choose(&self, select_id: &str, value: &str) {
         let script = format!(

@@ -23,6 +23,7 @@ use crate::clock::unix_now_ms;
 use crate::security::ClientAddress;
 use crate::store::{Store, StoreError};
 use crate::v1::client::Api;
+use crate::v1::uploads::Uploaded;
 
 /// Largest request body kept for an entry (the API's writes are a few form fields).
 const MAX_BODY: usize = 64 * 1024;
@@ -72,6 +73,9 @@ pub async fn record(State(auditor): State<Arc<Auditor>>, request: Request, next:
         .extensions()
         .get::<ClientAddress>()
         .and_then(|address| address.0.clone());
+    if audit_log::is_upload(&method, &path) {
+        return record_upload(&auditor, operator, client, request, next).await;
+    }
     let (parts, body) = request.into_parts();
     let Ok(body) = axum::body::to_bytes(body, MAX_BODY).await else {
         return error(413, 20413, "The request body is too large.");
@@ -126,6 +130,42 @@ pub async fn record(State(auditor): State<Arc<Auditor>>, request: Request, next:
         });
         return Response::from_parts(parts, Body::from_stream(broken));
     }
+    Response::from_parts(parts, Body::from(answer))
+}
+
+/// An upload, recorded by what the upload code found (`Uploaded`, in the answer's
+/// extensions): the request's body is streamed on untouched, never read here.
+async fn record_upload(
+    auditor: &Auditor,
+    operator: Operator,
+    client: Option<String>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let duration_ms = started.elapsed().as_millis() as i64;
+    let (parts, answer) = response.into_parts();
+    let (answer, broke_off): (Bytes, bool) = match axum::body::to_bytes(answer, MAX_ANSWER).await {
+        Ok(bytes) => (bytes, false),
+        Err(_) => (Bytes::new(), true),
+    };
+    let uploaded = parts.extensions.get::<Uploaded>();
+    let entry = audit_log::upload(audit_log::Upload {
+        at_ms: unix_now_ms(),
+        operator: &operator.name,
+        role: operator.role,
+        client,
+        file_name: uploaded.map(|u| u.file_name.as_str()),
+        size: uploaded.map(|u| u.size),
+        unique_name: uploaded.and_then(|u| u.unique_name.as_deref()),
+        hash: uploaded.and_then(|u| u.hash.as_deref()),
+        signer: uploaded.and_then(|u| u.signer.as_deref()),
+        status: if broke_off { 0 } else { parts.status.as_u16() },
+        answer: &answer,
+        duration_ms,
+    });
+    append(&auditor.store, &entry).await;
     Response::from_parts(parts, Body::from(answer))
 }
 

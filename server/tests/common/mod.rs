@@ -133,6 +133,49 @@ impl Server {
         (status, head.to_owned(), body)
     }
 
+    /// Sends a body of any bytes with its content type; (status, head, body).
+    pub fn request_bytes(
+        &self,
+        method: &str,
+        target: &str,
+        content_type: &str,
+        body: &[u8],
+        headers: &[&str],
+    ) -> (u16, String, String) {
+        let mut stream = TcpStream::connect(&self.address).expect("connect");
+        let mut head = format!(
+            "{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n",
+            self.address,
+            body.len()
+        );
+        for header in headers {
+            head.push_str(header);
+            head.push_str("\r\n");
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).unwrap();
+        // The server may answer (413, 401) before the body is all sent: that is not a failure.
+        let _ = stream.write_all(body);
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw);
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            dechunk(body)
+        } else {
+            body.to_owned()
+        };
+        (status, head.to_owned(), body)
+    }
+
     pub fn get(&self, target: &str) -> (u16, String) {
         self.request("GET", target, None)
     }

@@ -1,9 +1,9 @@
 //! The in-page transport: a call handed to the demo's server stand-ins (`crate::demo`) and
 //! their answer handed back, as if it had crossed the network.
 
-use super::request::{Body, Call, HttpMethod, RawResponse};
+use super::request::{Body, Call, HttpMethod, RawResponse, Upload};
 use crate::api::error::ApiError;
-use crate::demo::wire::{Method, Request};
+use crate::demo::wire::{Answer, Method, Request, UploadRequest};
 
 pub async fn send(call: &Call<'_>) -> Result<RawResponse, ApiError> {
     let request = Request {
@@ -17,7 +17,28 @@ pub async fn send(call: &Call<'_>) -> Result<RawResponse, ApiError> {
         body: call.body.map_or("", Body::text),
         authorization: call.authorization,
     };
-    match crate::demo::send(&request).await {
+    crossed(crate::demo::send(&request).await)
+}
+
+/// An upload handed to the demo's emulator.
+pub async fn upload(
+    url: &str,
+    upload: &Upload<'_>,
+    authorization: Option<&str>,
+) -> Result<RawResponse, ApiError> {
+    let request = UploadRequest {
+        url,
+        file_name: upload.file_name,
+        bytes: upload.bytes,
+        unique_name: upload.unique_name,
+        authorization,
+    };
+    crossed(crate::demo::upload(&request).await)
+}
+
+/// The demo's answer as the network would have brought it; `None` is a dropped connection.
+fn crossed(answer: Option<Answer>) -> Result<RawResponse, ApiError> {
+    match answer {
         Some(answer) => Ok(RawResponse {
             status: answer.status,
             status_text: String::new(),

@@ -47,3 +47,11 @@ pub struct RawResponse {
     pub retry_after: Option<String>,
     pub body: Vec<u8>,
 }
+
+/// An app bundle to upload: `POST /v1/Apps`, multipart, the bundle in `File` and an optional
+/// `UniqueName`.
+pub struct Upload<'a> {
+    pub file_name: &'a str,
+    pub bytes: &'a [u8],
+    pub unique_name: Option<&'a str>,
+}

@@ -8,15 +8,17 @@ pub mod state_file;
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::Request;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method as HttpMethod, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use microvisor_api::error::codes;
 use microvisor_sim::faults::Fault;
-use microvisor_sim::{Method, SimRequest, SimResponse};
+use microvisor_sim::{Method, SimRequest, SimResponse, Upload};
 
 use crate::answers::{error, request_origin};
 use crate::clock::unix_now_ms;
+use crate::v1::uploads;
 use faults::fault_response;
 use state::AppState;
 
@@ -118,6 +120,11 @@ pub async fn handle(
             );
         }
     };
+    respond(answer)
+}
+
+/// The emulator's answer as an HTTP response.
+fn respond(answer: SimResponse) -> Response {
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if answer.body.is_empty() {
         return status.into_response();
@@ -131,6 +138,63 @@ pub async fn handle(
         answer.body,
     )
         .into_response()
+}
+
+/// `POST /v1/Apps`: an upload, as the vendor's upload host takes it. Faults first, as for every
+/// request; credentials before the body is read; then the bundle received and checked, and
+/// only then the app created and saved: a refused or broken-off upload creates nothing.
+pub async fn upload(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    if state.faults.is_active()
+        && let Some(fault) = state.faults.roll().await
+    {
+        return fault_response(fault);
+    }
+    let origin =
+        request_origin(request.headers()).unwrap_or_else(|| format!("http://{}", state.listen));
+    let authorization = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    if let Err(refused) = state
+        .backend
+        .lock()
+        .await
+        .emulator
+        .authenticate(authorization.as_deref(), unix_now_ms())
+    {
+        return respond(refused);
+    }
+    let received = match uploads::receive(request, &state.uploads).await {
+        Ok(received) => received,
+        Err(refused) => return refused,
+    };
+    let bundle = match uploads::check(&received, &state.uploads).await {
+        Ok(bundle) => bundle,
+        Err(refused) => return refused,
+    };
+    let facts = received.facts(Some(&bundle));
+    let mut backend = state.backend.lock().await;
+    let answer = backend.emulator.add_app(&Upload {
+        manifest: &bundle.manifest,
+        unique_name: received.unique_name.as_deref(),
+        authorization: authorization.as_deref(),
+        origin: &origin,
+        now_ms: unix_now_ms(),
+    });
+    let changes = backend.emulator.take_changes();
+    if let Some(store) = backend.store.as_mut()
+        && let Err(err) = store.write(&changes)
+    {
+        tracing::error!("could not save the emulator's state: {err}");
+        let failed = error(
+            500,
+            codes::INTERNAL,
+            "The emulator could not save this change.",
+        );
+        return uploads::with_facts(failed, facts);
+    }
+    uploads::with_facts(respond(answer), facts)
 }
 
 /// `GET /emulator/v1/writes`: how many times each device was given a `TargetApp`, so tests can

@@ -10,6 +10,7 @@ use tokio::sync::Mutex;
 use super::faults::Faults;
 use super::state_file::StateFile;
 use crate::clock::unix_now_ms;
+use crate::v1::uploads::UploadPolicy;
 
 /// What the command line asks of the emulator (`cli::Options::emulator`).
 pub struct Settings {
@@ -21,6 +22,7 @@ pub struct Settings {
     pub fault_rate: f64,
     pub latency_ms: u64,
     pub listen: SocketAddr,
+    pub uploads: UploadPolicy,
 }
 
 /// What `/v1` in emulator mode, and the server's own client of it, share.
@@ -29,6 +31,7 @@ pub struct AppState {
     pub faults: Faults,
     /// Used in absolute URLs when a request carries no usable Host header.
     pub listen: SocketAddr,
+    pub uploads: UploadPolicy,
 }
 
 impl AppState {
@@ -39,11 +42,12 @@ impl AppState {
             settings.latency_ms,
             settings.config.seed ^ unix_now_ms() as u64,
         );
-        let listen = settings.listen;
+        let (listen, uploads) = (settings.listen, settings.uploads.clone());
         Ok(AppState {
             backend: Mutex::new(open_backend(settings)?),
             faults,
             listen,
+            uploads,
         })
     }
 }

@@ -7,13 +7,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use microvisor_api::error::codes;
 use microvisor_api::url::split_origin;
 
 use crate::answers::{error, request_origin};
+use crate::v1::uploads::{self, Received, UploadPolicy};
 use auth::{Authorizer, Credentials, UpstreamError};
 
 pub struct Upstream {
@@ -21,22 +22,40 @@ pub struct Upstream {
     origin: String,
     /// Any path before `/v1`, without a trailing slash.
     prefix: String,
+    /// Where uploads go (the vendor's upload host is not its API host): origin and prefix.
+    upload: (String, String),
+    uploads: UploadPolicy,
     auth: Authorizer,
     client: reqwest::Client,
+}
+
+/// An http(s) URL as (origin, path prefix without a trailing slash).
+fn origin_and_prefix(url: &str, flag: &str) -> Result<(String, String), String> {
+    let (origin, path) =
+        split_origin(url).ok_or_else(|| format!("{flag} '{url}' must be an http(s) URL"))?;
+    if path.contains(['?', '#']) {
+        return Err(format!("{flag} '{url}' cannot have a query or fragment"));
+    }
+    Ok((origin, path.trim_end_matches('/').to_owned()))
 }
 
 /// Largest upstream answer passed on; list pages of 1,000 devices are well under it.
 const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
 impl Upstream {
-    pub fn new(url: &str, credentials: Credentials, timeout: Duration) -> Result<Upstream, String> {
-        let (origin, path) = split_origin(url)
-            .ok_or_else(|| format!("--upstream '{url}' must be an http(s) URL"))?;
-        if path.contains(['?', '#']) {
-            return Err(format!(
-                "--upstream '{url}' cannot have a query or fragment"
-            ));
-        }
+    /// The API at `url`; uploads at `upload_url` (or `url`), taken under `uploads`.
+    pub fn new(
+        url: &str,
+        upload_url: Option<&str>,
+        uploads: UploadPolicy,
+        credentials: Credentials,
+        timeout: Duration,
+    ) -> Result<Upstream, String> {
+        let (origin, prefix) = origin_and_prefix(url, "--upstream")?;
+        let upload = match upload_url {
+            Some(upload_url) => origin_and_prefix(upload_url, "--upload-upstream")?,
+            None => (origin.clone(), prefix.clone()),
+        };
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(5).min(timeout))
@@ -46,7 +65,9 @@ impl Upstream {
             .map_err(|err| format!("cannot build the HTTP client: {err}"))?;
         Ok(Upstream {
             origin,
-            prefix: path.trim_end_matches('/').to_owned(),
+            prefix,
+            upload,
+            uploads,
             auth: Authorizer::new(credentials),
             client,
         })
@@ -98,6 +119,69 @@ impl Upstream {
     }
 }
 
+impl Upstream {
+    /// Sends a received upload to the upload upstream as multipart, the bundle streamed from
+    /// its file; with OAuth2, a 401 gets one fresh token and one retry (the form is built
+    /// again, from the file).
+    async fn send_upload(&self, received: &Received) -> Result<reqwest::Response, UpstreamError> {
+        let url = format!("{}{}/v1/Apps", self.upload.0, self.upload.1);
+        let build = || async {
+            let mut form = reqwest::multipart::Form::new().part(
+                "File",
+                uploads::file_part(received)
+                    .await
+                    .map_err(|err| UpstreamError::Unreachable(err.to_string()))?,
+            );
+            if let Some(name) = &received.unique_name {
+                form = form.text("UniqueName", name.clone());
+            }
+            Ok::<_, UpstreamError>(
+                self.client
+                    .post(&url)
+                    .header(header::ACCEPT, "application/json")
+                    .multipart(form),
+            )
+        };
+        let (request, token) = self
+            .auth
+            .authorize(&self.client, build().await?, None)
+            .await?;
+        let response = request.send().await.map_err(UpstreamError::of)?;
+        if response.status() != reqwest::StatusCode::UNAUTHORIZED || !self.auth.refreshes() {
+            return Ok(response);
+        }
+        let (request, _) = self
+            .auth
+            .authorize(&self.client, build().await?, token.as_deref())
+            .await?;
+        request.send().await.map_err(UpstreamError::of)
+    }
+}
+
+/// `POST /v1/Apps`: the upload received and checked here (a bad bundle never leaves), then
+/// streamed on to the upload upstream with the server's credentials; its answer comes back
+/// as the upstream sent it.
+pub async fn upload(State(upstream): State<Arc<Upstream>>, request: Request) -> Response {
+    let own_origin = request_origin(request.headers());
+    let received = match uploads::receive(request, &upstream.uploads).await {
+        Ok(received) => received,
+        Err(refused) => return refused,
+    };
+    let bundle = match uploads::check(&received, &upstream.uploads).await {
+        Ok(bundle) => bundle,
+        Err(refused) => return refused,
+    };
+    let facts = received.facts(Some(&bundle));
+    let answer = match upstream.send_upload(&received).await {
+        Ok(response) => pass_back(&upstream, response, own_origin).await,
+        Err(err) => {
+            tracing::warn!(path = "/v1/Apps", "upload upstream failed: {err}");
+            failure_answer(err)
+        }
+    };
+    uploads::with_facts(answer, facts)
+}
+
 /// Absolute URLs on the upstream's origin become URLs on the origin the browser used, so
 /// page links lead back through this proxy. The vendor's own origin is left alone: the
 /// console maps it onto its API base itself.
@@ -131,53 +215,64 @@ pub async fn forward(
             body,
         )
         .await;
-    let response = match sent {
-        Ok(response) => response,
+    match sent {
+        Ok(response) => pass_back(&upstream, response, request_origin(&headers)).await,
         Err(err) => {
             // The error holds neither the URL nor any credential.
             tracing::warn!(%method, path = uri.path(), "upstream failed: {err}");
-            return match err {
-                UpstreamError::Timeout => error(
-                    504,
-                    codes::INTERNAL,
-                    "The Microvisor API did not answer in time.",
-                ),
-                UpstreamError::Unreachable(_) => error(
-                    502,
-                    codes::INTERNAL,
-                    "The Microvisor API could not be reached.",
-                ),
-                UpstreamError::Token(_) => error(
-                    502,
-                    codes::INTERNAL,
-                    "The console server could not get an access token for the Microvisor API.",
-                ),
-            };
+            failure_answer(err)
         }
-    };
+    }
+}
+
+/// What the browser gets when the upstream could not be asked.
+fn failure_answer(err: UpstreamError) -> Response {
+    match err {
+        UpstreamError::Timeout => error(
+            504,
+            codes::INTERNAL,
+            "The Microvisor API did not answer in time.",
+        ),
+        UpstreamError::Unreachable(_) => error(
+            502,
+            codes::INTERNAL,
+            "The Microvisor API could not be reached.",
+        ),
+        UpstreamError::Token(_) => error(
+            502,
+            codes::INTERNAL,
+            "The console server could not get an access token for the Microvisor API.",
+        ),
+    }
+}
+
+/// The upstream's answer passed back: status, body (links leading back through this proxy),
+/// content type and `Retry-After`, within the size cap.
+async fn pass_back(
+    upstream: &Upstream,
+    response: reqwest::Response,
+    own_origin: Option<String>,
+) -> Response {
     let status =
         StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
     let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
     let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+    let too_large = || {
+        error(
+            502,
+            codes::INTERNAL,
+            "The Microvisor API's answer was too large.",
+        )
+    };
     if response
         .content_length()
         .is_some_and(|length| length > MAX_RESPONSE_BYTES as u64)
     {
-        return error(
-            502,
-            codes::INTERNAL,
-            "The Microvisor API's answer was too large.",
-        );
+        return too_large();
     }
     let bytes = match response.bytes().await {
         Ok(bytes) if bytes.len() <= MAX_RESPONSE_BYTES => bytes,
-        Ok(_) => {
-            return error(
-                502,
-                codes::INTERNAL,
-                "The Microvisor API's answer was too large.",
-            );
-        }
+        Ok(_) => return too_large(),
         Err(err) if err.is_timeout() => {
             return error(
                 504,
@@ -193,7 +288,7 @@ pub async fn forward(
             );
         }
     };
-    let body = match (std::str::from_utf8(&bytes), request_origin(&headers)) {
+    let body = match (std::str::from_utf8(&bytes), own_origin) {
         (Ok(text), Some(own_origin)) => {
             Bytes::from(rewrite_links(text, &upstream.origin, &own_origin))
         }
@@ -245,14 +340,31 @@ mod tests {
             env(&[("TWILIO_ACCOUNT_SID", "AC1"), ("TWILIO_AUTH_TOKEN", "t")]),
         )
         .unwrap();
-        assert!(Upstream::new("ftp://x", creds.clone(), Duration::from_secs(1)).is_err());
-        assert!(Upstream::new("https://x/v1?a=b", creds.clone(), Duration::from_secs(1)).is_err());
-        let upstream = Upstream::new(
-            "https://Microvisor.Twilio.com/",
-            creds,
-            Duration::from_secs(1),
+        let policy = || UploadPolicy {
+            max_bytes: 1024,
+            signed_by: None,
+        };
+        let new = |url: &str, upload: Option<&str>| {
+            Upstream::new(url, upload, policy(), creds.clone(), Duration::from_secs(1))
+        };
+        assert!(new("ftp://x", None).is_err());
+        assert!(new("https://x/v1?a=b", None).is_err());
+        assert!(new("https://x/", Some("ftp://upload")).is_err());
+        let upstream = new("https://Microvisor.Twilio.com/", None).unwrap();
+        assert_eq!(upstream.origin(), "https://microvisor.twilio.com");
+        assert_eq!(
+            upstream.upload,
+            ("https://microvisor.twilio.com".to_owned(), String::new())
+        );
+        let apart = new(
+            "https://api.example.com/mv",
+            Some("https://upload.example.com/"),
         )
         .unwrap();
-        assert_eq!(upstream.origin(), "https://microvisor.twilio.com");
+        assert_eq!(
+            apart.upload,
+            ("https://upload.example.com".to_owned(), String::new())
+        );
+        assert_eq!(apart.prefix, "/mv");
     }
 }
