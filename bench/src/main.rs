@@ -13,6 +13,7 @@ mod report;
 mod rollouts;
 mod servers;
 mod stats;
+mod uploads;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -55,7 +56,7 @@ struct Args {
     /// Rounds of the three proxy measurements, interleaved.
     #[arg(long, default_value_t = 3)]
     proxy_rounds: usize,
-    /// Measure one part only (`browser`, `proxy`, `rollouts`, `audit` or `emulator`; the
+    /// Measure one part only (`browser`, `proxy`, `rollouts`, `audit`, `uploads` or `emulator`; the
     /// bundle always), while working on it. The report then has only that part.
     #[arg(long)]
     only: Option<String>,
@@ -120,6 +121,11 @@ async fn run(args: &Args) -> Result<(), String> {
         report.audit_appends = audit::appends_on_each_store(appends).await?;
         println!("bench: what auditing adds to a proxied write, {writes} writes");
         report.audit_latency = Some(audit::write_latency(writes).await?);
+    }
+    if wants("uploads") {
+        let (concurrent, reads) = if args.quick { (4, 3) } else { (20, 20) };
+        println!("bench: {concurrent} uploads of a 1 MiB bundle at once through the proxy");
+        report.uploads = Some(uploads::measure(concurrent, reads).await?);
     }
     if wants("emulator") {
         println!("bench: emulator list latency at {} devices", args.fleet);

@@ -10,6 +10,7 @@ pub mod bundles;
 pub mod cli;
 pub mod clock;
 pub mod console;
+pub mod listener;
 pub mod pages;
 pub mod router;
 pub mod security;
@@ -47,13 +48,7 @@ pub async fn serve(options: Options) -> std::io::Result<()> {
     let driving = tokio::spawn(async move { runner.run().await });
     // The first line on stdout is the URL: scripts and tests read it.
     println!("console-server listening on http://{address}");
-    // The peer's address, for the audit log.
-    let service = server
-        .router
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    listener::run(listener, server.router, shutdown_signal()).await?;
     driving.abort();
     server.runner.release().await;
     tracing::info!("stopped");

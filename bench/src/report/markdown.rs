@@ -22,6 +22,7 @@ impl Report {
         self.emulator_section(&mut md);
         self.rollouts_section(&mut md);
         self.audit_section(&mut md);
+        self.uploads_section(&mut md);
         let notes = Path::new(env!("CARGO_MANIFEST_DIR")).join("NOTES.md");
         if let Ok(text) = std::fs::read_to_string(notes) {
             let _ = writeln!(md, "\n{}", text.trim_end());
@@ -298,6 +299,25 @@ impl Report {
             for line in audit {
                 let _ = writeln!(md, "- {line}");
             }
+        }
+    }
+
+    /// App uploads: reading a bundle, and many uploads at once through the proxy.
+    fn uploads_section(&self, md: &mut String) {
+        let lines = self.upload_lines();
+        if lines.is_empty() {
+            return;
+        }
+        let _ = writeln!(md, "\n## Uploads\n");
+        let _ = writeln!(
+            md,
+            "A bundle of a 1 MiB flash image that does not compress, made by `app_bundle::build`. \
+             Reading is `app_bundle::read` in this process. The uploads go to console-server \
+             `--upstream` in front of an emulator on this machine, all at once; the proxy's \
+             `VmRSS` is sampled every 5 ms while they run, after one upload made beforehand.\n"
+        );
+        for line in lines {
+            let _ = writeln!(md, "- {line}");
         }
     }
 }

@@ -7,6 +7,7 @@ use crate::emulator::ListLatency;
 use crate::load::Load;
 use crate::rollouts::{Drive, Planning};
 use crate::stats::Samples;
+use crate::uploads::Uploads;
 
 /// The budgets (issue 15, after those of issue 8).
 pub struct Budgets {
@@ -121,6 +122,7 @@ pub struct Report {
     pub drives: Vec<Drive>,
     pub audit_appends: Vec<Appends>,
     pub audit_latency: Option<WriteLatency>,
+    pub uploads: Option<Uploads>,
 }
 
 impl Report {

@@ -180,7 +180,12 @@ impl Report {
             let verdict = if met { "met" } else { "MISSED" };
             let _ = writeln!(out, "{verdict:7} {measured:>40}  {budget}");
         }
-        for line in self.rollout_lines().into_iter().chain(self.audit_lines()) {
+        for line in self
+            .rollout_lines()
+            .into_iter()
+            .chain(self.audit_lines())
+            .chain(self.upload_lines())
+        {
             let _ = writeln!(out, "{:7} {line}", "");
         }
         out
@@ -237,5 +242,36 @@ impl Report {
             ));
         }
         lines
+    }
+
+    /// The upload figures (issue 27), measured to watch; they have no budget.
+    pub(super) fn upload_lines(&self) -> Vec<String> {
+        let Some(u) = &self.uploads else {
+            return Vec::new();
+        };
+        vec![
+            format!(
+                "Reading and checking a {} KB bundle in-process: p50 {:.1} ms, max {:.1} ms ({} runs)",
+                u.bundle_bytes / 1000,
+                u.read_ms.median(),
+                u.read_ms.max(),
+                u.read_ms.0.len()
+            ),
+            format!(
+                "{} uploads of it at once through console-server --upstream: p50 {:.0} ms, max {:.0} ms each, request to answer",
+                u.concurrent,
+                u.upload_ms.median(),
+                u.upload_ms.max()
+            ),
+            format!(
+                "The proxy's resident memory: {:.1} MB before, {:.1} MB at most while they ran: {:.0} KB more per upload in flight, against {} KB per bundle; {:.0} KB per upload for as many uploads of a {} KB bundle (what an upload in flight costs is its connection's, not its bundle's)",
+                u.rss_before as f64 / 1e6,
+                u.rss_peak as f64 / 1e6,
+                u.growth_per_upload() / 1000.0,
+                u.bundle_bytes / 1000,
+                u.small_growth_per_upload() / 1000.0,
+                u.small_bundle_bytes / 1000
+            ),
+        ]
     }
 }

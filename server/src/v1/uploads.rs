@@ -176,8 +176,16 @@ pub async fn receive(request: Request, policy: &UploadPolicy) -> Result<Received
     })
 }
 
+/// Bundles checked at once: the work is CPU-bound (inflate and hash), so more than the
+/// machine's cores only adds threads, each with its stack and allocator arena.
+static CHECKING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// Reads and checks the received bundle, and its signature when the policy names a key.
 pub async fn check(received: &Received, policy: &UploadPolicy) -> Result<Bundle, Response> {
+    let _turn = CHECKING
+        .acquire()
+        .await
+        .map_err(|err| error(500, codes::INTERNAL, &err.to_string()))?;
     let path = received.file.path().to_owned();
     let (size, max, key) = (received.size, policy.max_bytes, policy.signed_by);
     let read = tokio::task::spawn_blocking(move || -> Result<Bundle, BundleError> {
