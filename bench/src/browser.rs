@@ -484,7 +484,9 @@ pub async fn fleet(base_url: &str) -> (Scan, FleetTable) {
     )
 }
 
-async fn act(session: &Session, action: &str, watch: &str) -> f64 {
+/// Does `action` (`key:TEXT` typed in the fleet search, or `sort:LABEL`) and times it to the
+/// frame where `watch` (a selector, or `rows`) changed.
+pub async fn act(session: &Session, action: &str, watch: &str) -> f64 {
     session
         .client
         .execute_async(ACT_AND_WAIT, vec![Value::from(action), Value::from(watch)])

@@ -8,6 +8,7 @@ mod audit;
 mod browser;
 mod bundle;
 mod emulator;
+mod index;
 mod load;
 mod report;
 mod rollouts;
@@ -56,7 +57,8 @@ struct Args {
     /// Rounds of the three proxy measurements, interleaved.
     #[arg(long, default_value_t = 3)]
     proxy_rounds: usize,
-    /// Measure one part only (`browser`, `proxy`, `rollouts`, `audit`, `uploads` or `emulator`; the
+    /// Measure one part only (`browser`, `proxy`, `rollouts`, `audit`, `uploads`, `index` or
+    /// `emulator`; the
     /// bundle always), while working on it. The report then has only that part.
     #[arg(long)]
     only: Option<String>,
@@ -126,6 +128,15 @@ async fn run(args: &Args) -> Result<(), String> {
         let (concurrent, reads) = if args.quick { (4, 3) } else { (20, 20) };
         println!("bench: {concurrent} uploads of a 1 MiB bundle at once through the proxy");
         report.uploads = Some(uploads::measure(concurrent, reads).await?);
+    }
+    if wants("index") {
+        let (devices, runs, loads) = if args.quick {
+            (20_000, 10, 2)
+        } else {
+            (1_000_000, 40, 5)
+        };
+        println!("bench: the fleet index of {devices} devices, on SQLite and on PostgreSQL");
+        report.index = Some(index::measure(devices, runs, loads).await?);
     }
     if wants("emulator") {
         println!("bench: emulator list latency at {} devices", args.fleet);

@@ -19,3 +19,16 @@ pub async fn emulator_and_proxy(devices: usize) -> ([Group; 2], String, String) 
     .await;
     ([emulator, proxy], emulator_url, proxy_url)
 }
+
+/// Resident memory of a process, from `/proc`.
+pub fn rss_of(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmRSS:"))
+                .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use app_bundle::{BuildOptions, Limits};
 
-use crate::servers::emulator_and_proxy;
+use crate::servers::{emulator_and_proxy, rss_of};
 use crate::stats::Samples;
 
 pub struct Uploads {
@@ -49,19 +49,6 @@ fn image(size: usize) -> Vec<u8> {
             state as u8
         })
         .collect()
-}
-
-/// Resident memory of a process, from `/proc`.
-fn rss_of(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix("VmRSS:"))
-                .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb * 1024)
 }
 
 /// Uploads `bundle` `concurrent` times at once through the proxy at `proxy_url` (process

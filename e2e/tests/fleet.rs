@@ -385,7 +385,7 @@ async fn a_table_of_ten_thousand_devices_scrolls_to_the_last_and_acts_on_a_range
     session.open("/fleet").await;
     session.scan(10_000).await;
     session
-        .wait_for_text(".toolbar .muted", |t| t == "10000 matching")
+        .wait_for_text(".toolbar .muted", |t| t == "10,000 matching")
         .await;
     // The API's last device, by following its page links.
     let last = session

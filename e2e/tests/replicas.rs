@@ -1,6 +1,7 @@
 //! Two console-server replicas sharing one PostgreSQL (a private cluster the test starts),
 //! both in proxy mode in front of one emulator process: views saved on one are served by the
-//! other, and a rollout survives `kill -9` of the replica driving it.
+//! other, a rollout survives `kill -9` of the replica driving it, and so does the fleet index's
+//! sync.
 
 use std::time::{Duration, Instant};
 
@@ -16,14 +17,19 @@ const PATIENCE: Duration = Duration::from_secs(150);
 
 /// The replica holding the rollouts' lease, as the database has it (`host-pid-started`).
 async fn lease_holder(database: &str) -> Option<String> {
+    holder_of(database, "rollouts").await
+}
+
+/// The replica holding the lease `name`.
+async fn holder_of(database: &str, name: &str) -> Option<String> {
     let (client, connection) = tokio_postgres::connect(database, tokio_postgres::NoTls)
         .await
         .expect("connect to the test's PostgreSQL");
     tokio::spawn(connection);
     let row = client
         .query_opt(
-            "SELECT holder FROM leases WHERE name = 'rollouts' AND expires_ms > $1",
-            &[&now_ms()],
+            "SELECT holder FROM leases WHERE name = $1 AND expires_ms > $2",
+            &[&name, &now_ms()],
         )
         .await
         .expect("read the lease");
@@ -200,4 +206,82 @@ async fn the_other_replica_takes_a_rollout_over_after_kill_9_and_writes_each_dev
     assert_written_once(&rollout, &writes_at(&emulator).await);
     assert_states_match_emulator(&emulator, &rollout).await;
     drop(one);
+}
+
+/// The index's last complete pass as `base` tells it, once one started after `after_ms`.
+async fn pass_after(base: &str, after_ms: i64, limit: Duration) -> Value {
+    let deadline = Instant::now() + limit;
+    loop {
+        let (_, status) = http_json("GET", &format!("{base}/console/v1/fleet/status"), None).await;
+        if status["complete"]["started_ms"]
+            .as_i64()
+            .is_some_and(|t| t > after_ms)
+        {
+            return status["complete"].clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no pass after {after_ms}: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_other_replica_keeps_the_fleet_index_after_kill_9_of_the_one_syncing() {
+    let postgres = Postgres::start().expect("a PostgreSQL server for the test");
+    let database = postgres.database("index").expect("a database");
+    let (_emulator, emulator) = start_server(&["--devices", "3000"]).await;
+    let store = ["--database", database.as_str(), "--index-interval", "2"];
+    let (first, one) = proxy_on(&emulator, &store).await;
+    let (second, two) = proxy_on(&emulator, &store).await;
+    let done = pass_after(&two, 0, PATIENCE).await;
+    assert_eq!(done["listed"], 3000, "{done}");
+    let holder = holder_of(&database, "fleet-index").await;
+    let (victim, survivor, survivor_url) = if holds(&holder, &first) {
+        (first, second, two)
+    } else {
+        assert!(holds(&holder, &second), "{holder:?} is neither replica");
+        (second, first, one)
+    };
+    // kill -9 of the replica syncing, then a device changed at the API.
+    drop(victim);
+    let killed_ms = now_ms();
+    let (_, page) = http_json("GET", &format!("{emulator}/v1/Devices?PageSize=1"), None).await;
+    let sid = page["devices"][0]["sid"]
+        .as_str()
+        .expect("a device")
+        .to_owned();
+    let (status, _) = console_e2e::harness::http_form(
+        &format!("{emulator}/v1/Devices/{sid}"),
+        "UniqueName=renamed-after-the-crash",
+    )
+    .await;
+    assert_eq!(status, 200);
+    // The survivor takes the lease when it runs out and reads the whole fleet again.
+    let pass = pass_after(&survivor_url, killed_ms, PATIENCE).await;
+    let took_over_after = pass["started_ms"].as_i64().unwrap() - killed_ms;
+    eprintln!(
+        "index takeover after {:.1} s",
+        took_over_after as f64 / 1000.0
+    );
+    assert!(took_over_after < 20_000, "{took_over_after} ms");
+    assert_eq!(pass["listed"], 3000, "{pass}");
+    assert!(holds(&holder_of(&database, "fleet-index").await, &survivor));
+    let filter = "%7B%22text%22%3A%22renamed-after-the-crash%22%7D";
+    let (_, found) = http_json(
+        "GET",
+        &format!("{survivor_url}/console/v1/fleet/devices?filter={filter}"),
+        None,
+    )
+    .await;
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["devices"][0]["sid"], sid.as_str());
+    let (_, summary) = http_json(
+        "GET",
+        &format!("{survivor_url}/console/v1/fleet/summary"),
+        None,
+    )
+    .await;
+    assert_eq!(summary["total"], 3000, "{summary}");
 }

@@ -126,6 +126,20 @@ pub struct Options {
     /// public half it is): others are refused before anything is created or forwarded.
     #[arg(long, value_name = "PEM_FILE")]
     pub bundle_key: Option<PathBuf>,
+    /// Keep no fleet index: the Fleet page then scans the fleet in the browser, as before.
+    #[arg(long)]
+    pub no_index: bool,
+    /// Seconds between the starts of two passes of the index over the whole fleet (a pass
+    /// that takes longer is followed by the next at once).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub index_interval: u64,
+    /// Pages of the list the index reads ahead of the store (the list is a chain of links:
+    /// 1 reads and writes in turn, 2 reads the next page while one is written).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=16))]
+    pub index_concurrency: u64,
+    /// Days the index keeps each device's timeline.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3650))]
+    pub index_history_days: u64,
 }
 
 /// 1 MiB of user flash, and as much again for the manifest and the archive's framing.

@@ -46,11 +46,20 @@ pub async fn serve(options: Options) -> std::io::Result<()> {
     // Rollouts go on in the background, on whichever replica holds the lease.
     let runner = Arc::clone(&server.runner);
     let driving = tokio::spawn(async move { runner.run().await });
+    // The fleet index, likewise, on whichever replica holds its own lease.
+    let indexing = server
+        .index
+        .clone()
+        .map(|index| tokio::spawn(async move { index.run().await }));
     // The first line on stdout is the URL: scripts and tests read it.
     println!("console-server listening on http://{address}");
     listener::run(listener, server.router, shutdown_signal()).await?;
     driving.abort();
     server.runner.release().await;
+    if let (Some(indexing), Some(index)) = (indexing, &server.index) {
+        indexing.abort();
+        index.release().await;
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -83,6 +83,7 @@ mod tests {
             api_base: "/v1".into(),
             account_sid: Some("AC</script><script>alert(1)".into()),
             operator: None,
+            index: false,
         };
         let html = with_config(
             "<html><head><title>x</title></head><body></body></html>",

@@ -2,6 +2,7 @@
 //! emulator or by the proxy, `/console/v1`, the console's files, and the defences around them.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::routing::{any, get, post};
@@ -11,6 +12,7 @@ use tower_http::compression::CompressionLayer;
 
 use crate::cli::{Options, check_exposure};
 use crate::console::audit::{self, Auditor};
+use crate::console::index::sync::{IndexSync, SyncTiming};
 use crate::console::rollouts::runner::{Runner, Timing};
 use crate::console::shared::ConsoleApi;
 use crate::pages;
@@ -23,10 +25,13 @@ use crate::v1::emulator::{self, MAX_BODY_BYTES};
 use crate::v1::proxy::auth::Credentials;
 use crate::v1::proxy::{self, Upstream};
 
-/// What `router_with_env` builds: the HTTP surface, and the rollout runner it needs driven.
+/// What `router_with_env` builds: the HTTP surface, and the rollout runner and index sync it
+/// needs driven.
 pub struct Server {
     pub router: Router,
     pub runner: Arc<Runner>,
+    /// None with `--no-index`.
+    pub index: Option<Arc<IndexSync>>,
     pub store: Store,
 }
 
@@ -91,6 +96,19 @@ pub async fn router_with_env(
             ..Timing::default()
         },
     ));
+    let index = (!options.no_index).then(|| {
+        Arc::new(IndexSync::new(
+            store.clone(),
+            v1.client.clone(),
+            runner.holder().to_owned(),
+            SyncTiming {
+                interval: Duration::from_secs(options.index_interval),
+                concurrency: options.index_concurrency as usize,
+                history: Duration::from_secs(options.index_history_days * 86_400),
+                ..SyncTiming::default()
+            },
+        ))
+    });
     // Every write is recorded, inside the guard (which knows who) and the compression.
     let auditor = Arc::new(Auditor {
         store: store.clone(),
@@ -100,6 +118,7 @@ pub async fn router_with_env(
     let console = crate::console::routes(Arc::new(ConsoleApi {
         store: store.clone(),
         api: v1.client,
+        index: !options.no_index,
     }))
     .layer(audited.clone());
     // API answers go out compressed as the browser accepts (a page of 1,000 devices is
@@ -132,6 +151,7 @@ pub async fn router_with_env(
     Ok(Server {
         router,
         runner,
+        index,
         store,
     })
 }
@@ -163,6 +183,7 @@ fn v1_by_emulator(options: &Options) -> Result<V1, String> {
             api_base: API_BASE.to_owned(),
             account_sid: None,
             operator: None,
+            index: !options.no_index,
         },
     })
 }
@@ -205,6 +226,7 @@ fn v1_by_proxy(
             api_base: API_BASE.to_owned(),
             account_sid,
             operator: None,
+            index: !options.no_index,
         },
     })
 }

@@ -321,7 +321,7 @@ async fn the_page_carries_its_config_unless_a_token_guards_it() {
     };
     let open = page(options(dist_with_head())).await;
     assert!(
-        open.contains(r#"<script type="application/json" id="console-config">{"mode":"emulator","api_base":"/v1","operator":{"name":"local","role":"admin"}}</script></head>"#),
+        open.contains(r#"<script type="application/json" id="console-config">{"mode":"emulator","api_base":"/v1","operator":{"name":"local","role":"admin"},"index":true}</script></head>"#),
         "{open}"
     );
     let guarded = page(Options {

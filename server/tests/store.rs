@@ -1,8 +1,10 @@
 //! The console store's suite, run twice: on SQLite and on a real PostgreSQL server started for
 //! the test. Views, leases, rollouts, migrations from an older schema, and refusing a newer one.
 
-use console_server::store::{SCHEMA_VERSION, Store, StoreError, StoredView};
+use console_protocol::{FleetSort, FleetSortKey, PassInfo};
+use console_server::store::{PageAsk, SCHEMA_VERSION, Store, StoreError, StoredView};
 use fleet_engine::DeviceFilter;
+use fleet_engine::index::{IndexRow, changes, gone};
 use fleet_engine::rollout::{Candidate, Input, Plan, Rollout};
 use test_support::postgres::Postgres;
 
@@ -198,6 +200,260 @@ async fn audit_chain(store: &Store) {
     assert_eq!(newest.len(), 10);
 }
 
+/// A row of the index: device `n`, with a status, a target app and a name.
+fn index_row(n: u32, status: &str, target: &str, name: Option<&str>) -> IndexRow {
+    IndexRow {
+        sid: format!("UV{n:032}"),
+        unique_name: name.map(str::to_owned),
+        status: status.into(),
+        error_code: i64::from(status == "error"),
+        target_app: Some(target.into()),
+        reported_app: Some("KA1".into()),
+        logging_enabled: n.is_multiple_of(2),
+        logging_expires_ms: n.is_multiple_of(2).then_some(2_000_000_000_000),
+        targeted_ms: Some(1_000_000 + i64::from(n)),
+        reported_ms: None,
+        updated_ms: Some(5_000 + i64::from(n)),
+    }
+}
+
+fn ask(filter: DeviceFilter, sort: FleetSort, after: Option<String>, limit: u32) -> PageAsk {
+    PageAsk {
+        filter,
+        sort,
+        after,
+        offset: 0,
+        limit,
+        now_ms: 10_000_000,
+    }
+}
+
+/// The fleet index: rows written and read back, filters, sorts, keyset pages, counts, free-text
+/// search (FTS5 on SQLite, pg_trgm on PostgreSQL), the gone, the timeline and its pruning.
+async fn fleet_index(store: &Store) {
+    let rows: Vec<IndexRow> = (1..=250)
+        .map(|n| {
+            let status = ["up-to-date", "pending", "error"][n as usize % 3];
+            let target = if n % 5 == 0 { "KA2" } else { "KA1" };
+            let name = format!("pump-{n:03}");
+            index_row(n, status, target, (n % 10 != 0).then_some(name.as_str()))
+        })
+        .collect();
+    let events = rows
+        .iter()
+        .map(|row| (row.sid.clone(), changes(None, row).remove(0)))
+        .collect();
+    store
+        .write_index_page(1_000, rows.clone(), events)
+        .await
+        .unwrap();
+    store
+        .replace_apps(vec![("KA2".into(), "meter-reader-2.1".into())])
+        .await
+        .unwrap();
+    let stored = store
+        .index_rows(vec![rows[4].sid.clone(), "UV-none".into()])
+        .await
+        .unwrap();
+    assert_eq!(stored, vec![(rows[4].clone(), false)]);
+
+    // Every row, by SID, in pages of 100 following the cursor: each once, in order.
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let (page, next, total) = store
+            .fleet_page(ask(
+                DeviceFilter::default(),
+                FleetSort::default(),
+                after,
+                100,
+            ))
+            .await
+            .unwrap();
+        assert_eq!(total, 250);
+        seen.extend(page.into_iter().map(|row| row.sid));
+        match next {
+            Some(cursor) => after = Some(cursor),
+            None => break,
+        }
+    }
+    let mut sorted: Vec<String> = rows.iter().map(|r| r.sid.clone()).collect();
+    sorted.sort();
+    assert_eq!(seen, sorted);
+
+    // Sorted by name, descending, in pages: the rows without a name come last.
+    let by_name = FleetSort {
+        key: FleetSortKey::UniqueName,
+        descending: true,
+    };
+    let (first, next, _) = store
+        .fleet_page(ask(DeviceFilter::default(), by_name, None, 3))
+        .await
+        .unwrap();
+    let names: Vec<_> = first
+        .iter()
+        .map(|r| r.unique_name.clone().unwrap())
+        .collect();
+    assert_eq!(names, ["pump-249", "pump-248", "pump-247"]);
+    let (second, _, _) = store
+        .fleet_page(ask(DeviceFilter::default(), by_name, next, 3))
+        .await
+        .unwrap();
+    assert_eq!(second[0].unique_name.as_deref(), Some("pump-246"));
+    assert!(matches!(
+        store
+            .fleet_page(ask(
+                DeviceFilter::default(),
+                by_name,
+                Some("nonsense".into()),
+                3
+            ))
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+
+    // Filters: status, target, text (a name, a SID part, an app's name), logging, pending.
+    let count = |filter: DeviceFilter| async move {
+        store
+            .fleet_page(ask(filter, FleetSort::default(), None, 1))
+            .await
+            .unwrap()
+            .2
+    };
+    let error = DeviceFilter {
+        status: Some("error".into()),
+        ..DeviceFilter::default()
+    };
+    assert_eq!(count(error.clone()).await, 83);
+    let text = |t: &str| DeviceFilter {
+        text: t.into(),
+        ..DeviceFilter::default()
+    };
+    assert_eq!(
+        count(text("PUMP-12")).await,
+        9,
+        "pump-121…129: device 120 has no name"
+    );
+    assert_eq!(count(text("0000000000249")).await, 1);
+    assert_eq!(count(text("meter-reader")).await, 50, "by its app's name");
+    assert_eq!(count(text("%")).await, 0, "a wildcard is taken literally");
+    let logging = DeviceFilter {
+        logging_on: Some(true),
+        ..DeviceFilter::default()
+    };
+    assert_eq!(count(logging).await, 125);
+    let pending_long = DeviceFilter {
+        pending_hours: Some(1),
+        ..DeviceFilter::default()
+    };
+    assert_eq!(
+        count(pending_long).await,
+        84,
+        "every pending device, targeted long ago"
+    );
+
+    // Counts over a filter.
+    let counts = store
+        .fleet_counts(&DeviceFilter::default(), 10_000_000, 1)
+        .await
+        .unwrap();
+    assert_eq!(counts.total, 250);
+    assert_eq!(counts.by_status["error"], 83);
+    assert_eq!(counts.by_status["pending"], 84);
+    assert_eq!(counts.by_target["KA2"], 50);
+    assert_eq!(counts.by_reported["KA1"], 250);
+    assert_eq!(counts.logging_on, 125);
+    assert_eq!(counts.target_differs, 50);
+    assert_eq!(counts.pending_long, 84);
+    let of_errors = store.fleet_counts(&error, 10_000_000, 1).await.unwrap();
+    assert_eq!(of_errors.total, 83);
+
+    // A change written, then devices gone: out of the pages and counts, into the timeline.
+    let mut moved = rows[0].clone();
+    moved.target_app = Some("KA2".into());
+    let change = changes(Some(&rows[0]), &moved);
+    store
+        .write_index_page(
+            2_000,
+            vec![moved.clone()],
+            change.into_iter().map(|c| (moved.sid.clone(), c)).collect(),
+        )
+        .await
+        .unwrap();
+    let gone_rows: Vec<_> = rows[1..3]
+        .iter()
+        .map(|row| (row.sid.clone(), gone(row)))
+        .collect();
+    store.mark_gone(3_000, gone_rows).await.unwrap();
+    assert_eq!(count(DeviceFilter::default()).await, 248);
+    assert!(store.index_rows(vec![rows[1].sid.clone()]).await.unwrap()[0].1);
+    let live = store.live_after("", 1000).await.unwrap();
+    assert_eq!(live.len(), 248);
+    let timeline = store.timeline(&moved.sid, 10).await.unwrap();
+    assert_eq!(
+        timeline
+            .iter()
+            .map(|(at, kind, _, after)| (*at, kind.as_str(), after.clone()))
+            .collect::<Vec<_>>(),
+        [
+            (2_000, "target_app", Some("KA2".to_owned())),
+            (1_000, "appeared", Some("pending".to_owned())),
+        ]
+    );
+    assert_eq!(store.timeline(&rows[1].sid, 10).await.unwrap()[0].1, "gone");
+    let matching = store.fleet_matching(&error, 10_000_000).await.unwrap();
+    assert_eq!(matching.len(), 82, "one of the errors is gone");
+
+    // Old events go in batches.
+    assert_eq!(store.prune_events(1_500, 100).await.unwrap(), 100);
+    assert_eq!(store.prune_events(1_500, 1000).await.unwrap(), 150);
+    assert_eq!(store.timeline(&moved.sid, 10).await.unwrap().len(), 1);
+
+    // Passes and refresh requests.
+    assert_eq!(store.freshness().await.unwrap().complete, None);
+    let pass = PassInfo {
+        started_ms: 100,
+        finished_ms: 0,
+        listed: 10,
+        ..PassInfo::default()
+    };
+    store.record_pass("IP1", "me", pass.clone()).await.unwrap();
+    let fresh = store.freshness().await.unwrap();
+    assert_eq!((fresh.complete, fresh.latest), (None, Some(pass.clone())));
+    store
+        .record_pass(
+            "IP1",
+            "me",
+            PassInfo {
+                finished_ms: 900,
+                listed: 250,
+                ..pass.clone()
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .record_pass(
+            "IP2",
+            "me",
+            PassInfo {
+                started_ms: 1000,
+                ..PassInfo::default()
+            },
+        )
+        .await
+        .unwrap();
+    store.close_unfinished_passes(1500).await.unwrap();
+    let fresh = store.freshness().await.unwrap();
+    assert_eq!(fresh.complete.unwrap().listed, 250);
+    assert!(fresh.latest.unwrap().error.unwrap().contains("went away"));
+    assert!(!store.take_refresh().await.unwrap());
+    store.ask_refresh("FR1", 5).await.unwrap();
+    assert!(store.freshness().await.unwrap().refresh_asked);
+    assert!(store.take_refresh().await.unwrap());
+    assert!(!store.take_refresh().await.unwrap());
+}
+
 async fn suite(url: &str) {
     let store = Store::open(url).await.unwrap();
     assert_eq!(store.version().await.unwrap(), SCHEMA_VERSION);
@@ -205,6 +461,7 @@ async fn suite(url: &str) {
     leases(&store).await;
     rollouts(&store).await;
     audit_chain(&store).await;
+    fleet_index(&store).await;
 }
 
 /// A store written by the first schema is brought up to date on open, keeping what it held.

@@ -30,6 +30,8 @@ pub struct ApiClient {
     /// The console's own API (saved views, rollouts): on its server, or in the page for the
     /// demo. A custom API URL has none.
     pub(super) console: Option<String>,
+    /// Whether the console's server keeps a fleet index (`/console/v1/fleet/…`).
+    pub(super) index: bool,
 }
 
 impl ApiClient {
@@ -41,6 +43,7 @@ impl ApiClient {
             access_token: None,
             retrying: None,
             console: None,
+            index: false,
         }
     }
 
@@ -66,6 +69,7 @@ impl ApiClient {
         let mut client = ApiClient::new(ApiBase::new(&config.api_base, &page_origin())?);
         client.access_token = super::access_token();
         client.console = ApiClient::console_beside_page();
+        client.index = config.index;
         Ok(client)
     }
 

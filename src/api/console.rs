@@ -18,7 +18,7 @@ impl ApiClient {
         self.console.is_some()
     }
 
-    async fn console_call<T: super::call::Decode>(
+    pub(super) async fn console_call<T: super::call::Decode>(
         &self,
         method: HttpMethod,
         path: &str,

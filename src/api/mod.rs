@@ -8,6 +8,7 @@ mod config;
 mod connection;
 mod console;
 mod error;
+mod fleet_index;
 mod transport;
 
 #[cfg(feature = "demo")]

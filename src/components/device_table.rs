@@ -1,8 +1,8 @@
 use std::collections::BTreeSet;
 
-use console_core::SortKey;
 use console_core::rows::{RowCells, RowsHtml, visible_rows};
 use console_core::selection::header_state;
+use console_protocol::FleetSortKey;
 use fleet_engine::AppNames;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -22,18 +22,18 @@ pub struct TableSelection {
 /// Sortable headers: the column and direction, `None` for the API's order.
 #[derive(Clone, Copy)]
 pub struct TableSort {
-    pub state: RwSignal<Option<(SortKey, bool)>>,
+    pub state: RwSignal<Option<(FleetSortKey, bool)>>,
 }
 
 /// (header, sort key, class of the column's cells)
-pub const COLUMNS: [(&str, SortKey, &str); 7] = [
-    ("SID", SortKey::Sid, "col-sid"),
-    ("Unique name", SortKey::UniqueName, "col-name"),
-    ("Update status", SortKey::Status, "col-status"),
-    ("Target app", SortKey::TargetApp, "col-target"),
-    ("Reported app", SortKey::ReportedApp, "col-reported"),
-    ("Logging", SortKey::Logging, "col-logging"),
-    ("Updated", SortKey::Updated, "col-updated"),
+pub const COLUMNS: [(&str, FleetSortKey, &str); 7] = [
+    ("SID", FleetSortKey::Sid, "col-sid"),
+    ("Unique name", FleetSortKey::UniqueName, "col-name"),
+    ("Update status", FleetSortKey::Status, "col-status"),
+    ("Target app", FleetSortKey::TargetApp, "col-target"),
+    ("Reported app", FleetSortKey::ReportedApp, "col-reported"),
+    ("Logging", FleetSortKey::Logging, "col-logging"),
+    ("Updated", FleetSortKey::Updated, "col-updated"),
 ];
 
 /// Columns the user hid, by class; kept in preferences.
@@ -64,6 +64,10 @@ pub fn DeviceTable(
     /// Draw only the rows in view of a scrolling box (for lists of any length).
     #[prop(optional)]
     scroll: bool,
+    /// Told when the rows drawn reach the last few: a list loaded a page at a time loads the
+    /// next.
+    #[prop(optional)]
+    on_near_end: Option<Callback<()>>,
 ) -> impl IntoView {
     let hidden = use_context::<HiddenColumns>();
     let body = NodeRef::<leptos::html::Tbody>::new();
@@ -105,6 +109,11 @@ pub fn DeviceTable(
         if let Some(wrap) = wrap.get() {
             scroll_top.set(f64::from(wrap.scroll_top()));
             viewport.set(f64::from(wrap.client_height()));
+        }
+        if let Some(near_end) = on_near_end
+            && range.get_untracked().end + OVERSCAN >= untrack(|| rows.len())
+        {
+            near_end.run(());
         }
     };
     // One listener for every row's copy button and checkbox.
@@ -261,7 +270,7 @@ fn row_click(ev: &leptos::ev::MouseEvent, selection: Option<TableSelection>) {
 #[component]
 fn SortHeader(
     label: &'static str,
-    key: SortKey,
+    key: FleetSortKey,
     class: &'static str,
     sort: Option<TableSort>,
 ) -> impl IntoView {

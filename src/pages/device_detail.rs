@@ -10,13 +10,13 @@ use microvisor_api::time::relative;
 use microvisor_api::url::encode_segment;
 use microvisor_api::{Device, UpdateStatus};
 
-use crate::api::ApiError;
+use crate::api::{ApiClient, ApiError};
 use crate::browser::routes::href;
 use crate::browser::web::now_seconds;
 use crate::components::{DeviceProperties, ErrorPanel, RetryNote, first_api_error};
 use crate::pages::audit::AuditEntries;
 use crate::pages::shared::{use_apps, use_client_reporting_retries};
-use crate::panels::{DeviceEditor, KeyValues};
+use crate::panels::{DeviceEditor, DeviceTimeline, KeyValues};
 
 /// While an update is pending, the page refreshes this often until it settles.
 const PENDING_POLL: Duration = Duration::from_secs(2);
@@ -190,8 +190,14 @@ fn DeviceTabs(
                 "History" => {
                     let filter = AuditFilter { device: sid.clone(), ..AuditFilter::default() };
                     let all = href(&format!("/audit?{}", filter.query()));
+                    // With an index, what the device did too; else the writes made to it.
+                    let history = if expect_context::<ApiClient>().has_index() {
+                        view! { <DeviceTimeline sid=sid.clone() app_names/> }.into_any()
+                    } else {
+                        view! { <AuditEntries filter=Signal::stored(filter) before=Signal::stored(None)/> }.into_any()
+                    };
                     view! {
-                        <AuditEntries filter=Signal::stored(filter) before=Signal::stored(None)/>
+                        {history}
                         <p><a href=all>"This device in the audit log"</a></p>
                     }.into_any()
                 }

@@ -1,29 +1,41 @@
+//! `/fleet`: which way the fleet is shown (the server's index, or a scan in the tab), and the scan.
+
 use std::collections::BTreeSet;
 
 use console_core::FleetSummary;
-use console_core::display::app_label;
-use console_core::export::{export_csv, export_json};
 use console_core::sort::sorted;
+use fleet_engine::DeviceFilter;
 use fleet_engine::filter::SearchIndex;
-use fleet_engine::{AppNames, DeviceFilter};
 use leptos::prelude::*;
 use microvisor_api::Device;
 
 use crate::api::ApiClient;
-use crate::browser::web::{now_seconds, save_file};
-use crate::components::{
-    ColumnChooser, DeviceTable, RetryNote, TableSelection, TableSort, use_row_keys,
-};
+use crate::browser::web::now_seconds;
+use crate::components::{DeviceTable, RetryNote, TableSelection, TableSort, use_row_keys};
 use crate::fleet::bulk::{BulkRun, selection_toggle};
 use crate::fleet::scan::{FleetScan, ScanProgress};
 use crate::fleet::shown::ShownRows;
+use crate::pages::fleet_indexed::IndexedFleet;
+use crate::pages::fleet_summary::{FleetToolbar, SummaryPanel};
 use crate::pages::fleet_views::SavedViews;
 use crate::pages::shared::use_apps;
 use crate::panels::BulkPanel;
 
-/// `/fleet`: every device loaded, summarised, filtered, exported and changed in bulk.
+/// `/fleet`: the whole fleet summarised, filtered, sorted, exported and changed in bulk. A
+/// console-server with a fleet index answers it (`IndexedFleet`); the demo and a custom API
+/// scan every device into the tab.
 #[component]
 pub fn FleetPage() -> impl IntoView {
+    if expect_context::<ApiClient>().has_index() {
+        view! { <IndexedFleet/> }.into_any()
+    } else {
+        view! { <ScannedFleet/> }.into_any()
+    }
+}
+
+/// The fleet scanned into the tab: every device loaded, 1,000 a page.
+#[component]
+fn ScannedFleet() -> impl IntoView {
     let client = expect_context::<ApiClient>();
     // The scan belongs to the app: it goes on while the operator looks elsewhere.
     let scan = expect_context::<FleetScan>();
@@ -58,7 +70,7 @@ pub fn FleetPage() -> impl IntoView {
         move || pending_hours.get(),
         |summary: &mut FleetSummary, batch, &hours| summary.add(batch, now_seconds(), hours),
     );
-    let counts = Memo::new(move |_| summary.with(|summary| summary.value.clone()));
+    let counts = Signal::derive(move || summary.with(|summary| summary.value.clone()));
     // Each device's search text, made once per device loaded, not per keystroke.
     let index = scan.grown(
         move || app_names.get(),
@@ -98,7 +110,7 @@ pub fn FleetPage() -> impl IntoView {
         <ScanStatus progress/>
         <Show when=move || !devices.with(Vec::is_empty)>
             <SummaryPanel counts filter pending_hours app_names/>
-            <FleetToolbar filter shown_rows app_names/>
+            <FleetToolbar filter shown_rows app_names matching=Signal::derive(move || shown_rows.len() as u64) loaded_only=false/>
             <BulkPanel shown=shown_rows selected run app_names devices=devices.into() on_updated select_all_label="Select all matching"/>
             // Every matching device, however many: only those in view are drawn.
             <DeviceTable rows=shown_rows app_names selection=TableSelection { selected, on_toggle } sort scroll=true/>
@@ -129,106 +141,5 @@ fn ScanStatus(progress: RwSignal<Option<ScanProgress>>) -> impl IntoView {
             {p.error.map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
         </section>
     })
-    }
-}
-
-/// The counts, each a chip that filters: by status, logging on, target ≠ reported, pending
-/// longer than N hours, by target app.
-#[component]
-fn SummaryPanel(
-    counts: Memo<FleetSummary>,
-    filter: RwSignal<DeviceFilter>,
-    pending_hours: RwSignal<u32>,
-    app_names: Signal<AppNames>,
-) -> impl IntoView {
-    // A chip's filter replaces the others but keeps the search text.
-    let set_filter = move |change: fn(&mut DeviceFilter)| {
-        filter.update(|f| {
-            let text = std::mem::take(&mut f.text);
-            *f = DeviceFilter {
-                text,
-                ..DeviceFilter::default()
-            };
-            change(f);
-        })
-    };
-    view! {
-        <section class="panel summary" aria-labelledby="summary-heading">
-            <h2 id="summary-heading">"Summary"</h2>
-            <div class="chips">
-                <button type="button" class="chip" on:click=move |_| set_filter(|_| {})>
-                    {move || format!("All {}", counts.get().total)}
-                </button>
-                {move || counts.get().by_status.into_iter().map(|(status, count)| {
-                    let value = status.clone();
-                    view! {
-                        <button type="button" class="chip" on:click=move |_| filter.update(|f| f.status = Some(value.clone()))>
-                            {format!("{status} {count}")}
-                        </button>
-                    }
-                }).collect_view()}
-                <button type="button" class="chip" on:click=move |_| filter.update(|f| f.logging_on = Some(true))>
-                    {move || format!("logging on {}", counts.get().logging_on)}
-                </button>
-                <button type="button" class="chip" on:click=move |_| filter.update(|f| f.target_differs = true)>
-                    {move || format!("target ≠ reported {}", counts.get().target_differs)}
-                </button>
-                <button type="button" class="chip" on:click=move |_| filter.update(|f| f.pending_hours = Some(pending_hours.get_untracked()))>
-                    {move || format!("pending > {} h {}", pending_hours.get(), counts.get().pending_long)}
-                </button>
-                <label class="inline">
-                    "Pending longer than (h) "
-                    <input type="number" min="1" class="hours" prop:value=move || pending_hours.get().to_string()
-                        on:input=move |ev| {
-                            if let Ok(h) = event_target_value(&ev).parse::<u32>() {
-                                pending_hours.set(h.max(1));
-                            }
-                        }/>
-                </label>
-            </div>
-            <h3>"By target app"</h3>
-            <div class="chips">
-                {move || {
-                    let names = app_names.get();
-                    counts.get().by_target.into_iter().map(|(sid, count)| {
-                        let label = if sid.is_empty() { "no target".to_owned() } else { app_label(&names, &sid) };
-                        let value = (!sid.is_empty()).then_some(sid);
-                        view! {
-                            <button type="button" class="chip" on:click=move |_| filter.update(|f| f.target_app = value.clone())>
-                                {format!("{label} {count}")}
-                            </button>
-                        }
-                    }).collect_view()
-                }}
-            </div>
-        </section>
-    }
-}
-
-/// Search, how many match, Clear filters, the column chooser and the exports of what is shown.
-#[component]
-fn FleetToolbar(
-    filter: RwSignal<DeviceFilter>,
-    shown_rows: ShownRows,
-    app_names: Signal<AppNames>,
-) -> impl IntoView {
-    let shown =
-        move || shown_rows.with(|rows| rows.iter().map(|d| (*d).clone()).collect::<Vec<Device>>());
-    let download = move |name: &str, mime: &str, text: String| save_file(name, mime, &text);
-    view! {
-        <div class="toolbar">
-            <label for="fleet-search">"Search"</label>
-            <input id="fleet-search" type="search" placeholder="SID, unique name or app"
-                prop:value=move || filter.with(|f| f.text.clone())
-                on:input=move |ev| filter.update(|f| f.text = event_target_value(&ev))/>
-            <span class="muted" aria-live="polite">{move || {
-                let active = filter.with(|f| !f.is_empty());
-                format!("{} matching{}", shown_rows.len(), if active { " (filtered)" } else { "" })
-            }}</span>
-            <button type="button" class="secondary" on:click=move |_| filter.set(DeviceFilter::default())>"Clear filters"</button>
-            <ColumnChooser/>
-            <button type="button" class="secondary" on:click=move |_| download("devices.csv", "text/csv", export_csv(&untrack(shown), &app_names.get_untracked()))>"Export CSV"</button>
-            <button type="button" class="secondary" on:click=move |_| download("devices.json", "application/json", export_json(&untrack(shown)))>"Export JSON"</button>
-        </div>
     }
 }

@@ -9,6 +9,8 @@ mod audit;
 mod device_detail;
 mod device_list;
 mod fleet;
+mod fleet_indexed;
+mod fleet_summary;
 mod fleet_views;
 pub mod lazy;
 mod not_found;

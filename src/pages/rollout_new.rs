@@ -32,7 +32,7 @@ fn set_in(
 }
 
 /// `?view=ID` starts from a saved view; `?source=selection` from the devices just selected;
-/// `?app=ID` with that app to roll out.
+/// `?filter=JSON` from a filter; `?app=ID` with that app to roll out.
 #[component]
 pub fn NewRolloutPage() -> impl IntoView {
     let (client, retrying) = use_client_reporting_retries();
@@ -44,13 +44,20 @@ pub fn NewRolloutPage() -> impl IntoView {
     );
     let selected = selection.with_value(Vec::len);
     // `?app=KA…` (from an app's page) starts with that app chosen.
-    let fields: Fields = RwSignal::new(query.with_untracked(|q| RolloutFields {
-        target: q.get("app").unwrap_or_default(),
-        ..RolloutFields::opening(
-            q.get("view").unwrap_or_default(),
-            q.get("source").as_deref() == Some("selection"),
-            selected,
-        )
+    // `?filter=…` (from the Fleet page's "Select all N matching") starts on that filter.
+    let fields: Fields = RwSignal::new(query.with_untracked(|q| {
+        RolloutFields {
+            target: q.get("app").unwrap_or_default(),
+            filter: q
+                .get("filter")
+                .and_then(|json| serde_json::from_str(&json).ok())
+                .unwrap_or_default(),
+            ..RolloutFields::opening(
+                q.get("view").unwrap_or_default(),
+                q.get("source").as_deref() == Some("selection"),
+                selected,
+            )
+        }
     }));
     let request = Memo::new(move |_| fields.with(|f| selection.with_value(|s| f.request(s))));
     let problem = move || request.with(|r| r.as_ref().err().cloned());

@@ -23,6 +23,7 @@ impl Report {
         self.rollouts_section(&mut md);
         self.audit_section(&mut md);
         self.uploads_section(&mut md);
+        self.index_section(&mut md);
         let notes = Path::new(env!("CARGO_MANIFEST_DIR")).join("NOTES.md");
         if let Ok(text) = std::fs::read_to_string(notes) {
             let _ = writeln!(md, "\n{}", text.trim_end());

@@ -4,6 +4,7 @@ use crate::audit::{Appends, WriteLatency};
 use crate::browser::{AnswerToRows, ColdLoad, FleetTable, Memory, Page, PageTurns, Scan};
 use crate::bundle::BundleFile;
 use crate::emulator::ListLatency;
+use crate::index::IndexBench;
 use crate::load::Load;
 use crate::rollouts::{Drive, Planning};
 use crate::stats::Samples;
@@ -123,6 +124,7 @@ pub struct Report {
     pub audit_appends: Vec<Appends>,
     pub audit_latency: Option<WriteLatency>,
     pub uploads: Option<Uploads>,
+    pub index: Option<IndexBench>,
 }
 
 impl Report {

@@ -171,6 +171,7 @@ impl Report {
                 table.sort.median() <= budgets.sort_ms,
             ));
         }
+        rows.extend(self.index_verdicts());
         rows
     }
 

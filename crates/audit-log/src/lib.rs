@@ -27,11 +27,13 @@ const DEVICE_FIELDS: [(&str, &str); 4] = [
 const MAX_VALUE_CHARS: usize = 500;
 
 /// Writes worth an entry: POST and DELETE on the API and the console's own API, except those
-/// that change nothing (a rollout's preview, checking the log itself).
+/// that change nothing (a rollout's preview, checking the log itself, asking the fleet index
+/// to read the fleet again).
 pub fn audited(method: &str, path: &str) -> bool {
     matches!(method, "POST" | "DELETE")
         && (path == "/v1" || path.starts_with("/v1/") || path.starts_with("/console/v1/"))
         && path != "/console/v1/rollouts/preview"
+        && path != "/console/v1/fleet/refresh"
         && !path.starts_with("/console/v1/audit")
 }
 

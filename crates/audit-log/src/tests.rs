@@ -105,6 +105,7 @@ fn only_writes_are_audited() {
     assert!(audited("POST", "/console/v1/views"));
     assert!(!audited("GET", "/v1/Devices"));
     assert!(!audited("POST", "/console/v1/rollouts/preview"));
+    assert!(!audited("POST", "/console/v1/fleet/refresh"));
     assert!(!audited("POST", "/console/v1/audit/verify"));
     assert!(!audited("POST", "/v1x/Devices"));
     assert!(device_path("POST", "/v1/Devices/pump-7"));

@@ -9,6 +9,7 @@ pub mod bulk;
 pub mod commands;
 pub mod display;
 pub mod export;
+pub mod freshness;
 pub mod retry;
 pub mod rollout_form;
 pub mod rollout_words;
@@ -16,8 +17,7 @@ pub mod rows;
 pub mod selection;
 pub mod sort;
 pub mod summary;
+pub mod timeline;
 
 pub use bulk::BulkAction;
-/// Filters, search keys and app names live with the engines the server runs too.
-pub use sort::SortKey;
 pub use summary::FleetSummary;

@@ -5,33 +5,22 @@ use std::cmp::Ordering;
 use microvisor_api::Device;
 use microvisor_api::time::parse_iso8601;
 
+use console_protocol::FleetSortKey;
 use fleet_engine::AppNames;
 use fleet_engine::filter::status_word;
 
-/// The columns a device list can be sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortKey {
-    Sid,
-    UniqueName,
-    Status,
-    TargetApp,
-    ReportedApp,
-    Logging,
-    Updated,
-}
-
 /// The value a device sorts by: a string, so every column compares alike.
-fn sort_key(device: &Device, key: SortKey, apps: &AppNames) -> Option<String> {
+fn sort_key(device: &Device, key: FleetSortKey, apps: &AppNames) -> Option<String> {
     let app = device.app.as_ref();
     let app_label = |sid: Option<&String>| sid.map(|sid| apps.name_or_sid(sid).to_lowercase());
     match key {
-        SortKey::Sid => device.sid.clone(),
-        SortKey::UniqueName => device.unique_name.as_ref().map(|name| name.to_lowercase()),
-        SortKey::Status => Some(status_word(device).to_owned()),
-        SortKey::TargetApp => app_label(app.and_then(|a| a.target_sid.as_ref())),
-        SortKey::ReportedApp => app_label(app.and_then(|a| a.reported_sid.as_ref())),
-        SortKey::Logging => device.logging.as_ref().and_then(|l| l.date_expires.clone()),
-        SortKey::Updated => device
+        FleetSortKey::Sid => device.sid.clone(),
+        FleetSortKey::UniqueName => device.unique_name.as_ref().map(|name| name.to_lowercase()),
+        FleetSortKey::Status => Some(status_word(device).to_owned()),
+        FleetSortKey::TargetApp => app_label(app.and_then(|a| a.target_sid.as_ref())),
+        FleetSortKey::ReportedApp => app_label(app.and_then(|a| a.reported_sid.as_ref())),
+        FleetSortKey::Logging => device.logging.as_ref().and_then(|l| l.date_expires.clone()),
+        FleetSortKey::Updated => device
             .date_updated
             .as_deref()
             .and_then(parse_iso8601)
@@ -44,7 +33,7 @@ fn sort_key(device: &Device, key: SortKey, apps: &AppNames) -> Option<String> {
 pub fn sorted(
     devices: &[Device],
     order: Vec<u32>,
-    key: SortKey,
+    key: FleetSortKey,
     ascending: bool,
     apps: &AppNames,
 ) -> Vec<u32> {
@@ -66,7 +55,12 @@ pub fn sorted(
 }
 
 /// Sorts in place; ties keep their order (the API's creation order).
-pub fn sort_devices(devices: &mut Vec<Device>, key: SortKey, ascending: bool, apps: &AppNames) {
+pub fn sort_devices(
+    devices: &mut Vec<Device>,
+    key: FleetSortKey,
+    ascending: bool,
+    apps: &AppNames,
+) {
     let order = sorted(
         devices,
         (0..devices.len() as u32).collect(),
@@ -95,15 +89,15 @@ mod tests {
             device(3, "error", "KA1", Some("KA2")),
         ];
         fleet[0].unique_name = None;
-        sort_devices(&mut fleet, SortKey::UniqueName, true, &apps());
+        sort_devices(&mut fleet, FleetSortKey::UniqueName, true, &apps());
         let names: Vec<_> = fleet.iter().map(|d| d.unique_name.clone()).collect();
         assert_eq!(names, [Some("pump-1".into()), Some("pump-3".into()), None]);
-        sort_devices(&mut fleet, SortKey::UniqueName, false, &apps());
+        sort_devices(&mut fleet, FleetSortKey::UniqueName, false, &apps());
         assert_eq!(fleet[0].unique_name.as_deref(), Some("pump-3"));
         assert_eq!(fleet[2].unique_name, None);
-        sort_devices(&mut fleet, SortKey::Updated, false, &apps());
+        sort_devices(&mut fleet, FleetSortKey::Updated, false, &apps());
         assert_eq!(fleet[0].sid, device(3, "", "", None).sid);
-        sort_devices(&mut fleet, SortKey::ReportedApp, true, &apps());
+        sort_devices(&mut fleet, FleetSortKey::ReportedApp, true, &apps());
         assert_eq!(fleet[2].app.as_ref().unwrap().reported_sid, None);
     }
 }

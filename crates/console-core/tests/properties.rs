@@ -4,11 +4,12 @@
 //! formulas. Host only.
 #![cfg(not(target_arch = "wasm32"))]
 
+use console_core::FleetSummary;
 use console_core::display::{logging_brief, logging_summary, relative_time};
 use console_core::export::{csv_field, export_csv, export_json};
 use console_core::rows::escape;
 use console_core::sort::sort_devices;
-use console_core::{FleetSummary, SortKey};
+use console_protocol::FleetSortKey;
 use fleet_engine::{AppNames, DeviceFilter};
 use microvisor_api::{ApiErrorBody, App, Config, Device, ListPage, Secret};
 use proptest::prelude::*;
@@ -128,10 +129,10 @@ fn use_devices(devices: &[Device]) {
     let _ = export_json(devices);
     let mut sorted = devices.to_vec();
     for key in [
-        SortKey::Sid,
-        SortKey::UniqueName,
-        SortKey::Status,
-        SortKey::Updated,
+        FleetSortKey::Sid,
+        FleetSortKey::UniqueName,
+        FleetSortKey::Status,
+        FleetSortKey::Updated,
     ] {
         sort_devices(&mut sorted, key, true, &apps);
     }

@@ -1,7 +1,15 @@
 //! The contract between the fleet console (in the browser) and `console-server`: what
 //! `/config.json` says, the header that carries the console's access token, and the bodies of
-//! the server's own API under `/console/v1` (saved views, rollouts). Both sides use these
-//! types, so neither can drift from the other. Data only: no I/O.
+//! the server's own API under `/console/v1` (saved views, rollouts, the audit log, the fleet
+//! index in `fleet`). Both sides use these types, so neither can drift from the other. Data
+//! only: no I/O.
+
+mod fleet;
+
+pub use fleet::{
+    FleetCounts, FleetPage, FleetQuery, FleetSort, FleetSortKey, Freshness, PassInfo, Timeline,
+    TimelineEntry,
+};
 
 use fleet_engine::DeviceFilter;
 use fleet_engine::rollout::{Control, Counts, Plan, Rollout};
@@ -42,6 +50,10 @@ pub struct ConsoleConfig {
     /// servers older than roles: then everyone may do everything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<Operator>,
+    /// Whether the server keeps a fleet index (`/console/v1/fleet/…`): the Fleet page then
+    /// asks it instead of scanning the fleet in the browser.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub index: bool,
 }
 
 /// What an operator may do. Ordered: each role may do all the one before it may.
@@ -114,6 +126,7 @@ impl Default for ConsoleConfig {
             api_base: default_api_base(),
             account_sid: None,
             operator: None,
+            index: false,
         }
     }
 }
@@ -319,11 +332,12 @@ mod tests {
                 name: "ana".into(),
                 role: Role::Operator,
             }),
+            index: true,
         };
         let text = serde_json::to_string(&proxy).unwrap();
         assert_eq!(
             text,
-            r#"{"mode":"proxy","api_base":"/v1","account_sid":"AC1","operator":{"name":"ana","role":"operator"}}"#
+            r#"{"mode":"proxy","api_base":"/v1","account_sid":"AC1","operator":{"name":"ana","role":"operator"},"index":true}"#
         );
         assert_eq!(serde_json::from_str::<ConsoleConfig>(&text).unwrap(), proxy);
         let emulator: ConsoleConfig = serde_json::from_str("{}").unwrap();

@@ -15,6 +15,28 @@ pub async fn http_json_with(
     body: Option<&str>,
     headers: &[&str],
 ) -> (u16, Value) {
+    request(method, url, body, "application/json", headers).await
+}
+
+/// A POST of a form, as the Microvisor API takes its writes (`TargetApp=KA…`).
+pub async fn http_form(url: &str, form: &str) -> (u16, Value) {
+    request(
+        "POST",
+        url,
+        Some(form),
+        "application/x-www-form-urlencoded",
+        &[],
+    )
+    .await
+}
+
+async fn request(
+    method: &str,
+    url: &str,
+    body: Option<&str>,
+    content_type: &str,
+    headers: &[&str],
+) -> (u16, Value) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let rest = url.strip_prefix("http://").expect("an http:// URL");
     let (authority, path) = rest
@@ -27,7 +49,7 @@ pub async fn http_json_with(
     let extra: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
     let request = format!(
         "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nOrigin: http://{authority}\r\n{extra}\
-         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+         Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(request.as_bytes()).await.expect("send");

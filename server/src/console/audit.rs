@@ -194,26 +194,33 @@ pub async fn list_audit(
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Response {
     let query = audit_log::Query::parse(query.as_deref().unwrap_or(""));
+    match page_of(&state.store, &query).await {
+        Ok(page) => Json(page).into_response(),
+        Err(err) => store_error(err),
+    }
+}
+
+/// A page of the entries `query` keeps, newest first: the chain read back 500 at a time
+/// until the page is full or the log's start is reached.
+pub async fn page_of(
+    store: &Store,
+    query: &audit_log::Query,
+) -> Result<console_protocol::AuditPage, StoreError> {
     let mut before = query.before;
     let mut entries = Vec::new();
     loop {
-        let rows = match state.store.audit_before(before, 500).await {
-            Ok(rows) => rows,
-            Err(err) => return store_error(err),
-        };
+        let rows = store.audit_before(before, 500).await?;
         let Some(last) = rows.last().map(|row| row.seq) else {
-            return Json(console_protocol::AuditPage {
+            return Ok(console_protocol::AuditPage {
                 entries,
                 next_before: None,
-            })
-            .into_response();
+            });
         };
         if let Some(next_before) = query.take(rows, &mut entries) {
-            return Json(console_protocol::AuditPage {
+            return Ok(console_protocol::AuditPage {
                 entries,
                 next_before: Some(next_before),
-            })
-            .into_response();
+            });
         }
         before = last;
     }

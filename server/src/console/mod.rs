@@ -1,9 +1,10 @@
-//! The server's own API under `/console/v1` (the vendor's is `/v1`): saved views, rollouts and
-//! the audit log, JSON, behind the same defences as `/v1` (Host check, same-origin writes,
+//! The server's own API under `/console/v1` (the vendor's is `/v1`): saved views, rollouts,
+//! the audit log and the fleet index, JSON, behind the same defences as `/v1` (Host check, same-origin writes,
 //! access token, roles). Errors use the vendor's body shape, so the console reads them as it
 //! reads the API's. One module per resource; `shared` is what their handlers share.
 
 pub mod audit;
+pub mod index;
 pub mod rollouts;
 pub mod shared;
 pub mod views;
@@ -14,9 +15,26 @@ use axum::routing::{get, post};
 
 use shared::ConsoleApi;
 
-/// Every route of `/console/v1`.
+/// Every route of `/console/v1`; the index's answer 404 without one.
 pub fn routes(state: Arc<ConsoleApi>) -> axum::Router {
+    let fleet = if state.index {
+        axum::Router::new()
+            .route("/console/v1/fleet/devices", get(index::routes::devices))
+            .route("/console/v1/fleet/summary", get(index::routes::summary))
+            .route("/console/v1/fleet/status", get(index::routes::status))
+            .route("/console/v1/fleet/refresh", post(index::routes::refresh))
+            .route(
+                "/console/v1/fleet/devices/{sid}/timeline",
+                get(index::routes::timeline),
+            )
+    } else {
+        axum::Router::new().route(
+            "/console/v1/fleet/{*rest}",
+            axum::routing::any(index::routes::no_index),
+        )
+    };
     axum::Router::new()
+        .merge(fleet)
         .route(
             "/console/v1/views",
             get(views::list_views).post(views::create_view),

@@ -15,6 +15,8 @@ use crate::v1::client::Api;
 pub struct ConsoleApi {
     pub store: Store,
     pub api: Api,
+    /// Whether this server keeps a fleet index (not `--no-index`).
+    pub index: bool,
 }
 
 /// A store error as an answer: the database being down is a 503 the console offers to retry.
@@ -27,6 +29,7 @@ pub fn store_error(err: StoreError) -> Response {
         StoreError::NotFound(_) => error(404, codes::NOT_FOUND, &err.to_string()),
         StoreError::Conflict(_) => error(409, 20409, &err.to_string()),
         StoreError::Incompatible(_) => error(500, codes::INTERNAL, &err.to_string()),
+        StoreError::Invalid(_) => error(400, codes::INVALID_PARAMETER, &err.to_string()),
     }
 }
 

@@ -259,8 +259,10 @@ impl Identities {
 /// The least role a request needs, by method and path. Reads need none beyond being let in;
 /// a rollout preview changes nothing.
 pub fn required_role(method: &Method, path: &str) -> Option<Role> {
+    // A preview and "Refresh now" change nothing: anyone may ask.
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
         || path == "/console/v1/rollouts/preview"
+        || path == "/console/v1/fleet/refresh"
     {
         return None;
     }
@@ -411,6 +413,10 @@ mod tests {
         );
         assert_eq!(
             required_role(&Method::POST, "/console/v1/rollouts/preview"),
+            None
+        );
+        assert_eq!(
+            required_role(&Method::POST, "/console/v1/fleet/refresh"),
             None
         );
         assert_eq!(

@@ -12,4 +12,7 @@ pub enum StoreError {
     NotFound(String),
     #[error("The console store cannot be used: {0}")]
     Incompatible(String),
+    /// The request asked for something that cannot be (a cursor from elsewhere, say).
+    #[error("{0}")]
+    Invalid(String),
 }

@@ -1,12 +1,177 @@
 //! The store's schema, version by version. Each version's statements run in one transaction
 //! with the version bump, so a store is always at exactly one version. The SQL is the common
-//! ground of SQLite and PostgreSQL: TEXT, BIGINT, primary keys and upserts.
+//! ground of SQLite and PostgreSQL (TEXT, BIGINT, primary keys and upserts), except where a
+//! statement says which database it is for: a sequence, and free-text search (FTS5 with the
+//! trigram tokenizer on SQLite, pg_trgm on PostgreSQL).
+
+use super::tx::Dialect;
 
 /// The schema this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
-/// Statements of each version, from 1.
-pub const MIGRATIONS: &[&[&str]] = &[
+/// The statements of version `version` (from 1) for `dialect`, in order.
+pub fn statements(version: i64, dialect: Dialect) -> Option<Vec<&'static str>> {
+    let at = usize::try_from(version - 1).ok()?;
+    if let Some(both) = MIGRATIONS.get(at) {
+        return Some(both.to_vec());
+    }
+    let specific = INDEX_MIGRATION.get(at - MIGRATIONS.len())?;
+    Some(
+        specific
+            .iter()
+            .filter(|(only, _)| only.is_none_or(|only| only == dialect))
+            .map(|(_, sql)| *sql)
+            .collect(),
+    )
+}
+
+/// Version 3 on: statements for both databases (`None`) or for one.
+type Specific = &'static [(Option<Dialect>, &'static str)];
+
+/// 3: the fleet index (a row per device, the timeline of what passes saw, the passes, the
+/// account's apps as last listed, "Refresh now" asked of the lease holder).
+const INDEX_MIGRATION: &[Specific] = &[&[
+    (
+        None,
+        // Text columns hold '' and times 0 for "none", so every column sorts and compares
+        // the same way on both databases (they put NULLs at opposite ends).
+        "CREATE TABLE fleet_devices (
+            sid TEXT PRIMARY KEY,
+            unique_name TEXT NOT NULL,
+            status TEXT NOT NULL,
+            error_code BIGINT NOT NULL,
+            target_app TEXT NOT NULL,
+            reported_app TEXT NOT NULL,
+            logging_enabled BIGINT NOT NULL,
+            logging_expires_ms BIGINT NOT NULL,
+            targeted_ms BIGINT NOT NULL,
+            reported_ms BIGINT NOT NULL,
+            updated_ms BIGINT NOT NULL,
+            search TEXT NOT NULL,
+            row_hash TEXT NOT NULL,
+            first_seen_ms BIGINT NOT NULL,
+            changed_ms BIGINT NOT NULL,
+            gone_ms BIGINT NOT NULL
+        )",
+    ),
+    (
+        None,
+        "CREATE INDEX fleet_devices_gone ON fleet_devices (gone_ms, sid)",
+    ),
+    (
+        None,
+        "CREATE INDEX fleet_devices_name ON fleet_devices (unique_name, sid)",
+    ),
+    (
+        None,
+        "CREATE INDEX fleet_devices_status ON fleet_devices (status, sid)",
+    ),
+    (
+        None,
+        "CREATE INDEX fleet_devices_target ON fleet_devices (target_app, sid)",
+    ),
+    (
+        None,
+        "CREATE INDEX fleet_devices_reported ON fleet_devices (reported_app, sid)",
+    ),
+    (
+        None,
+        "CREATE INDEX fleet_devices_updated ON fleet_devices (updated_ms, sid)",
+    ),
+    (
+        None,
+        "CREATE INDEX fleet_devices_targeted ON fleet_devices (targeted_ms, sid)",
+    ),
+    (
+        Some(Dialect::Sqlite),
+        "CREATE TABLE fleet_events (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            sid TEXT NOT NULL,
+            at_ms BIGINT NOT NULL,
+            kind TEXT NOT NULL,
+            before TEXT,
+            after TEXT
+        )",
+    ),
+    (
+        Some(Dialect::Postgres),
+        "CREATE TABLE fleet_events (
+            seq BIGSERIAL PRIMARY KEY,
+            sid TEXT NOT NULL,
+            at_ms BIGINT NOT NULL,
+            kind TEXT NOT NULL,
+            before TEXT,
+            after TEXT
+        )",
+    ),
+    (
+        None,
+        "CREATE INDEX fleet_events_device ON fleet_events (sid, seq)",
+    ),
+    (None, "CREATE INDEX fleet_events_at ON fleet_events (at_ms)"),
+    (
+        None,
+        "CREATE TABLE fleet_passes (
+            id TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            started_ms BIGINT NOT NULL,
+            finished_ms BIGINT NOT NULL,
+            listed BIGINT NOT NULL,
+            written BIGINT NOT NULL,
+            gone BIGINT NOT NULL,
+            pages BIGINT NOT NULL,
+            store_ms BIGINT NOT NULL,
+            error TEXT NOT NULL
+        )",
+    ),
+    (
+        None,
+        "CREATE INDEX fleet_passes_started ON fleet_passes (started_ms)",
+    ),
+    (
+        None,
+        "CREATE TABLE fleet_apps (sid TEXT PRIMARY KEY, unique_name TEXT NOT NULL)",
+    ),
+    (
+        None,
+        "CREATE TABLE fleet_requests (id TEXT PRIMARY KEY, created_ms BIGINT NOT NULL)",
+    ),
+    // Free-text search in a row's SID, name and apps, a substring anywhere.
+    (
+        Some(Dialect::Sqlite),
+        "CREATE VIRTUAL TABLE fleet_search USING fts5(search, content='fleet_devices', \
+         content_rowid='rowid', tokenize='trigram')",
+    ),
+    (
+        Some(Dialect::Sqlite),
+        "CREATE TRIGGER fleet_search_insert AFTER INSERT ON fleet_devices BEGIN \
+         INSERT INTO fleet_search (rowid, search) VALUES (new.rowid, new.search); END",
+    ),
+    (
+        Some(Dialect::Sqlite),
+        "CREATE TRIGGER fleet_search_delete AFTER DELETE ON fleet_devices BEGIN \
+         INSERT INTO fleet_search (fleet_search, rowid, search) \
+         VALUES ('delete', old.rowid, old.search); END",
+    ),
+    (
+        Some(Dialect::Sqlite),
+        "CREATE TRIGGER fleet_search_update AFTER UPDATE OF search ON fleet_devices BEGIN \
+         INSERT INTO fleet_search (fleet_search, rowid, search) \
+         VALUES ('delete', old.rowid, old.search); \
+         INSERT INTO fleet_search (rowid, search) VALUES (new.rowid, new.search); END",
+    ),
+    (
+        Some(Dialect::Postgres),
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    ),
+    (
+        Some(Dialect::Postgres),
+        "CREATE INDEX fleet_devices_search ON fleet_devices USING gin (search gin_trgm_ops)",
+    ),
+]];
+
+/// Statements of versions 1 and 2, the same on both databases.
+const MIGRATIONS: &[&[&str]] = &[
     // 1: saved views, leases, rollouts.
     &[
         "CREATE TABLE views (

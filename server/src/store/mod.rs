@@ -8,6 +8,8 @@
 //! each is the well-kept, thin client for its database.
 
 mod error;
+mod fleet;
+mod fleet_sql;
 mod migrations;
 mod ops;
 mod postgres;
@@ -18,12 +20,15 @@ mod tx;
 use std::path::Path;
 
 use console_protocol::RolloutSummary;
+use console_protocol::{FleetCounts, Freshness, PassInfo};
 use fleet_engine::DeviceFilter;
+use fleet_engine::index::{Change, IndexRow};
 use fleet_engine::rollout::Rollout;
 
 pub use audit_log::AuditRow;
 pub use console_protocol::SavedView as StoredView;
 pub use error::StoreError;
+pub use fleet::PageAsk;
 pub use migrations::SCHEMA_VERSION;
 
 use tx::{Tx, TxFuture};
@@ -254,6 +259,134 @@ impl Store {
     /// The ids of rollouts that may still write or are watching writes.
     pub async fn active_rollouts(&self) -> Result<Vec<String>, StoreError> {
         self.read(|tx| Box::pin(ops::active_rollouts(tx))).await
+    }
+
+    // ---- the fleet index ----
+
+    /// The stored rows of these SIDs, each with whether it is gone.
+    pub async fn index_rows(&self, sids: Vec<String>) -> Result<Vec<(IndexRow, bool)>, StoreError> {
+        self.read(|tx| Box::pin(fleet::rows_of(tx, sids))).await
+    }
+
+    /// What one page of a pass found, in one transaction.
+    pub async fn write_index_page(
+        &self,
+        at_ms: i64,
+        rows: Vec<IndexRow>,
+        events: Vec<(String, Change)>,
+    ) -> Result<(), StoreError> {
+        self.write(move |tx| Box::pin(fleet::write_page(tx, at_ms, rows, events)))
+            .await
+    }
+
+    /// Devices no longer listed, with their events, in one transaction.
+    pub async fn mark_gone(
+        &self,
+        at_ms: i64,
+        gone: Vec<(String, Change)>,
+    ) -> Result<(), StoreError> {
+        self.write(move |tx| Box::pin(fleet::mark_gone(tx, at_ms, gone)))
+            .await
+    }
+
+    /// Rows still listed, by SID after `after`.
+    pub async fn live_after(&self, after: &str, limit: i64) -> Result<Vec<IndexRow>, StoreError> {
+        let after = after.to_owned();
+        self.read(move |tx| Box::pin(fleet::live_after(tx, after, limit)))
+            .await
+    }
+
+    pub async fn record_pass(
+        &self,
+        id: &str,
+        holder: &str,
+        pass: PassInfo,
+    ) -> Result<(), StoreError> {
+        let (id, holder) = (id.to_owned(), holder.to_owned());
+        self.write(move |tx| Box::pin(fleet::record_pass(tx, id, holder, pass)))
+            .await
+    }
+
+    /// Ends the records of passes whose replica went away mid-pass.
+    pub async fn close_unfinished_passes(&self, now_ms: i64) -> Result<(), StoreError> {
+        self.write(move |tx| Box::pin(fleet::close_unfinished_passes(tx, now_ms)))
+            .await
+    }
+
+    /// How fresh the index is.
+    pub async fn freshness(&self) -> Result<Freshness, StoreError> {
+        self.read(|tx| Box::pin(fleet::freshness(tx))).await
+    }
+
+    pub async fn prune_passes(&self, keep: i64) -> Result<(), StoreError> {
+        self.write(move |tx| Box::pin(fleet::prune_passes(tx, keep)))
+            .await
+    }
+
+    /// The account's apps as last listed, by SID and name.
+    pub async fn replace_apps(&self, apps: Vec<(String, String)>) -> Result<(), StoreError> {
+        self.write(move |tx| Box::pin(fleet::replace_apps(tx, apps)))
+            .await
+    }
+
+    /// A page of the index: rows, the cursor after them, the total the filter keeps.
+    pub async fn fleet_page(
+        &self,
+        ask: PageAsk,
+    ) -> Result<(Vec<IndexRow>, Option<String>, u64), StoreError> {
+        self.read(move |tx| Box::pin(fleet::page(tx, ask))).await
+    }
+
+    /// Every row the filter keeps, by SID.
+    pub async fn fleet_matching(
+        &self,
+        filter: &DeviceFilter,
+        now_ms: i64,
+    ) -> Result<Vec<IndexRow>, StoreError> {
+        let filter = filter.clone();
+        self.read(move |tx| Box::pin(fleet::sids_matching(tx, filter, now_ms)))
+            .await
+    }
+
+    /// The counts over what the filter keeps.
+    pub async fn fleet_counts(
+        &self,
+        filter: &DeviceFilter,
+        now_ms: i64,
+        pending_hours: u32,
+    ) -> Result<FleetCounts, StoreError> {
+        let filter = filter.clone();
+        self.read(move |tx| Box::pin(fleet::counts(tx, filter, now_ms, pending_hours)))
+            .await
+    }
+
+    /// A device's timeline, newest first: (at, kind, before, after).
+    pub async fn timeline(
+        &self,
+        sid: &str,
+        limit: i64,
+    ) -> Result<Vec<(i64, String, Option<String>, Option<String>)>, StoreError> {
+        let sid = sid.to_owned();
+        self.read(move |tx| Box::pin(fleet::timeline(tx, sid, limit)))
+            .await
+    }
+
+    /// Lets go of up to `batch` events older than `before_ms`; how many went.
+    pub async fn prune_events(&self, before_ms: i64, batch: i64) -> Result<u64, StoreError> {
+        self.write(move |tx| Box::pin(fleet::prune_events(tx, before_ms, batch)))
+            .await
+    }
+
+    /// "Refresh now", for whichever replica holds the index's lease.
+    pub async fn ask_refresh(&self, id: &str, now_ms: i64) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        self.write(move |tx| Box::pin(fleet::ask_refresh(tx, id, now_ms)))
+            .await
+    }
+
+    /// Takes every refresh asked for; whether there was one.
+    pub async fn take_refresh(&self) -> Result<bool, StoreError> {
+        self.write(|tx| Box::pin(fleet::take_refresh(tx))).await
     }
 }
 

@@ -7,7 +7,7 @@ use fleet_engine::DeviceFilter;
 use fleet_engine::rollout::{Rollout, RolloutDevice};
 
 use super::error::StoreError;
-use super::migrations::{MIGRATIONS, SCHEMA_VERSION, too_new};
+use super::migrations::{SCHEMA_VERSION, statements, too_new};
 use super::sql::*;
 use super::tx::{DbError, Dialect, Row, Tx, Value, one, optional, texts};
 
@@ -42,11 +42,9 @@ pub async fn migrate_to(tx: &mut dyn Tx, target: i64) -> Result<(), StoreError> 
     if version(tx).await? >= target {
         return Ok(());
     }
-    let statements = usize::try_from(target - 1)
-        .ok()
-        .and_then(|at| MIGRATIONS.get(at))
+    let statements = statements(target, tx.dialect())
         .ok_or_else(|| StoreError::Incompatible(format!("no schema version {target}")))?;
-    for statement in *statements {
+    for statement in statements {
         tx.execute(statement, vec![]).await?;
     }
     tx.execute(WRITE_VERSION, vec![target.into()]).await?;

@@ -33,6 +33,23 @@ pub struct NoAnswer(pub String);
 /// Largest page the API gives.
 const PAGE_SIZE: u32 = 1000;
 
+/// Tries of one read before it counts as failed.
+const READ_TRIES: u32 = 8;
+
+/// The first page of devices, at the largest page size.
+pub fn first_devices_page() -> String {
+    format!("/v1/Devices?{}", PageQuery::first(PAGE_SIZE))
+}
+
+/// The path of the page after `page`, from its own link; none at the end.
+pub fn next_page<T>(page: &ListPage<T>) -> Option<String> {
+    page.meta
+        .next_page_url
+        .as_deref()
+        .and_then(split_origin)
+        .map(|(_, rest)| rest.to_owned())
+}
+
 #[derive(Clone)]
 pub enum Api {
     Emulator(Arc<AppState>),
@@ -129,18 +146,18 @@ impl Api {
     /// Every device, page by page, following the API's own links.
     pub async fn all_devices(&self) -> Result<Vec<Device>, String> {
         let mut devices = Vec::new();
-        let mut next = Some(format!("/v1/Devices?{}", PageQuery::first(PAGE_SIZE)));
+        let mut next = Some(first_devices_page());
         while let Some(path) = next.take() {
-            let page: ListPage<Device> = self.read(&path).await?;
+            let page = self.devices_page(&path).await?;
+            next = next_page(&page);
             devices.extend(page.items);
-            next = page
-                .meta
-                .next_page_url
-                .as_deref()
-                .and_then(split_origin)
-                .map(|(_, rest)| rest.to_owned());
         }
         Ok(devices)
+    }
+
+    /// One page of devices, read patiently (see `read`).
+    pub async fn devices_page(&self, path: &str) -> Result<ListPage<Device>, String> {
+        self.read(path).await
     }
 
     /// The account's apps (the first 1,000), by SID and name.
@@ -155,19 +172,27 @@ impl Api {
         Ok(AppNames::from_apps(&self.apps().await?))
     }
 
-    /// A read, tried a few times through transient failures (a read can always be repeated).
+    /// A read, tried again through transient failures (a read can always be repeated): after
+    /// a growing pause, or as long as a 429 or 503's `Retry-After` asks (up to a minute).
     async fn read<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, String> {
         let mut last = String::new();
-        for attempt in 0..5u64 {
-            if attempt > 0 {
-                tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
-            }
+        let mut wait = std::time::Duration::ZERO;
+        for attempt in 1..=READ_TRIES {
+            tokio::time::sleep(wait).await;
+            wait = std::time::Duration::from_millis(200 * u64::from(attempt));
             match self.call(Method::GET, path, None).await {
                 Ok(answer) if (200..300).contains(&answer.status) => {
                     return serde_json::from_slice(&answer.body)
                         .map_err(|err| format!("{path}: {err}"));
                 }
                 Ok(answer) if matches!(answer.status, 429 | 500 | 502 | 503 | 504) => {
+                    if let Some(seconds) = answer
+                        .retry_after
+                        .as_deref()
+                        .and_then(|value| value.trim().parse::<u64>().ok())
+                    {
+                        wait = std::time::Duration::from_secs(seconds.min(60));
+                    }
                     last = message(&answer);
                 }
                 Ok(answer) => return Err(message(&answer)),

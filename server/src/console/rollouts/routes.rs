@@ -8,7 +8,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use console_protocol::{NewRollout, RolloutControl, RolloutList, RolloutSource, RolloutSummary};
+use fleet_engine::DeviceFilter;
+use fleet_engine::index::IndexRow;
 use fleet_engine::rollout::planning::{self, Planned, Selection};
+use microvisor_api::Device;
 use microvisor_api::error::codes;
 
 use crate::answers::error;
@@ -52,20 +55,31 @@ pub async fn control_rollout(
     }
 }
 
-/// Plans the rollout a request asks for, from the API's apps and fleet as they are now.
+/// Plans the rollout a request asks for, from the API's apps and the fleet as it is now: as
+/// the index knows it once it has read the whole fleet (a million devices are not listed
+/// again per rollout), else as the API lists it.
 pub async fn plan(state: &ConsoleApi, request: NewRollout) -> Result<Planned, Response> {
     let unavailable =
         |err: String| error(502, codes::INTERNAL, &format!("The Microvisor API: {err}"));
     let apps = state.api.apps().await.map_err(unavailable)?;
-    let fleet = state.api.all_devices().await.map_err(unavailable)?;
     let view;
-    let selection = match &request.source {
-        RolloutSource::Devices { sids } => Selection::Sids(sids),
-        RolloutSource::Filter { filter } => Selection::Filter(filter),
+    let filter = match &request.source {
+        RolloutSource::Devices { .. } => None,
+        RolloutSource::Filter { filter } => Some(filter),
         RolloutSource::View { id } => {
             view = state.store.get_view(id).await.map_err(store_error)?;
-            Selection::Filter(&view.filter)
+            Some(&view.filter)
         }
+    };
+    let (fleet, resolved) = match from_index(state, &request.source, filter).await? {
+        Some((fleet, sids)) => (fleet, Some(sids)),
+        None => (state.api.all_devices().await.map_err(unavailable)?, None),
+    };
+    let selection = match (&resolved, &request.source, filter) {
+        (Some(sids), _, _) => Selection::Sids(sids),
+        (None, RolloutSource::Devices { sids }, _) => Selection::Sids(sids),
+        (None, _, Some(filter)) => Selection::Filter(filter),
+        (None, _, None) => Selection::Sids(&[]),
     };
     planning::plan(
         new_id("RO"),
@@ -78,6 +92,42 @@ pub async fn plan(state: &ConsoleApi, request: NewRollout) -> Result<Planned, Re
         unix_now_ms(),
     )
     .map_err(|err| invalid(&err.to_string()))
+}
+
+/// The devices a rollout is for, and their SIDs, resolved against the index: by the query on
+/// the server, so no list of a million SIDs travels anywhere. None when this server keeps no
+/// index or it has not read the whole fleet yet.
+async fn from_index(
+    state: &ConsoleApi,
+    source: &RolloutSource,
+    filter: Option<&DeviceFilter>,
+) -> Result<Option<(Vec<Device>, Vec<String>)>, Response> {
+    if !state.index {
+        return Ok(None);
+    }
+    let freshness = state.store.freshness().await.map_err(store_error)?;
+    if freshness.complete.is_none() {
+        return Ok(None);
+    }
+    let rows = match (source, filter) {
+        (RolloutSource::Devices { sids }, _) => state
+            .store
+            .index_rows(sids.clone())
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .filter(|(_, gone)| !gone)
+            .map(|(row, _)| row)
+            .collect(),
+        (_, Some(filter)) => state
+            .store
+            .fleet_matching(filter, unix_now_ms())
+            .await
+            .map_err(store_error)?,
+        (_, None) => Vec::new(),
+    };
+    let sids = rows.iter().map(|row| row.sid.clone()).collect();
+    Ok(Some((rows.iter().map(IndexRow::to_device).collect(), sids)))
 }
 
 pub async fn preview_rollout(

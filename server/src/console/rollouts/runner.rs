@@ -86,6 +86,11 @@ impl Runner {
         }
     }
 
+    /// Who this replica is, in its leases.
+    pub fn holder(&self) -> &str {
+        &self.holder
+    }
+
     /// Runs until the process ends: waits for the lease, then drives rollouts while it holds it.
     pub async fn run(self: Arc<Self>) {
         loop {
