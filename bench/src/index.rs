@@ -54,11 +54,16 @@ pub struct Backend {
     pub page_ms: Samples,
     pub summary_ms: Samples,
     pub search_ms: Samples,
+    /// The summary asked each time with another `pending_hours`, so never remembered: what
+    /// the first ask after a pass costs (a scan of the table).
+    pub summary_cold_ms: Samples,
 }
 
 pub struct IndexBench {
     pub devices: usize,
     pub emulator_rss: u64,
+    /// The whole list read once from the emulator, no store: the API's floor for a pass.
+    pub list_ms: u64,
     pub backends: Vec<Backend>,
     /// The Fleet page: navigation to the summary and first rows painted; a filter keystroke
     /// to the new matches shown.
@@ -130,9 +135,14 @@ fn now_ms() -> i64 {
 
 /// `runs` GETs of `path`, each timed, request to whole answer.
 async fn timed(base: &str, path: &str, runs: usize) -> Result<Samples, String> {
+    timed_each(base, vec![path.to_owned(); runs]).await
+}
+
+/// A GET of each path in turn, each timed, request to whole answer.
+async fn timed_each(base: &str, paths: Vec<String>) -> Result<Samples, String> {
     let client = reqwest::Client::new();
     let mut samples = Samples::default();
-    for _ in 0..runs {
+    for path in paths {
         let started = Instant::now();
         let response = client
             .get(format!("{base}{path}"))
@@ -258,6 +268,13 @@ async fn backend(
         page_ms: timed(&base, &page, runs).await?,
         summary_ms: timed(&base, "/console/v1/fleet/summary", runs).await?,
         search_ms: timed(&base, &search, runs).await?,
+        summary_cold_ms: timed_each(
+            &base,
+            (1..=runs)
+                .map(|hours| format!("/console/v1/fleet/summary?pending_hours={hours}"))
+                .collect(),
+        )
+        .await?,
     };
     Ok((backend, server, base))
 }
@@ -300,11 +317,34 @@ async fn fleet_page(base: &str, devices: usize, runs: usize) -> (Samples, Sample
     (paint, keys)
 }
 
+/// The API's share of a pass: every page of the list, one after another as a pass reads
+/// them, straight from the emulator, decoded; ms.
+async fn list_all(emulator: &str) -> Result<u64, String> {
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    let mut url = Some(format!("{emulator}/v1/Devices?PageSize=1000"));
+    while let Some(next) = url.take() {
+        let body = client
+            .get(&next)
+            .basic_auth(ACCOUNT_SID, Some(AUTH_TOKEN))
+            .send()
+            .await
+            .map_err(|err| err.to_string())?
+            .bytes()
+            .await
+            .map_err(|err| err.to_string())?;
+        let page: Value = serde_json::from_slice(&body).map_err(|err| err.to_string())?;
+        url = page["meta"]["next_page_url"].as_str().map(str::to_owned);
+    }
+    Ok(started.elapsed().as_millis() as u64)
+}
+
 /// The whole measure: `devices` in the emulator, each store in turn.
 pub async fn measure(devices: usize, runs: usize, page_runs: usize) -> Result<IndexBench, String> {
     let (emulator, emulator_url) =
         console_e2e::harness::start_server(&["--devices", &devices.to_string()]).await;
     let emulator_rss = rss_of(emulator.pid());
+    let list_ms = list_all(&emulator_url).await?;
     let sqlite_dir = std::env::temp_dir().join(format!("bench-index-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&sqlite_dir);
     let sqlite = format!("sqlite:{}", sqlite_dir.join("console.db").display());
@@ -322,6 +362,7 @@ pub async fn measure(devices: usize, runs: usize, page_runs: usize) -> Result<In
     Ok(IndexBench {
         devices,
         emulator_rss,
+        list_ms,
         backends: vec![on_sqlite, on_postgres],
         first_paint_ms,
         keystroke_ms,

@@ -137,13 +137,15 @@ async fn ten_thousand_devices_show_from_the_index_and_a_retarget_reaches_counts_
         .await;
     session.click_button("Clear filters").await;
 
-    // Sorted by name on the server (by its bytes, devices with no name first, SID between
-    // equals): the first row is the least of all.
+    // Sorted by name on the server (by its bytes, devices with no name first, equals in the
+    // order the index first saw them, which is the list's): the first row is the least of all.
     let least = fleet
         .iter()
-        .map(|d| {
+        .enumerate()
+        .map(|(listed, d)| {
             (
                 d["unique_name"].as_str().unwrap_or_default().to_owned(),
+                listed,
                 d["sid"].as_str().unwrap_or_default(),
             )
         })
@@ -153,7 +155,7 @@ async fn ten_thousand_devices_show_from_the_index_and_a_retarget_reaches_counts_
         .eval("document.querySelector('th.col-name button').click();")
         .await;
     session
-        .wait_for("the least name first", "const r = document.querySelector('table.devices tbody tr[data-sid]'); return r ? r.dataset.sid : null;", |v| v == least.1)
+        .wait_for("the least name first", "const r = document.querySelector('table.devices tbody tr[data-sid]'); return r ? r.dataset.sid : null;", |v| v == least.2)
         .await;
 
     // Scrolling to the end of the loaded rows loads the next page.

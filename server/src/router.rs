@@ -13,6 +13,7 @@ use tower_http::compression::CompressionLayer;
 use crate::cli::{Options, check_exposure};
 use crate::console::audit::{self, Auditor};
 use crate::console::index::sync::{IndexSync, SyncTiming};
+use crate::console::memo::Memo;
 use crate::console::rollouts::runner::{Runner, Timing};
 use crate::console::shared::ConsoleApi;
 use crate::pages;
@@ -119,6 +120,8 @@ pub async fn router_with_env(
         store: store.clone(),
         api: v1.client,
         index: !options.no_index,
+        counts: Memo::default(),
+        totals: Memo::default(),
     }))
     .layer(audited.clone());
     // API answers go out compressed as the browser accepts (a page of 1,000 devices is

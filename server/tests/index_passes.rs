@@ -1,12 +1,14 @@
 //! The stored index against its model, by property: passes over any sequence of fleets (devices
 //! appearing, changing any field, going and coming back), each written as the sync writes it
-//! (`PassWriter`, pages of three), leave an index that equals the fleet, and a timeline that
-//! holds exactly the changes between passes. On SQLite and on a real PostgreSQL server.
+//! (`PassWriter`, pages of three), leave an index that equals the fleet, a timeline that holds
+//! exactly the changes between passes, and counts by group that agree with the rows. On
+//! SQLite and on a real PostgreSQL server.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use console_server::console::index::writer::PassWriter;
 use console_server::store::Store;
+use fleet_engine::DeviceFilter;
 use fleet_engine::index::{IndexRow, MemoryIndex};
 use microvisor_api::time::format_iso8601;
 use microvisor_api::{Device, DeviceApp, DeviceLogging, UpdateStatus};
@@ -88,6 +90,34 @@ async fn passes_match_the_model(url: &str, fleets: &[Vec<Device>]) -> Result<(),
             .map(|(sid, (_, gone))| (sid.clone(), *gone))
             .collect();
         prop_assert_eq!(gone, modelled);
+
+        // The counts kept beside the rows (by status, target and reported app) are the
+        // listed rows' counts.
+        let counts = store
+            .fleet_counts(&DeviceFilter::default(), at_ms, 24)
+            .await
+            .map_err(failed)?;
+        let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
+        let mut by_target: BTreeMap<String, u64> = BTreeMap::new();
+        let mut by_reported: BTreeMap<String, u64> = BTreeMap::new();
+        for row in &listed {
+            *by_status.entry(row.status.clone()).or_default() += 1;
+            *by_target
+                .entry(row.target_app.clone().unwrap_or_default())
+                .or_default() += 1;
+            *by_reported
+                .entry(row.reported_app.clone().unwrap_or_default())
+                .or_default() += 1;
+        }
+        prop_assert_eq!(counts.total, listed.len() as u64, "pass {}", number);
+        prop_assert_eq!(counts.by_status, by_status, "pass {}", number);
+        prop_assert_eq!(counts.by_target, by_target, "pass {}", number);
+        prop_assert_eq!(counts.by_reported, by_reported, "pass {}", number);
+        let differs = listed
+            .iter()
+            .filter(|r| r.reported_app.is_some() && r.reported_app != r.target_app)
+            .count() as u64;
+        prop_assert_eq!(counts.target_differs, differs, "pass {}", number);
 
         // The timeline holds exactly this pass's changes.
         let mut seen: Vec<Event> = Vec::new();

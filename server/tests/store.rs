@@ -225,6 +225,7 @@ fn ask(filter: DeviceFilter, sort: FleetSort, after: Option<String>, limit: u32)
         offset: 0,
         limit,
         now_ms: 10_000_000,
+        count: true,
     }
 }
 
@@ -270,7 +271,7 @@ async fn fleet_index(store: &Store) {
             ))
             .await
             .unwrap();
-        assert_eq!(total, 250);
+        assert_eq!(total, Some(250));
         seen.extend(page.into_iter().map(|row| row.sid));
         match next {
             Some(cursor) => after = Some(cursor),
@@ -319,6 +320,7 @@ async fn fleet_index(store: &Store) {
             .await
             .unwrap()
             .2
+            .expect("a count, as asked")
     };
     let error = DeviceFilter {
         status: Some("error".into()),

@@ -164,7 +164,7 @@ pub struct SearchIndex {
 }
 
 /// Between the fields of a key and between keys: a character no typed text contains.
-const SEPARATOR: char = '\u{1f}';
+pub(crate) const SEPARATOR: char = '\u{1f}';
 
 impl SearchIndex {
     pub fn new(devices: &[Device], apps: &AppNames) -> SearchIndex {

@@ -1,10 +1,12 @@
 //! The server's own API under `/console/v1` (the vendor's is `/v1`): saved views, rollouts,
 //! the audit log and the fleet index, JSON, behind the same defences as `/v1` (Host check, same-origin writes,
 //! access token, roles). Errors use the vendor's body shape, so the console reads them as it
-//! reads the API's. One module per resource; `shared` is what their handlers share.
+//! reads the API's. One module per resource; `shared` is what their handlers share, `memo`
+//! the counts they keep between index passes.
 
 pub mod audit;
 pub mod index;
+pub mod memo;
 pub mod rollouts;
 pub mod shared;
 pub mod views;

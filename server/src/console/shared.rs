@@ -4,10 +4,12 @@
 use std::hash::{BuildHasher, Hasher};
 
 use axum::response::Response;
+use console_protocol::FleetCounts;
 use microvisor_api::error::codes;
 
 use crate::answers::error;
 use crate::clock::unix_now_ms;
+use crate::console::memo::Memo;
 use crate::store::{Store, StoreError};
 use crate::v1::client::Api;
 
@@ -17,6 +19,9 @@ pub struct ConsoleApi {
     pub api: Api,
     /// Whether this server keeps a fleet index (not `--no-index`).
     pub index: bool,
+    /// The index's counts by filter, and its totals, between passes.
+    pub counts: Memo<FleetCounts>,
+    pub totals: Memo<u64>,
 }
 
 /// A store error as an answer: the database being down is a 503 the console offers to retry.

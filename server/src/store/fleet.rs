@@ -1,14 +1,16 @@
 //! The fleet index in the store: a row per device, the timeline of what passes saw, the
 //! passes, the account's apps, "Refresh now". Each operation one transaction, written once
-//! over `Tx`; the SQL whose shape depends on the filter or the row count is `fleet_sql`.
+//! over `Tx`; the SQL whose shape depends on the filter or the row count is `fleet_sql`, and
+//! the index's questions (pages, counts) are `fleet_query`.
 
-use console_protocol::{FleetCounts, FleetSort, Freshness, PassInfo};
-use fleet_engine::DeviceFilter;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use console_protocol::{Freshness, PassInfo};
 use fleet_engine::index::{Change, IndexRow};
 
 use super::error::StoreError;
-use super::fleet_sql::{self, Clause};
-use super::tx::{Row, Tx, Value, optional};
+use super::fleet_sql;
+use super::tx::{Dialect, Row, Tx, Value, optional};
 
 /// Rows written per statement: 16 values each, well within both databases' limits.
 const ROWS_PER_STATEMENT: usize = 500;
@@ -24,7 +26,7 @@ fn none_if_zero(ms: i64) -> Option<i64> {
 }
 
 /// A row as `fleet_sql::COLUMNS` lists it.
-fn row_of(row: &Row) -> Result<IndexRow, StoreError> {
+pub(super) fn row_of(row: &Row) -> Result<IndexRow, StoreError> {
     Ok(IndexRow {
         sid: row.text(0)?,
         unique_name: none_if_empty(row.text(1)?),
@@ -56,6 +58,101 @@ pub async fn rows_of(
     Ok(found)
 }
 
+/// "The SID is one of a list" (the list one value, `sid_list`), as each database says it.
+fn sid_in_list(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => "sid IN (SELECT value FROM json_each(?))",
+        Dialect::Postgres => "sid = ANY(?::text[])",
+    }
+}
+
+fn sid_list(sids: Vec<String>) -> Value {
+    Value::Texts(sids.into_iter().map(Some).collect())
+}
+
+/// A device's group in `fleet_groups`: status, target app, reported app.
+pub(super) type Group = (String, String, String);
+
+fn group_of(row: &IndexRow) -> Group {
+    (
+        row.status.clone(),
+        row.target_app.clone().unwrap_or_default(),
+        row.reported_app.clone().unwrap_or_default(),
+    )
+}
+
+/// The groups of those of these SIDs that are kept and listed.
+async fn listed_groups(
+    tx: &mut dyn Tx,
+    sids: Vec<String>,
+) -> Result<HashMap<String, Group>, StoreError> {
+    let sql = format!(
+        "SELECT sid, status, target_app, reported_app FROM fleet_devices \
+         WHERE gone_ms = 0 AND {}",
+        sid_in_list(tx.dialect())
+    );
+    tx.query(&sql, vec![sid_list(sids)])
+        .await?
+        .iter()
+        .map(|row| Ok((row.text(0)?, (row.text(1)?, row.text(2)?, row.text(3)?))))
+        .collect()
+}
+
+/// Moves the groups' counts by `deltas`, in the transaction that moved the devices.
+async fn shift_groups(tx: &mut dyn Tx, deltas: BTreeMap<Group, i64>) -> Result<(), StoreError> {
+    let moved: Vec<(Group, i64)> = deltas.into_iter().filter(|(_, d)| *d != 0).collect();
+    if moved.is_empty() {
+        return Ok(());
+    }
+    for chunk in moved.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO fleet_groups (status, target_app, reported_app, devices) VALUES {} \
+             ON CONFLICT (status, target_app, reported_app) \
+             DO UPDATE SET devices = fleet_groups.devices + excluded.devices",
+            fleet_sql::placeholders(chunk.len(), 4)
+        );
+        let params = chunk
+            .iter()
+            .flat_map(|((status, target, reported), delta)| {
+                [
+                    Value::from(status),
+                    Value::from(target),
+                    Value::from(reported),
+                    Value::Int(*delta),
+                ]
+            })
+            .collect();
+        tx.execute(&sql, params).await?;
+    }
+    tx.execute("DELETE FROM fleet_groups WHERE devices = 0", vec![])
+        .await?;
+    Ok(())
+}
+
+/// The stored hash of each of these SIDs that is kept, and whether it is gone: all a pass
+/// needs of a device that did not change.
+pub async fn hashes_of(
+    tx: &mut dyn Tx,
+    sids: Vec<String>,
+) -> Result<Vec<(String, String, bool)>, StoreError> {
+    let sql = format!(
+        "SELECT sid, row_hash, gone_ms FROM fleet_devices WHERE {}",
+        sid_in_list(tx.dialect())
+    );
+    tx.query(&sql, vec![sid_list(sids)])
+        .await?
+        .iter()
+        .map(|row| Ok((row.text(0)?, row.text(1)?, row.int(2)? != 0)))
+        .collect()
+}
+
+/// What one page of a pass found to write, as of `at_ms`.
+pub struct PageWrite {
+    pub at_ms: i64,
+    pub rows: Vec<IndexRow>,
+    pub events: Vec<(String, Change)>,
+}
+
 /// Writes what one page of a pass found: the rows that changed (or are new) and their
 /// timeline, in one transaction.
 pub async fn write_page(
@@ -64,14 +161,31 @@ pub async fn write_page(
     rows: Vec<IndexRow>,
     events: Vec<(String, Change)>,
 ) -> Result<(), StoreError> {
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let sql = fleet_sql::upsert_rows(chunk.len());
-        let params = chunk
-            .iter()
-            .flat_map(|row| fleet_sql::row_values(row, at_ms))
-            .collect();
-        tx.execute(&sql, params).await?;
+    remember_apps(tx, &rows).await?;
+    let before = listed_groups(tx, rows.iter().map(|row| row.sid.clone()).collect()).await?;
+    let mut deltas: BTreeMap<Group, i64> = BTreeMap::new();
+    for row in &rows {
+        if let Some(group) = before.get(&row.sid) {
+            *deltas.entry(group.clone()).or_default() -= 1;
+        }
+        *deltas.entry(group_of(row)).or_default() += 1;
     }
+    let values = rows.iter().map(|row| fleet_sql::row_values(row, at_ms));
+    match tx.dialect() {
+        // One statement a page, its text the same whatever the count: no parse per page.
+        Dialect::Postgres => {
+            let columns = Value::columns(values.collect());
+            tx.execute(&fleet_sql::upsert_columns(), columns).await?;
+        }
+        Dialect::Sqlite => {
+            let values: Vec<Vec<Value>> = values.collect();
+            for chunk in values.chunks(ROWS_PER_STATEMENT) {
+                let sql = fleet_sql::upsert_rows(chunk.len());
+                tx.execute(&sql, chunk.concat()).await?;
+            }
+        }
+    }
+    shift_groups(tx, deltas).await?;
     append_events(tx, at_ms, events).await
 }
 
@@ -80,21 +194,30 @@ async fn append_events(
     at_ms: i64,
     events: Vec<(String, Change)>,
 ) -> Result<(), StoreError> {
-    for chunk in events.chunks(EVENTS_PER_STATEMENT) {
-        let sql = fleet_sql::insert_events(chunk.len());
-        let params = chunk
-            .iter()
-            .flat_map(|(sid, change)| {
-                [
-                    Value::from(sid),
-                    Value::Int(at_ms),
-                    Value::from(change.kind.as_str()),
-                    Value::from(change.before.clone()),
-                    Value::from(change.after.clone()),
-                ]
-            })
-            .collect();
-        tx.execute(&sql, params).await?;
+    let values = events.into_iter().map(|(sid, change)| {
+        vec![
+            Value::from(sid),
+            Value::Int(at_ms),
+            Value::from(change.kind.as_str()),
+            Value::from(change.before),
+            Value::from(change.after),
+        ]
+    });
+    match tx.dialect() {
+        Dialect::Postgres => {
+            let values: Vec<Vec<Value>> = values.collect();
+            if !values.is_empty() {
+                let columns = Value::columns(values);
+                tx.execute(fleet_sql::INSERT_EVENT_COLUMNS, columns).await?;
+            }
+        }
+        Dialect::Sqlite => {
+            let values: Vec<Vec<Value>> = values.collect();
+            for chunk in values.chunks(EVENTS_PER_STATEMENT) {
+                let sql = fleet_sql::insert_events(chunk.len());
+                tx.execute(&sql, chunk.concat()).await?;
+            }
+        }
     }
     Ok(())
 }
@@ -105,6 +228,12 @@ pub async fn mark_gone(
     at_ms: i64,
     gone: Vec<(String, Change)>,
 ) -> Result<(), StoreError> {
+    let before = listed_groups(tx, gone.iter().map(|(sid, _)| sid.clone()).collect()).await?;
+    let mut deltas: BTreeMap<Group, i64> = BTreeMap::new();
+    for group in before.into_values() {
+        *deltas.entry(group).or_default() -= 1;
+    }
+    shift_groups(tx, deltas).await?;
     for chunk in gone.chunks(ROWS_PER_STATEMENT) {
         let sql = fleet_sql::mark_gone(chunk.len());
         let mut params = vec![Value::Int(at_ms), Value::Int(at_ms)];
@@ -231,12 +360,13 @@ pub async fn prune_passes(tx: &mut dyn Tx, keep: i64) -> Result<(), StoreError> 
     Ok(())
 }
 
-/// The account's apps as last listed, by SID and name.
+/// The account's apps as listed: names brought up to date. An app no longer listed keeps
+/// its row, so a device still on it is found by its SID.
 pub async fn replace_apps(tx: &mut dyn Tx, apps: Vec<(String, String)>) -> Result<(), StoreError> {
-    tx.execute("DELETE FROM fleet_apps", vec![]).await?;
     for chunk in apps.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
-            "INSERT INTO fleet_apps (sid, unique_name) VALUES {}",
+            "INSERT INTO fleet_apps (sid, unique_name) VALUES {} \
+             ON CONFLICT (sid) DO UPDATE SET unique_name = excluded.unique_name",
             fleet_sql::placeholders(chunk.len(), 2)
         );
         let params = chunk
@@ -248,148 +378,23 @@ pub async fn replace_apps(tx: &mut dyn Tx, apps: Vec<(String, String)>) -> Resul
     Ok(())
 }
 
-/// The SIDs of the apps whose name holds `text` (lower case).
-async fn apps_named(tx: &mut dyn Tx, text: &str) -> Result<Vec<String>, StoreError> {
-    if text.is_empty() {
-        return Ok(Vec::new());
+/// Apps devices name that the app list did not (deleted, or listed after the pass began),
+/// so free text finds their devices by the app's SID.
+async fn remember_apps(tx: &mut dyn Tx, rows: &[IndexRow]) -> Result<(), StoreError> {
+    let apps: BTreeSet<&str> = rows.iter().flat_map(IndexRow::apps).collect();
+    if apps.is_empty() {
+        return Ok(());
     }
-    let rows = tx
-        .query("SELECT sid, unique_name FROM fleet_apps", vec![])
-        .await?;
-    let mut sids = Vec::new();
-    for row in &rows {
-        if row.text(1)?.to_lowercase().contains(text) {
-            sids.push(row.text(0)?);
-        }
-    }
-    Ok(sids)
-}
-
-/// The WHERE clause of a filter, at `now_ms`.
-async fn clause_of(
-    tx: &mut dyn Tx,
-    filter: &DeviceFilter,
-    now_ms: i64,
-) -> Result<Clause, StoreError> {
-    let named = apps_named(tx, &filter.text.trim().to_lowercase()).await?;
-    Ok(fleet_sql::filter_clause(
-        filter,
-        now_ms,
-        &named,
-        tx.dialect(),
-    ))
-}
-
-/// A page's cursor: the sort's value and the SID of its last row, as JSON.
-pub fn encode_cursor(value: &Value, sid: &str) -> String {
-    let value = match value {
-        Value::Int(n) => serde_json::Value::from(*n),
-        Value::Text(text) => serde_json::Value::from(text.as_str()),
-        Value::Null => serde_json::Value::Null,
-    };
-    serde_json::json!([value, sid]).to_string()
-}
-
-/// The sort's value and SID a cursor holds; `None` for one this server did not make.
-pub fn decode_cursor(cursor: &str) -> Option<(Value, String)> {
-    let parsed: serde_json::Value = serde_json::from_str(cursor).ok()?;
-    let value = match parsed.get(0)? {
-        serde_json::Value::Number(n) => Value::Int(n.as_i64()?),
-        serde_json::Value::String(text) => Value::Text(text.clone()),
-        _ => return None,
-    };
-    Some((value, parsed.get(1)?.as_str()?.to_owned()))
-}
-
-/// What a page query asks.
-pub struct PageAsk {
-    pub filter: DeviceFilter,
-    pub sort: FleetSort,
-    /// The cursor a page before gave.
-    pub after: Option<String>,
-    pub offset: u64,
-    pub limit: u32,
-    pub now_ms: i64,
-}
-
-/// A page of rows, the cursor after it (when there may be more), and the total kept.
-pub async fn page(
-    tx: &mut dyn Tx,
-    ask: PageAsk,
-) -> Result<(Vec<IndexRow>, Option<String>, u64), StoreError> {
-    let after = match ask.after.as_deref() {
-        None => None,
-        Some(cursor) => Some(decode_cursor(cursor).ok_or_else(|| {
-            StoreError::Invalid(format!("'{cursor}' is not a cursor this server gave"))
-        })?),
-    };
-    let clause = clause_of(tx, &ask.filter, ask.now_ms).await?;
-    let (sql, params) = fleet_sql::page_query(&clause, ask.sort, after, ask.offset, ask.limit);
-    let rows: Vec<IndexRow> = tx
-        .query(&sql, params)
-        .await?
-        .iter()
-        .map(row_of)
-        .collect::<Result<_, _>>()?;
-    let next = rows
-        .last()
-        .filter(|_| rows.len() == ask.limit as usize)
-        .map(|last| encode_cursor(&fleet_sql::sort_value(ask.sort.key, last), &last.sid));
-    let (sql, params) = fleet_sql::count_query(&clause);
-    let total = match optional(tx, &sql, params).await? {
-        Some(row) => row.int(0)? as u64,
-        None => 0,
-    };
-    Ok((rows, next, total))
-}
-
-/// Every SID the filter keeps, in SID order: a rollout's devices by query.
-pub async fn sids_matching(
-    tx: &mut dyn Tx,
-    filter: DeviceFilter,
-    now_ms: i64,
-) -> Result<Vec<IndexRow>, StoreError> {
-    let clause = clause_of(tx, &filter, now_ms).await?;
     let sql = format!(
-        "SELECT {} FROM fleet_devices WHERE {} ORDER BY sid",
-        fleet_sql::COLUMNS,
-        clause.sql
+        "INSERT INTO fleet_apps (sid, unique_name) VALUES {} ON CONFLICT (sid) DO NOTHING",
+        fleet_sql::placeholders(apps.len(), 2)
     );
-    tx.query(&sql, clause.params)
-        .await?
-        .iter()
-        .map(row_of)
-        .collect()
-}
-
-/// The counts over what the filter keeps (freshness left for the caller).
-pub async fn counts(
-    tx: &mut dyn Tx,
-    filter: DeviceFilter,
-    now_ms: i64,
-    pending_hours: u32,
-) -> Result<FleetCounts, StoreError> {
-    let clause = clause_of(tx, &filter, now_ms).await?;
-    let pending_before = now_ms - i64::from(pending_hours) * 3_600_000;
-    let (sql, params) = fleet_sql::totals_query(&clause, now_ms, pending_before);
-    let mut counts = FleetCounts::default();
-    if let Some(row) = optional(tx, &sql, params).await? {
-        counts.total = row.int(0)? as u64;
-        counts.logging_on = row.int(1)? as u64;
-        counts.target_differs = row.int(2)? as u64;
-        counts.pending_long = row.int(3)? as u64;
-    }
-    for (column, into) in [
-        ("status", &mut counts.by_status),
-        ("target_app", &mut counts.by_target),
-        ("reported_app", &mut counts.by_reported),
-    ] {
-        let (sql, params) = fleet_sql::group_query(&clause, column);
-        for row in tx.query(&sql, params).await? {
-            into.insert(row.text(0)?, row.int(1)? as u64);
-        }
-    }
-    Ok(counts)
+    let params = apps
+        .into_iter()
+        .flat_map(|sid| [Value::from(sid), Value::from("")])
+        .collect();
+    tx.execute(&sql, params).await?;
+    Ok(())
 }
 
 /// A device's timeline, newest first: (at, kind, before, after).
@@ -425,6 +430,19 @@ pub async fn prune_events(tx: &mut dyn Tx, before_ms: i64, batch: i64) -> Result
             vec![before_ms.into(), batch.into()],
         )
         .await?)
+}
+
+/// `analyze` on PostgreSQL, which samples by itself, with the visibility map set too.
+pub const VACUUM_INDEX: &str = "VACUUM (ANALYZE) fleet_devices";
+
+/// Brings the planner's statistics of the index up to date: without them SQLite takes an
+/// equality on a three-valued status for a selective one, and walks a third of the fleet
+/// for a page another index gives in a hundred rows.
+pub async fn analyze(tx: &mut dyn Tx) -> Result<(), StoreError> {
+    // Every row (under a second at a million devices; a sample of a thousand rows per index
+    // left the planner as lost as none).
+    tx.execute("ANALYZE fleet_devices", vec![]).await?;
+    Ok(())
 }
 
 /// "Refresh now": asked of whichever replica holds the index's lease.

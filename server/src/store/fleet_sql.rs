@@ -56,16 +56,21 @@ pub fn filter_clause(
     clause.and("gone_ms = 0", []);
     let text = filter.text.trim().to_lowercase();
     if !text.is_empty() {
-        let pattern = Value::Text(like_pattern(&text));
-        let search = match dialect {
-            // The trigram index answers LIKE on the FTS table.
-            Dialect::Sqlite => {
-                "rowid IN (SELECT rowid FROM fleet_search WHERE search LIKE ? ESCAPE '\\')"
-            }
-            Dialect::Postgres => "search LIKE ? ESCAPE '\\'",
+        let (search, matched) = match dialect {
+            // The trigram index answers a phrase of three characters or more: the text's
+            // trigrams one after another, which is the text as a substring. A shorter text
+            // has no trigram, and is looked for row by row.
+            Dialect::Sqlite if text.chars().count() >= 3 => (
+                "rowid IN (SELECT rowid FROM fleet_search WHERE fleet_search MATCH ?)",
+                Value::Text(format!("\"{}\"", text.replace('"', "\"\""))),
+            ),
+            Dialect::Sqlite | Dialect::Postgres => (
+                "search LIKE ? ESCAPE '\\'",
+                Value::Text(like_pattern(&text)),
+            ),
         };
         let mut sql = format!("({search}");
-        let mut params = vec![pattern];
+        let mut params = vec![matched];
         if !named_apps.is_empty() {
             let marks = vec!["?"; named_apps.len()].join(", ");
             sql.push_str(&format!(
@@ -106,6 +111,20 @@ pub fn filter_clause(
     clause
 }
 
+/// `clause` with its equality terms on status and target app written `+column = ?` (SQLite):
+/// they then offer no index, and the planner walks the sort's own index, filtering as it
+/// goes. For a filter that keeps a good share of the fleet that finds a page in a few
+/// hundred rows, where the equality's index would first sort a third of the fleet.
+pub fn walking_the_sort(clause: &Clause) -> Clause {
+    Clause {
+        sql: clause
+            .sql
+            .replace(" AND status = ?", " AND +status = ?")
+            .replace(" AND target_app = ?", " AND +target_app = ?"),
+        params: clause.params.clone(),
+    }
+}
+
 /// The column a sort orders by.
 pub fn sort_column(key: FleetSortKey) -> &'static str {
     match key {
@@ -133,12 +152,13 @@ pub fn sort_value(key: FleetSortKey, row: &IndexRow) -> Value {
     }
 }
 
-/// A page of the devices `clause` keeps, sorted, after `cursor` (the sort's value and SID of
-/// the row before it) or from `offset`, at most `limit`.
+/// A page of the devices `clause` keeps, sorted (ties in the order the index first saw
+/// them), after `cursor` (the sort's value and `n` of the row before it) or from `offset`,
+/// at most `limit`. Each row ends with its `n`.
 pub fn page_query(
     clause: &Clause,
     sort: FleetSort,
-    cursor: Option<(Value, String)>,
+    cursor: Option<(Value, i64)>,
     offset: u64,
     limit: u32,
 ) -> (String, Vec<Value>) {
@@ -149,27 +169,27 @@ pub fn page_query(
         ("ASC", ">")
     };
     let mut where_clause = clause.clone();
-    if let Some((value, sid)) = cursor {
+    if let Some((value, n)) = cursor {
         if column == "sid" {
-            where_clause.and(&format!("sid {compare} ?"), [Value::Text(sid)]);
+            where_clause.and(&format!("sid {compare} ?"), [value]);
         } else {
             where_clause.and(
-                &format!("({column}, sid) {compare} (?, ?)"),
-                [value, Value::Text(sid)],
+                &format!("({column}, n) {compare} (?, ?)"),
+                [value, Value::Int(n)],
             );
         }
     }
     let order = if column == "sid" {
         format!("sid {direction}")
     } else {
-        format!("{column} {direction}, sid {direction}")
+        format!("{column} {direction}, n {direction}")
     };
     let mut params = where_clause.params;
     params.push(Value::Int(i64::from(limit)));
     params.push(Value::Int(offset as i64));
     (
         format!(
-            "SELECT {COLUMNS} FROM fleet_devices WHERE {} ORDER BY {order} LIMIT ? OFFSET ?",
+            "SELECT {COLUMNS}, n FROM fleet_devices WHERE {} ORDER BY {order} LIMIT ? OFFSET ?",
             where_clause.sql
         ),
         params,
@@ -184,29 +204,55 @@ pub fn count_query(clause: &Clause) -> (String, Vec<Value>) {
     )
 }
 
-/// Counts by one column (`status`, `target_app`, `reported_app`) of what `clause` keeps.
-pub fn group_query(clause: &Clause, column: &str) -> (String, Vec<Value>) {
+/// How many of what `clause` keeps have logging on at `now_ms`, in two parts to add up:
+/// on with no expiry, and on until after `now_ms`. Each is a range of the partial index of
+/// devices with logging enabled, counted from the index alone (an OR of the two would make
+/// PostgreSQL read every such row).
+pub fn logging_on_counts(clause: &Clause, now_ms: i64) -> [(String, Vec<Value>); 2] {
+    let count = |condition: &str, value: Option<i64>| {
+        let mut params = clause.params.clone();
+        params.extend(value.map(Value::Int));
+        (
+            format!(
+                "SELECT COUNT(*) FROM fleet_devices WHERE {} AND logging_enabled = 1 AND {condition}",
+                clause.sql
+            ),
+            params,
+        )
+    };
+    [
+        count("logging_expires_ms = 0", None),
+        count("logging_expires_ms > ?", Some(now_ms)),
+    ]
+}
+
+/// How many of what `clause` keeps are pending since before `pending_before_ms` (the
+/// partial index of pending devices answers it).
+pub fn pending_count(clause: &Clause, pending_before_ms: i64) -> (String, Vec<Value>) {
+    let mut params = clause.params.clone();
+    params.push(Value::Int(pending_before_ms));
     (
         format!(
-            "SELECT {column}, COUNT(*) FROM fleet_devices WHERE {} GROUP BY {column}",
+            "SELECT COUNT(*) FROM fleet_devices WHERE {} AND status = 'pending' \
+             AND targeted_ms <> 0 AND targeted_ms < ?",
             clause.sql
         ),
-        clause.params.clone(),
+        params,
     )
 }
 
-/// The whole-fleet counts of what `clause` keeps, in one scan: total, logging on, target ≠
-/// reported, pending since before `pending_before_ms`.
-pub fn totals_query(clause: &Clause, now_ms: i64, pending_before_ms: i64) -> (String, Vec<Value>) {
+/// The counts of what `clause` keeps, in one scan: by status, target and reported app
+/// together (a few hundred groups at most), each group's count, logging on and pending
+/// since before `pending_before_ms`; the caller adds the groups up.
+pub fn summary_query(clause: &Clause, now_ms: i64, pending_before_ms: i64) -> (String, Vec<Value>) {
     let mut params = vec![Value::Int(now_ms), Value::Int(pending_before_ms)];
     params.extend(clause.params.iter().cloned());
     (
         format!(
-            "SELECT COUNT(*), \
+            "SELECT status, target_app, reported_app, COUNT(*), \
              COALESCE(SUM(CASE WHEN logging_enabled = 1 AND (logging_expires_ms = 0 OR logging_expires_ms > ?) THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN reported_app <> '' AND reported_app <> target_app THEN 1 ELSE 0 END), 0), \
              COALESCE(SUM(CASE WHEN status = 'pending' AND targeted_ms <> 0 AND targeted_ms < ? THEN 1 ELSE 0 END), 0) \
-             FROM fleet_devices WHERE {}",
+             FROM fleet_devices WHERE {} GROUP BY status, target_app, reported_app",
             clause.sql
         ),
         params,
@@ -219,23 +265,40 @@ pub fn placeholders(rows: usize, columns: usize) -> String {
     vec![group; rows].join(", ")
 }
 
+/// The columns `upsert_rows` writes, and what it does to a row already kept.
+const UPSERT_COLUMNS: &str = "(sid, unique_name, status, error_code, target_app, \
+     reported_app, logging_enabled, logging_expires_ms, targeted_ms, reported_ms, \
+     updated_ms, search, row_hash, first_seen_ms, changed_ms, gone_ms)";
+const ON_CONFLICT: &str = "ON CONFLICT (sid) DO UPDATE SET unique_name = excluded.unique_name, \
+     status = excluded.status, error_code = excluded.error_code, \
+     target_app = excluded.target_app, reported_app = excluded.reported_app, \
+     logging_enabled = excluded.logging_enabled, \
+     logging_expires_ms = excluded.logging_expires_ms, targeted_ms = excluded.targeted_ms, \
+     reported_ms = excluded.reported_ms, updated_ms = excluded.updated_ms, \
+     search = excluded.search, row_hash = excluded.row_hash, \
+     changed_ms = excluded.changed_ms, gone_ms = 0";
+
 /// Writes rows whose hash changed (or new ones): the first time seen is kept on an update.
 pub fn upsert_rows(rows: usize) -> String {
     format!(
-        "INSERT INTO fleet_devices (sid, unique_name, status, error_code, target_app, \
-         reported_app, logging_enabled, logging_expires_ms, targeted_ms, reported_ms, \
-         updated_ms, search, row_hash, first_seen_ms, changed_ms, gone_ms) VALUES {} \
-         ON CONFLICT (sid) DO UPDATE SET unique_name = excluded.unique_name, \
-         status = excluded.status, error_code = excluded.error_code, \
-         target_app = excluded.target_app, reported_app = excluded.reported_app, \
-         logging_enabled = excluded.logging_enabled, \
-         logging_expires_ms = excluded.logging_expires_ms, targeted_ms = excluded.targeted_ms, \
-         reported_ms = excluded.reported_ms, updated_ms = excluded.updated_ms, \
-         search = excluded.search, row_hash = excluded.row_hash, \
-         changed_ms = excluded.changed_ms, gone_ms = 0",
+        "INSERT INTO fleet_devices {UPSERT_COLUMNS} VALUES {} {ON_CONFLICT}",
         placeholders(rows, 16)
     )
 }
+
+/// `upsert_rows` on PostgreSQL with a list per column (`row_values` by column), any count.
+pub fn upsert_columns() -> String {
+    format!(
+        "INSERT INTO fleet_devices {UPSERT_COLUMNS} SELECT * FROM UNNEST(?::text[], \
+         ?::text[], ?::text[], ?::int8[], ?::text[], ?::text[], ?::int8[], ?::int8[], \
+         ?::int8[], ?::int8[], ?::int8[], ?::text[], ?::text[], ?::int8[], ?::int8[], \
+         ?::int8[]) {ON_CONFLICT}"
+    )
+}
+
+/// `insert_events` on PostgreSQL with a list per column, any count.
+pub const INSERT_EVENT_COLUMNS: &str = "INSERT INTO fleet_events (sid, at_ms, kind, before, \
+     after) SELECT * FROM UNNEST(?::text[], ?::int8[], ?::text[], ?::text[], ?::text[])";
 
 /// The values of one row for `upsert_rows`.
 pub fn row_values(row: &IndexRow, at_ms: i64) -> Vec<Value> {
@@ -318,24 +381,49 @@ mod tests {
                 Value::Int(10_000_000 - 7_200_000),
             ]
         );
-        let sqlite = filter_clause(
-            &DeviceFilter {
-                text: "abc".into(),
-                ..DeviceFilter::default()
-            },
-            0,
-            &[],
-            Dialect::Sqlite,
-        );
+        let on_sqlite = |text: &str| {
+            filter_clause(
+                &DeviceFilter {
+                    text: text.into(),
+                    ..DeviceFilter::default()
+                },
+                0,
+                &[],
+                Dialect::Sqlite,
+            )
+        };
+        let phrase = on_sqlite(r#"a"bc"#);
         assert!(
-            sqlite.sql.contains("fleet_search WHERE search LIKE"),
+            phrase.sql.contains("fleet_search MATCH ?"),
             "{}",
-            sqlite.sql
+            phrase.sql
         );
+        assert_eq!(phrase.params, vec![Value::Text(r#""a""bc""#.into())]);
+        let short = on_sqlite("ab");
+        assert!(short.sql.contains("(search LIKE ?"), "{}", short.sql);
+        assert_eq!(short.params, vec![Value::Text("%ab%".into())]);
         assert_eq!(
             filter_clause(&DeviceFilter::default(), 0, &[], Dialect::Sqlite).sql,
             "gone_ms = 0"
         );
+    }
+
+    #[test]
+    fn walking_the_sort_keeps_every_term_and_value() {
+        let filter = DeviceFilter {
+            status: Some("pending".into()),
+            target_app: Some("KA1".into()),
+            target_differs: true,
+            ..DeviceFilter::default()
+        };
+        let clause = filter_clause(&filter, 0, &[], Dialect::Sqlite);
+        let walked = walking_the_sort(&clause);
+        assert_eq!(
+            walked.sql,
+            "gone_ms = 0 AND +status = ? AND +target_app = ? \
+             AND (reported_app <> '' AND reported_app <> target_app)"
+        );
+        assert_eq!(walked.params, clause.params);
     }
 
     #[test]
@@ -348,18 +436,18 @@ mod tests {
         let (sql, params) = page_query(
             &clause,
             by_name,
-            Some((Value::Text("pump-9".into()), "UV9".into())),
+            Some((Value::Text("pump-9".into()), 42)),
             0,
             100,
         );
         assert!(sql.ends_with(
-            "WHERE gone_ms = 0 AND (unique_name, sid) < (?, ?) ORDER BY unique_name DESC, sid DESC LIMIT ? OFFSET ?"
+            "WHERE gone_ms = 0 AND (unique_name, n) < (?, ?) ORDER BY unique_name DESC, n DESC LIMIT ? OFFSET ?"
         ), "{sql}");
         assert_eq!(
             params,
             vec![
                 Value::Text("pump-9".into()),
-                Value::Text("UV9".into()),
+                Value::Int(42),
                 Value::Int(100),
                 Value::Int(0)
             ]

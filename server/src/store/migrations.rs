@@ -31,12 +31,38 @@ type Specific = &'static [(Option<Dialect>, &'static str)];
 /// 3: the fleet index (a row per device, the timeline of what passes saw, the passes, the
 /// account's apps as last listed, "Refresh now" asked of the lease holder).
 const INDEX_MIGRATION: &[Specific] = &[&[
+    // Text columns hold '' and times 0 for "none", so every column sorts and compares the
+    // same way on both databases (they put NULLs at opposite ends). `n` numbers rows in the
+    // order a pass first saw them: the sort indexes break ties by it, so a pass (which lists
+    // in creation order) appends to them instead of writing all over them, as SID-random
+    // ties would.
     (
-        None,
-        // Text columns hold '' and times 0 for "none", so every column sorts and compares
-        // the same way on both databases (they put NULLs at opposite ends).
+        Some(Dialect::Sqlite),
         "CREATE TABLE fleet_devices (
-            sid TEXT PRIMARY KEY,
+            n INTEGER PRIMARY KEY,
+            sid TEXT NOT NULL UNIQUE,
+            unique_name TEXT NOT NULL,
+            status TEXT NOT NULL,
+            error_code BIGINT NOT NULL,
+            target_app TEXT NOT NULL,
+            reported_app TEXT NOT NULL,
+            logging_enabled BIGINT NOT NULL,
+            logging_expires_ms BIGINT NOT NULL,
+            targeted_ms BIGINT NOT NULL,
+            reported_ms BIGINT NOT NULL,
+            updated_ms BIGINT NOT NULL,
+            search TEXT NOT NULL,
+            row_hash TEXT NOT NULL,
+            first_seen_ms BIGINT NOT NULL,
+            changed_ms BIGINT NOT NULL,
+            gone_ms BIGINT NOT NULL
+        )",
+    ),
+    (
+        Some(Dialect::Postgres),
+        "CREATE TABLE fleet_devices (
+            n BIGSERIAL PRIMARY KEY,
+            sid TEXT NOT NULL UNIQUE,
             unique_name TEXT NOT NULL,
             status TEXT NOT NULL,
             error_code BIGINT NOT NULL,
@@ -56,31 +82,51 @@ const INDEX_MIGRATION: &[Specific] = &[&[
     ),
     (
         None,
-        "CREATE INDEX fleet_devices_gone ON fleet_devices (gone_ms, sid)",
+        "CREATE INDEX fleet_devices_name ON fleet_devices (unique_name, n)",
     ),
     (
         None,
-        "CREATE INDEX fleet_devices_name ON fleet_devices (unique_name, sid)",
+        "CREATE INDEX fleet_devices_status ON fleet_devices (status, n)",
     ),
     (
         None,
-        "CREATE INDEX fleet_devices_status ON fleet_devices (status, sid)",
+        "CREATE INDEX fleet_devices_target ON fleet_devices (target_app, n)",
     ),
     (
         None,
-        "CREATE INDEX fleet_devices_target ON fleet_devices (target_app, sid)",
+        "CREATE INDEX fleet_devices_reported ON fleet_devices (reported_app, n)",
     ),
     (
         None,
-        "CREATE INDEX fleet_devices_reported ON fleet_devices (reported_app, sid)",
+        "CREATE INDEX fleet_devices_logging ON fleet_devices (logging_expires_ms, n)",
     ),
     (
         None,
-        "CREATE INDEX fleet_devices_updated ON fleet_devices (updated_ms, sid)",
+        "CREATE INDEX fleet_devices_updated ON fleet_devices (updated_ms, n)",
+    ),
+    // Small partial indexes that hold all the summary's two counts that move with the clock
+    // need: counted from the index alone, never the rows.
+    (
+        None,
+        "CREATE INDEX fleet_devices_pending ON fleet_devices (targeted_ms) \
+         WHERE gone_ms = 0 AND status = 'pending'",
     ),
     (
         None,
-        "CREATE INDEX fleet_devices_targeted ON fleet_devices (targeted_ms, sid)",
+        "CREATE INDEX fleet_devices_logging_on ON fleet_devices (logging_expires_ms) \
+         WHERE gone_ms = 0 AND logging_enabled = 1",
+    ),
+    // How many listed devices each (status, target, reported) has, kept in the same
+    // transaction as the rows: the summary reads a few hundred rows, not the fleet.
+    (
+        None,
+        "CREATE TABLE fleet_groups (
+            status TEXT NOT NULL,
+            target_app TEXT NOT NULL,
+            reported_app TEXT NOT NULL,
+            devices BIGINT NOT NULL,
+            PRIMARY KEY (status, target_app, reported_app)
+        )",
     ),
     (
         Some(Dialect::Sqlite),
@@ -136,29 +182,29 @@ const INDEX_MIGRATION: &[Specific] = &[&[
         None,
         "CREATE TABLE fleet_requests (id TEXT PRIMARY KEY, created_ms BIGINT NOT NULL)",
     ),
-    // Free-text search in a row's SID, name and apps, a substring anywhere.
+    // Free-text search in a row's SID and name, a substring anywhere.
     (
         Some(Dialect::Sqlite),
         "CREATE VIRTUAL TABLE fleet_search USING fts5(search, content='fleet_devices', \
-         content_rowid='rowid', tokenize='trigram')",
+         content_rowid='n', tokenize='trigram')",
     ),
     (
         Some(Dialect::Sqlite),
         "CREATE TRIGGER fleet_search_insert AFTER INSERT ON fleet_devices BEGIN \
-         INSERT INTO fleet_search (rowid, search) VALUES (new.rowid, new.search); END",
+         INSERT INTO fleet_search (rowid, search) VALUES (new.n, new.search); END",
     ),
     (
         Some(Dialect::Sqlite),
         "CREATE TRIGGER fleet_search_delete AFTER DELETE ON fleet_devices BEGIN \
          INSERT INTO fleet_search (fleet_search, rowid, search) \
-         VALUES ('delete', old.rowid, old.search); END",
+         VALUES ('delete', old.n, old.search); END",
     ),
     (
         Some(Dialect::Sqlite),
         "CREATE TRIGGER fleet_search_update AFTER UPDATE OF search ON fleet_devices BEGIN \
          INSERT INTO fleet_search (fleet_search, rowid, search) \
-         VALUES ('delete', old.rowid, old.search); \
-         INSERT INTO fleet_search (rowid, search) VALUES (new.rowid, new.search); END",
+         VALUES ('delete', old.n, old.search); \
+         INSERT INTO fleet_search (rowid, search) VALUES (new.n, new.search); END",
     ),
     (
         Some(Dialect::Postgres),

@@ -9,6 +9,7 @@
 
 mod error;
 mod fleet;
+mod fleet_query;
 mod fleet_sql;
 mod migrations;
 mod ops;
@@ -28,7 +29,8 @@ use fleet_engine::rollout::Rollout;
 pub use audit_log::AuditRow;
 pub use console_protocol::SavedView as StoredView;
 pub use error::StoreError;
-pub use fleet::PageAsk;
+pub use fleet::PageWrite;
+pub use fleet_query::PageAsk;
 pub use migrations::SCHEMA_VERSION;
 
 use tx::{Tx, TxFuture};
@@ -264,6 +266,23 @@ impl Store {
     // ---- the fleet index ----
 
     /// The stored rows of these SIDs, each with whether it is gone.
+    /// The planner's statistics of the index brought up to date; on PostgreSQL its
+    /// visibility map too (`VACUUM`, outside any transaction), so counts read the partial
+    /// indexes alone.
+    pub async fn analyze_index(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(_) => self.write(|tx| Box::pin(fleet::analyze(tx))).await,
+            Store::Postgres(p) => p.outside_transaction(fleet::VACUUM_INDEX).await,
+        }
+    }
+
+    pub async fn index_hashes(
+        &self,
+        sids: Vec<String>,
+    ) -> Result<Vec<(String, String, bool)>, StoreError> {
+        self.read(|tx| Box::pin(fleet::hashes_of(tx, sids))).await
+    }
+
     pub async fn index_rows(&self, sids: Vec<String>) -> Result<Vec<(IndexRow, bool)>, StoreError> {
         self.read(|tx| Box::pin(fleet::rows_of(tx, sids))).await
     }
@@ -275,8 +294,26 @@ impl Store {
         rows: Vec<IndexRow>,
         events: Vec<(String, Change)>,
     ) -> Result<(), StoreError> {
-        self.write(move |tx| Box::pin(fleet::write_page(tx, at_ms, rows, events)))
-            .await
+        self.write_index_pages(vec![fleet::PageWrite {
+            at_ms,
+            rows,
+            events,
+        }])
+        .await
+    }
+
+    /// What several pages of a pass found, in one transaction: fewer, larger commits write
+    /// each index page touched once instead of once per page of devices.
+    pub async fn write_index_pages(&self, pages: Vec<fleet::PageWrite>) -> Result<(), StoreError> {
+        self.write(move |tx| {
+            Box::pin(async move {
+                for page in pages {
+                    fleet::write_page(tx, page.at_ms, page.rows, page.events).await?;
+                }
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Devices no longer listed, with their events, in one transaction.
@@ -333,8 +370,9 @@ impl Store {
     pub async fn fleet_page(
         &self,
         ask: PageAsk,
-    ) -> Result<(Vec<IndexRow>, Option<String>, u64), StoreError> {
-        self.read(move |tx| Box::pin(fleet::page(tx, ask))).await
+    ) -> Result<(Vec<IndexRow>, Option<String>, Option<u64>), StoreError> {
+        self.read(move |tx| Box::pin(fleet_query::page(tx, ask)))
+            .await
     }
 
     /// Every row the filter keeps, by SID.
@@ -344,7 +382,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<Vec<IndexRow>, StoreError> {
         let filter = filter.clone();
-        self.read(move |tx| Box::pin(fleet::sids_matching(tx, filter, now_ms)))
+        self.read(move |tx| Box::pin(fleet_query::sids_matching(tx, filter, now_ms)))
             .await
     }
 
@@ -356,7 +394,7 @@ impl Store {
         pending_hours: u32,
     ) -> Result<FleetCounts, StoreError> {
         let filter = filter.clone();
-        self.read(move |tx| Box::pin(fleet::counts(tx, filter, now_ms, pending_hours)))
+        self.read(move |tx| Box::pin(fleet_query::counts(tx, filter, now_ms, pending_hours)))
             .await
     }
 

@@ -72,6 +72,14 @@ impl PgStore {
 
     /// Runs `work` in one transaction: committed when it succeeds, rolled back (dropped)
     /// when it fails.
+    /// One statement that cannot run in a transaction (`VACUUM`).
+    pub async fn outside_transaction(&self, sql: &str) -> Result<(), StoreError> {
+        let client = self.pool.get().await.map_err(|err| {
+            StoreError::Unavailable(format!("cannot reach PostgreSQL at {}: {err}", self.shown))
+        })?;
+        client.batch_execute(sql).await.map_err(unavailable)
+    }
+
     pub async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -129,6 +137,8 @@ fn bound(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
             Value::Int(n) => n as &(dyn ToSql + Sync),
             Value::Text(text) => text as &(dyn ToSql + Sync),
             Value::Null => &Null as &(dyn ToSql + Sync),
+            Value::Ints(list) => list as &(dyn ToSql + Sync),
+            Value::Texts(list) => list as &(dyn ToSql + Sync),
         })
         .collect()
 }

@@ -8,12 +8,55 @@ use std::pin::Pin;
 use super::error::StoreError;
 
 /// A value bound to a placeholder or read from a column: the store's columns are BIGINT or
-/// TEXT, and nullable ones hold NULL.
+/// TEXT, and nullable ones hold NULL. The lists are bound only (a PostgreSQL array; on
+/// SQLite a JSON array for `json_each`): a bulk statement's text then stays the same
+/// whatever its row count.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Int(i64),
     Text(String),
     Null,
+    Ints(Vec<i64>),
+    Texts(Vec<Option<String>>),
+}
+
+impl Value {
+    /// Rows of values as one list per column (`Ints` where a column holds integers).
+    pub fn columns(rows: Vec<Vec<Value>>) -> Vec<Value> {
+        let width = rows.first().map_or(0, Vec::len);
+        let mut columns: Vec<Vec<Value>> = vec![Vec::with_capacity(rows.len()); width];
+        for row in rows {
+            for (column, value) in columns.iter_mut().zip(row) {
+                column.push(value);
+            }
+        }
+        columns
+            .into_iter()
+            .map(|values| {
+                if values.iter().any(|value| matches!(value, Value::Int(_))) {
+                    Value::Ints(
+                        values
+                            .into_iter()
+                            .map(|value| match value {
+                                Value::Int(n) => n,
+                                _ => 0,
+                            })
+                            .collect(),
+                    )
+                } else {
+                    Value::Texts(
+                        values
+                            .into_iter()
+                            .map(|value| match value {
+                                Value::Text(text) => Some(text),
+                                _ => None,
+                            })
+                            .collect(),
+                    )
+                }
+            })
+            .collect()
+    }
 }
 
 impl From<i64> for Value {

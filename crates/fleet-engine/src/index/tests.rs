@@ -121,7 +121,8 @@ fn a_row_goes_back_to_the_device_it_came_from() {
     assert_eq!(row.error_code, 4);
     assert_eq!(row.logging_expires_ms, Some(1_800_000_000_000));
     assert_eq!(IndexRow::of(&row.to_device()).unwrap(), row);
-    assert_eq!(row.search_key(), format!("uv{:032} pump-1 ka1 ka2", 3));
+    assert_eq!(row.search_key(), format!("uv{:032}\u{1f}pump-1", 3));
+    assert_eq!(row.apps().collect::<Vec<_>>(), ["KA1", "KA2"]);
     assert!(IndexRow::of(&Device::default()).is_none());
 }
 

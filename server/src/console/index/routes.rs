@@ -15,6 +15,7 @@ use fleet_engine::DeviceFilter;
 
 use crate::clock::unix_now_ms;
 use crate::console::audit::page_of;
+use crate::console::memo::version_of;
 use crate::console::shared::{ConsoleApi, invalid, new_id, store_error};
 use crate::store::PageAsk;
 
@@ -84,6 +85,13 @@ pub async fn devices(State(state): State<Arc<ConsoleApi>>, RawQuery(query): RawQ
         Ok(asked) => asked,
         Err(message) => return invalid(&message),
     };
+    let freshness = match freshness(&state).await {
+        Ok(freshness) => freshness,
+        Err(answer) => return answer,
+    };
+    let version = version_of(&freshness);
+    let question = serde_json::to_string(&asked.filter).unwrap_or_default();
+    let known_total = state.totals.get(&question, &version);
     let ask = PageAsk {
         filter: asked.filter,
         sort: asked.sort,
@@ -91,21 +99,27 @@ pub async fn devices(State(state): State<Arc<ConsoleApi>>, RawQuery(query): RawQ
         offset: asked.offset,
         limit: asked.limit,
         now_ms: unix_now_ms(),
+        count: known_total.is_none(),
     };
-    let (rows, next, total) = match state.store.fleet_page(ask).await {
+    let (rows, next, counted) = match state.store.fleet_page(ask).await {
         Ok(page) => page,
         Err(err) => return store_error(err),
     };
-    match freshness(&state).await {
-        Ok(freshness) => Json(FleetPage {
-            devices: rows.iter().map(|row| row.to_device()).collect(),
-            next,
-            total,
-            freshness,
-        })
-        .into_response(),
-        Err(answer) => answer,
-    }
+    let total = match (known_total, counted) {
+        (Some(total), _) => total,
+        (None, Some(total)) => {
+            state.totals.put(question, version, total);
+            total
+        }
+        (None, None) => 0,
+    };
+    Json(FleetPage {
+        devices: rows.iter().map(|row| row.to_device()).collect(),
+        next,
+        total,
+        freshness,
+    })
+    .into_response()
 }
 
 /// `GET /console/v1/fleet/summary`: the counts over what the filter keeps.
@@ -114,19 +128,35 @@ pub async fn summary(State(state): State<Arc<ConsoleApi>>, RawQuery(query): RawQ
         Ok(asked) => asked,
         Err(message) => return invalid(&message),
     };
-    let counts = state
-        .store
-        .fleet_counts(&asked.filter, unix_now_ms(), asked.pending_hours)
-        .await;
-    match (counts, freshness(&state).await) {
-        (Ok(counts), Ok(freshness)) => Json(console_protocol::FleetCounts {
-            freshness,
-            ..counts
-        })
-        .into_response(),
-        (Err(err), _) => store_error(err),
-        (_, Err(answer)) => answer,
-    }
+    let freshness = match freshness(&state).await {
+        Ok(freshness) => freshness,
+        Err(answer) => return answer,
+    };
+    let version = version_of(&freshness);
+    let question = format!(
+        "{}/{}",
+        serde_json::to_string(&asked.filter).unwrap_or_default(),
+        asked.pending_hours
+    );
+    let counts = match state.counts.get(&question, &version) {
+        Some(counts) => counts,
+        None => match state
+            .store
+            .fleet_counts(&asked.filter, unix_now_ms(), asked.pending_hours)
+            .await
+        {
+            Ok(counts) => {
+                state.counts.put(question, version, counts.clone());
+                counts
+            }
+            Err(err) => return store_error(err),
+        },
+    };
+    Json(console_protocol::FleetCounts {
+        freshness,
+        ..counts
+    })
+    .into_response()
 }
 
 /// `GET /console/v1/fleet/status`: how fresh the index is.

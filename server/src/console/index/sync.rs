@@ -1,9 +1,10 @@
 //! The index's sync: on the replica holding the `fleet-index` lease, a pass over the whole
 //! fleet every `--index-interval` (at once when one took longer, or when "Refresh now" asks),
-//! through the server's own client of `/v1` (the emulator in-process, or the upstream). Each
-//! page's changed rows and their timeline are one transaction; devices not listed by a whole
-//! pass are marked gone at its end. A pass cut short (a `kill -9`, a lost lease, the API
-//! failing) leaves every page it wrote whole, and the next driver starts a fresh one.
+//! through the server's own client of `/v1` (the emulator in-process, or the upstream). The
+//! changed rows of about ten pages and their timeline are one transaction; devices not
+//! listed by a whole pass are marked gone at its end. A pass cut short (a `kill -9`, a lost
+//! lease, the API failing) leaves every transaction it committed whole, and the next driver
+//! starts a fresh one.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -176,6 +177,15 @@ impl IndexSync {
             .await
         {
             tracing::warn!("the pass's record was not written: {err}");
+        }
+        // A pass that rewrote a tenth of the index or more (the first, above all) leaves the
+        // planner's statistics behind.
+        if outcome.is_ok()
+            && pass.written * 10 >= pass.listed
+            && pass.written > 0
+            && let Err(err) = self.store.analyze_index().await
+        {
+            tracing::warn!("the index's statistics were not brought up to date: {err}");
         }
         tracing::info!(
             listed = pass.listed,
