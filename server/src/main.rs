@@ -5,8 +5,28 @@ use console_server::console::audit;
 use console_server::security::operators;
 use console_server::serve;
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    cap_allocator_arenas();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+        .block_on(run());
+}
+
+/// glibc gives each thread that allocates its own arena, up to eight per core, and keeps what
+/// they free: the index's pass, its blocking store tasks and the readers held 120 MB more at
+/// a million devices than with two arenas, for no speed (measured: 446 → 330 MB, 104 → 106 s).
+/// Set before any thread starts.
+fn cap_allocator_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes the allocator's settings; no thread allocates yet.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+async fn run() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

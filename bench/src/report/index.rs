@@ -171,7 +171,9 @@ impl Report {
              server's first pass reads the whole fleet at `PageSize=1000`; then 1 % of the \
              devices are renamed at the emulator and \"Refresh now\" asks for a second pass. \
              The server's `VmRSS` is sampled every 50 ms during the first pass. The query \
-             latencies are request to whole answer from this process. The Fleet page is \
+             latencies are request to whole answer from this process, timed 20 s after the \
+             second pass (once the ANALYZE, or VACUUM ANALYZE, that a first pass starts has \
+             ended). The Fleet page is \
              measured in Chromium against the SQLite server: from navigation to the frame \
              with the total, the summary and a row; and from a search typed to the frame \
              with the new count.\n"

@@ -17,11 +17,46 @@ const LIVE_BATCH: i64 = 5_000;
 /// B-tree page it touched).
 const WRITE_BATCH: usize = 10_000;
 
+/// A set of SIDs a million strong in a sixth of the memory of their strings: a device SID
+/// (`UV` and 32 hex digits) is kept as the 128-bit number it spells, any other as text.
+#[derive(Default)]
+struct SidSet {
+    numbers: HashSet<u128>,
+    other: HashSet<String>,
+}
+
+impl SidSet {
+    fn number(sid: &str) -> Option<u128> {
+        let digits = sid.strip_prefix("UV")?;
+        // Lower-case hex only, so one SID has one number.
+        (digits.len() == 32
+            && digits
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+        .then(|| u128::from_str_radix(digits, 16).ok())?
+    }
+
+    /// Whether it was new.
+    fn insert(&mut self, sid: &str) -> bool {
+        match SidSet::number(sid) {
+            Some(n) => self.numbers.insert(n),
+            None => self.other.insert(sid.to_owned()),
+        }
+    }
+
+    fn contains(&self, sid: &str) -> bool {
+        match SidSet::number(sid) {
+            Some(n) => self.numbers.contains(&n),
+            None => self.other.contains(sid),
+        }
+    }
+}
+
 pub struct PassWriter {
     store: Store,
     /// The SIDs listed so far: a device listed twice (the list moved under the pass) is
     /// written once, and those never listed are the gone.
-    seen: HashSet<String>,
+    seen: SidSet,
     /// Pages read and compared but not yet written.
     held: Vec<PageWrite>,
     held_rows: usize,
@@ -42,7 +77,7 @@ impl PassWriter {
     pub fn new(store: Store) -> PassWriter {
         PassWriter {
             store,
-            seen: HashSet::new(),
+            seen: SidSet::default(),
             held: Vec::new(),
             held_rows: 0,
             writing: None,
@@ -55,7 +90,7 @@ impl PassWriter {
         let rows: Vec<IndexRow> = devices
             .iter()
             .filter_map(IndexRow::of)
-            .filter(|row| self.seen.insert(row.sid.clone()))
+            .filter(|row| self.seen.insert(&row.sid))
             .collect();
         // Hashes first: a device that did not change costs a short row, and only the
         // changed ones are read whole, for their timeline.
@@ -152,5 +187,28 @@ impl PassWriter {
             self.store.mark_gone(at_ms, gone_now).await?;
         }
         Ok(count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SidSet;
+
+    #[test]
+    fn a_sid_set_tells_every_sid_apart_whatever_its_form() {
+        let mut set = SidSet::default();
+        let device = "UV0123456789abcdef0123456789abcdef";
+        assert!(set.insert(device));
+        assert!(!set.insert(device));
+        assert!(set.contains(device));
+        // Upper-case hex, a short SID and any other text are kept as text, apart.
+        for other in ["UV0123456789ABCDEF0123456789ABCDEF", "UV12", "device-7", ""] {
+            assert!(!set.contains(other), "{other}");
+            assert!(set.insert(other), "{other}");
+            assert!(set.contains(other), "{other}");
+        }
+        assert!(!set.contains("UV0123456789abcdef0123456789abcdee"));
+        assert_eq!(set.numbers.len(), 1);
+        assert_eq!(set.other.len(), 4);
     }
 }
