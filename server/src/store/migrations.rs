@@ -28,6 +28,28 @@ pub fn statements(version: i64, dialect: Dialect) -> Option<Vec<&'static str>> {
 /// Version 3 on: statements for both databases (`None`) or for one.
 type Specific = &'static [(Option<Dialect>, &'static str)];
 
+/// The columns of `fleet_devices` after `n`, the same on both databases.
+macro_rules! fleet_device_columns {
+    () => {
+        "sid TEXT NOT NULL UNIQUE, \
+         unique_name TEXT NOT NULL, \
+         status TEXT NOT NULL, \
+         error_code BIGINT NOT NULL, \
+         target_app TEXT NOT NULL, \
+         reported_app TEXT NOT NULL, \
+         logging_enabled BIGINT NOT NULL, \
+         logging_expires_ms BIGINT NOT NULL, \
+         targeted_ms BIGINT NOT NULL, \
+         reported_ms BIGINT NOT NULL, \
+         updated_ms BIGINT NOT NULL, \
+         search TEXT NOT NULL, \
+         row_hash TEXT NOT NULL, \
+         first_seen_ms BIGINT NOT NULL, \
+         changed_ms BIGINT NOT NULL, \
+         gone_ms BIGINT NOT NULL"
+    };
+}
+
 /// 3: the fleet index (a row per device, the timeline of what passes saw, the passes, the
 /// account's apps as last listed, "Refresh now" asked of the lease holder).
 const INDEX_MIGRATION: &[Specific] = &[&[
@@ -38,47 +60,19 @@ const INDEX_MIGRATION: &[Specific] = &[&[
     // ties would.
     (
         Some(Dialect::Sqlite),
-        "CREATE TABLE fleet_devices (
-            n INTEGER PRIMARY KEY,
-            sid TEXT NOT NULL UNIQUE,
-            unique_name TEXT NOT NULL,
-            status TEXT NOT NULL,
-            error_code BIGINT NOT NULL,
-            target_app TEXT NOT NULL,
-            reported_app TEXT NOT NULL,
-            logging_enabled BIGINT NOT NULL,
-            logging_expires_ms BIGINT NOT NULL,
-            targeted_ms BIGINT NOT NULL,
-            reported_ms BIGINT NOT NULL,
-            updated_ms BIGINT NOT NULL,
-            search TEXT NOT NULL,
-            row_hash TEXT NOT NULL,
-            first_seen_ms BIGINT NOT NULL,
-            changed_ms BIGINT NOT NULL,
-            gone_ms BIGINT NOT NULL
-        )",
+        concat!(
+            "CREATE TABLE fleet_devices (n INTEGER PRIMARY KEY, ",
+            fleet_device_columns!(),
+            ")"
+        ),
     ),
     (
         Some(Dialect::Postgres),
-        "CREATE TABLE fleet_devices (
-            n BIGSERIAL PRIMARY KEY,
-            sid TEXT NOT NULL UNIQUE,
-            unique_name TEXT NOT NULL,
-            status TEXT NOT NULL,
-            error_code BIGINT NOT NULL,
-            target_app TEXT NOT NULL,
-            reported_app TEXT NOT NULL,
-            logging_enabled BIGINT NOT NULL,
-            logging_expires_ms BIGINT NOT NULL,
-            targeted_ms BIGINT NOT NULL,
-            reported_ms BIGINT NOT NULL,
-            updated_ms BIGINT NOT NULL,
-            search TEXT NOT NULL,
-            row_hash TEXT NOT NULL,
-            first_seen_ms BIGINT NOT NULL,
-            changed_ms BIGINT NOT NULL,
-            gone_ms BIGINT NOT NULL
-        )",
+        concat!(
+            "CREATE TABLE fleet_devices (n BIGSERIAL PRIMARY KEY, ",
+            fleet_device_columns!(),
+            ")"
+        ),
     ),
     (
         None,

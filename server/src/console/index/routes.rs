@@ -79,14 +79,19 @@ async fn freshness(state: &ConsoleApi) -> Result<Freshness, Response> {
     state.store.freshness().await.map_err(store_error)
 }
 
+/// What a query asks, and how fresh the index is as it is answered.
+async fn asked_now(
+    state: &ConsoleApi,
+    query: Option<&str>,
+) -> Result<(Asked, Freshness), Response> {
+    let asked = parse(query).map_err(|message| invalid(&message))?;
+    Ok((asked, freshness(state).await?))
+}
+
 /// `GET /console/v1/fleet/devices`: a page of the devices the filter keeps.
 pub async fn devices(State(state): State<Arc<ConsoleApi>>, RawQuery(query): RawQuery) -> Response {
-    let asked = match parse(query.as_deref()) {
-        Ok(asked) => asked,
-        Err(message) => return invalid(&message),
-    };
-    let freshness = match freshness(&state).await {
-        Ok(freshness) => freshness,
+    let (asked, freshness) = match asked_now(&state, query.as_deref()).await {
+        Ok(both) => both,
         Err(answer) => return answer,
     };
     let version = version_of(&freshness);
@@ -124,12 +129,8 @@ pub async fn devices(State(state): State<Arc<ConsoleApi>>, RawQuery(query): RawQ
 
 /// `GET /console/v1/fleet/summary`: the counts over what the filter keeps.
 pub async fn summary(State(state): State<Arc<ConsoleApi>>, RawQuery(query): RawQuery) -> Response {
-    let asked = match parse(query.as_deref()) {
-        Ok(asked) => asked,
-        Err(message) => return invalid(&message),
-    };
-    let freshness = match freshness(&state).await {
-        Ok(freshness) => freshness,
+    let (asked, freshness) = match asked_now(&state, query.as_deref()).await {
+        Ok(both) => both,
         Err(answer) => return answer,
     };
     let version = version_of(&freshness);
