@@ -33,7 +33,7 @@ pub async fn appends(store: &'static str, url: &str, entries: usize) -> Result<A
         1_764_394_882_000,
         "RO0123456789abcdef",
         "UV00000000000000000000000000000001",
-        "KA00000000000000000000000000000001",
+        "TargetApp=KA00000000000000000000000000000001",
         200,
         None,
         12,

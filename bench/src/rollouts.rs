@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use console_e2e::harness::{http_json, start_server};
 use fleet_engine::DeviceFilter;
+use fleet_engine::rollout::Change;
 use fleet_engine::rollout::planning::{Selection, plan};
 use microvisor_api::{App, Device, ListPage};
 use microvisor_sim::{Emulator, Method, SimConfig, SimRequest};
@@ -89,6 +90,7 @@ pub fn planning(devices: usize, runs: usize) -> Planning {
         let planned = plan(
             "RObench".to_owned(),
             "bench",
+            Change::TargetApp,
             &target,
             &apps,
             fleet.clone(),

@@ -1,7 +1,8 @@
 //! The fleet index end to end: console-server reads the emulator's fleet into its store, and
 //! the Fleet page in Chromium shows counts and rows from it with no scan; a device retargeted
 //! through the API shows in its timeline and in the counts after the next pass; a rollout to
-//! "every device matching" is resolved on the server and writes each matching device once.
+//! "every device matching" is resolved on the server and writes each matching device once, and
+//! so does a bulk action on the same query.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -305,9 +306,80 @@ async fn a_rollout_to_every_matching_device_is_resolved_on_the_server_and_writes
     );
     session.click_button("Start rollout…").await;
     session.click_button("Start rollout").await;
+    let id = completed_rollout(&session, "").await;
+    let rollout = rollout_of(&base, &id).await;
+    let mut planned: Vec<String> = devices_in(&rollout)
+        .iter()
+        .map(|d| d["sid"].as_str().unwrap().to_owned())
+        .collect();
+    planned.sort();
+    let mut expected = osaka.clone();
+    expected.sort();
+    assert_eq!(
+        planned, expected,
+        "the rollout holds exactly the matching devices"
+    );
+    let (_, body) = http_json("GET", &format!("{base}/emulator/v1/writes"), None).await;
+    assert_written_once(&rollout, &writes(&body));
+
+    // A bulk action on the same query runs on the server too: every matching device gets
+    // logging on, written once, and no app is retargeted by it.
+    session.open("/fleet").await;
+    session.fill("fleet-search", "osaka").await;
+    session
+        .click_button(&format!("Select all {count} matching"))
+        .await;
+    session.choose("query-action", "logging-on").await;
+    session
+        .click_button(&format!("Run on all {count} matching…"))
+        .await;
+    session.click_button("Run it").await;
+    let action_id = completed_rollout(&session, &id).await;
+    let meta = session
+        .wait_for_text(".rollout-meta", |t| t.contains("·"))
+        .await;
+    assert!(meta.contains("Enable or extend logging"), "{meta}");
+    let action = rollout_of(&base, &action_id).await;
+    assert_eq!(action["change"], "logging_on");
+    let mut acted: Vec<String> = devices_in(&action)
+        .iter()
+        .map(|d| {
+            assert_eq!(d["state"], "succeeded", "{d}");
+            d["sid"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    acted.sort();
+    assert_eq!(
+        acted, expected,
+        "the action holds exactly the matching devices"
+    );
+    let logged = action_writes(&base, &action_id).await;
+    assert_eq!(logged.len(), expected.len(), "one audited write per device");
+    for sid in &expected {
+        assert_eq!(
+            logged.get(sid).map(Vec::as_slice),
+            Some(&["LoggingEnabled=true".to_owned()][..]),
+            "{sid}"
+        );
+    }
+    let (_, body) = http_json("GET", &format!("{base}/emulator/v1/writes"), None).await;
+    assert_written_once(&rollout, &writes(&body));
+    for device in every_device(&base).await {
+        let sid = device["sid"].as_str().unwrap().to_owned();
+        if expected.binary_search(&sid).is_ok() {
+            assert_eq!(device["logging"]["enabled"], true, "{sid}: {device}");
+        }
+    }
+    session.close().await;
+}
+
+/// Once the page has gone to a rollout (other than `before`), its id when it has completed.
+async fn completed_rollout(session: &Session, before: &str) -> String {
     let path = session
-        .wait_for("the rollout's page", "return location.pathname", |v| {
-            v.as_str().is_some_and(|p| p.contains("/rollouts/RO"))
+        .wait_for("a rollout's page", "return location.pathname", |v| {
+            v.as_str().is_some_and(|p| {
+                p.contains("/rollouts/RO") && (before.is_empty() || !p.ends_with(before))
+            })
         })
         .await;
     let id = path
@@ -325,19 +397,36 @@ async fn a_rollout_to_every_matching_device_is_resolved_on_the_server_and_writes
             |v| v == "completed",
         )
         .await;
-    let rollout = rollout_of(&base, &id).await;
-    let mut planned: Vec<String> = devices_in(&rollout)
-        .iter()
-        .map(|d| d["sid"].as_str().unwrap().to_owned())
-        .collect();
-    planned.sort();
-    let mut expected = osaka.clone();
-    expected.sort();
-    assert_eq!(
-        planned, expected,
-        "the rollout holds exactly the matching devices"
-    );
-    let (_, body) = http_json("GET", &format!("{base}/emulator/v1/writes"), None).await;
-    assert_written_once(&rollout, &writes(&body));
-    session.close().await;
+    id
+}
+
+/// The audited writes of rollout `id`, by device: each write's parameters as a form.
+async fn action_writes(base: &str, id: &str) -> HashMap<String, Vec<String>> {
+    let mut by_device: HashMap<String, Vec<String>> = HashMap::new();
+    let mut url = format!("{base}/console/v1/audit?action=rollout&limit=1000");
+    loop {
+        let (status, page) = http_json("GET", &url, None).await;
+        assert_eq!(status, 200, "{page}");
+        for entry in page["entries"].as_array().unwrap() {
+            if entry["rollout"] != id {
+                continue;
+            }
+            let params: Vec<String> = entry["params"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                .collect();
+            by_device
+                .entry(entry["device"].as_str().unwrap().to_owned())
+                .or_default()
+                .push(params.join("&"));
+        }
+        match page["next_before"].as_i64() {
+            Some(before) => {
+                url = format!("{base}/console/v1/audit?action=rollout&limit=1000&before={before}")
+            }
+            None => return by_device,
+        }
+    }
 }

@@ -162,6 +162,7 @@ fn plan(request: NewRollout) -> Result<Planned, Answer> {
     planning::plan(
         new_id("RO"),
         &request.name,
+        request.change,
         &request.target_app,
         &apps.items,
         fleet,

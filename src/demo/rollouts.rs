@@ -42,12 +42,8 @@ pub fn reset() {
 }
 
 /// One write of the rollout `id`, recorded in the demo's audit log as the server records it.
-fn write(id: &str, sid: &str, target: &str) -> WriteResult {
-    let form = DeviceUpdate {
-        target_app: Some(target.to_owned()),
-        ..DeviceUpdate::default()
-    }
-    .to_form();
+fn write(id: &str, sid: &str, update: &DeviceUpdate) -> WriteResult {
+    let form = update.to_form();
     let started = now_ms();
     let answer = emulator::answer(
         &web::page_origin(),
@@ -61,7 +57,7 @@ fn write(id: &str, sid: &str, target: &str) -> WriteResult {
         at_ms,
         id,
         sid,
-        target,
+        &form,
         answer.status,
         audit_log::error_code(answer.status, &answer.body),
         at_ms - started,
@@ -123,7 +119,8 @@ pub fn drive() -> bool {
         while let Some(action) = actions.pop_front() {
             let input = match action {
                 Action::Write { sid } => {
-                    let result = write(&rollout.id.clone(), &sid, &rollout.target_app.clone());
+                    let update = rollout.change.update(&rollout.target_app);
+                    let result = write(&rollout.id.clone(), &sid, &update);
                     Some(Input::Written { sid, result })
                 }
                 Action::Check { sid } => observe(&sid),

@@ -1,21 +1,20 @@
 //! `/fleet` over the server's fleet index: the counts and the first rows at once, with no
 //! scan; filters, sorts and counts run on the server, rows load as the table scrolls, and
-//! "Select all N matching" selects the query, which a rollout resolves on the server.
+//! "Select all N matching" selects the query (`fleet_query`), which a rollout or a bulk
+//! action resolves on the server.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use console_core::FleetSummary;
-use console_core::freshness::{freshness_text, grouped, newer_pass};
+use console_core::freshness::{freshness_text, newer_pass};
 use console_protocol::Freshness;
 use fleet_engine::DeviceFilter;
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped_with_cancellation;
 use microvisor_api::Device;
-use microvisor_api::url::encode_segment;
 
 use crate::api::ApiClient;
-use crate::browser::routes::href;
 use crate::browser::web::now_seconds;
 use crate::components::{
     DeviceTable, ErrorPanel, RetryNote, TableSelection, TableSort, first_api_error, use_row_keys,
@@ -23,6 +22,7 @@ use crate::components::{
 use crate::fleet::bulk::{BulkRun, selection_toggle};
 use crate::fleet::indexed::IndexedFleet as Index;
 use crate::fleet::shown::ShownRows;
+use crate::pages::fleet_query::QuerySelection;
 use crate::pages::fleet_summary::{FleetToolbar, SummaryPanel};
 use crate::pages::fleet_views::SavedViews;
 use crate::pages::shared::{use_apps, use_client_reporting_retries};
@@ -154,54 +154,6 @@ fn FreshnessNote(fleet: Index, client: ApiClient) -> impl IntoView {
                 <button type="button" on:click=show_newer>"Show the latest pass"</button>
             </Show>
             {move || refresh.value().get().and_then(Result::err).map(|e| view! { <p class="field-error" role="alert">{e.to_string()}</p> })}
-        </section>
-    }
-}
-
-/// "Select all N matching": the query itself is selected, not N SIDs; a rollout to it is
-/// resolved on the server when it starts.
-#[component]
-fn QuerySelection(
-    fleet: Index,
-    selected_query: RwSignal<Option<DeviceFilter>>,
-    selected: RwSignal<BTreeSet<String>>,
-) -> impl IntoView {
-    let active = move || {
-        selected_query.with(|chosen| {
-            chosen
-                .as_ref()
-                .is_some_and(|chosen| fleet.filter.with(|f| f == chosen))
-        })
-    };
-    let total = move || grouped(fleet.total().unwrap_or(0));
-    let select = move |_| {
-        selected.set(BTreeSet::new());
-        selected_query.set(Some(fleet.filter.get_untracked()));
-    };
-    let roll_out = move || {
-        let filter = fleet
-            .filter
-            .with(|f| serde_json::to_string(f).unwrap_or_default());
-        href(&format!(
-            "/rollouts/new?source=filter&filter={}",
-            encode_segment(&filter)
-        ))
-    };
-    view! {
-        <section class="panel query-selection" aria-label="Every matching device">
-            <Show
-                when=active
-                fallback=move || view! {
-                    <button type="button" class="secondary" on:click=select disabled=move || fleet.total().unwrap_or(0) == 0>
-                        {move || format!("Select all {} matching", total())}
-                    </button>
-                }
-            >
-                <p role="status">{move || format!("All {} devices matching this filter are selected.", total())}</p>
-                <a class="button" href=roll_out>{move || format!("Roll out to all {} matching…", total())}</a>
-                <button type="button" class="secondary" on:click=move |_| selected_query.set(None)>"Clear selection"</button>
-                <p class="muted">"The rollout finds the matching devices on the server when it starts. Logging and restarts change the rows you tick below."</p>
-            </Show>
         </section>
     }
 }

@@ -10,6 +10,7 @@ mod device_detail;
 mod device_list;
 mod fleet;
 mod fleet_indexed;
+mod fleet_query;
 mod fleet_summary;
 mod fleet_views;
 pub mod lazy;

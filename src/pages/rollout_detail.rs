@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use console_core::display::app_label;
+use console_core::display::rollout_change;
 use console_core::rollout_form::plan_summary;
 use console_core::rollout_words::{
     Outcome, chart_lines, device_state_text, device_state_word, status_text, status_word,
@@ -78,7 +78,7 @@ pub fn RolloutDetailPage() -> impl IntoView {
                     view! { <span class=format!("rollout-state {word}") data-state=word>{status_text(&status, now_ms())}</span> }
                 })}
                 {move || latest.with(|r| r.as_ref().map(|r| {
-                    let target = app_names.with(|names| app_label(names, &r.target_app));
+                    let target = app_names.with(|names| rollout_change(names, r));
                     format!(" · {target} · {}", plan_summary(&r.plan))
                 }))}
             </p>

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use console_core::display::app_label;
+use console_core::display::rollout_change;
 use console_core::rollout_words::{status_text, status_word};
 use console_protocol::RolloutSummary;
 use fleet_engine::rollout::Counts;
@@ -54,14 +54,14 @@ pub fn RolloutListPage() -> impl IntoView {
                                     <caption class="visually-hidden">"Rollouts"</caption>
                                     <thead><tr>
                                         <th scope="col">"Name"</th>
-                                        <th scope="col">"Target app"</th>
+                                        <th scope="col">"Change"</th>
                                         <th scope="col">"State"</th>
                                         <th scope="col">"Phases"</th>
                                         <th scope="col">"Devices"</th>
                                     </tr></thead>
                                     <tbody>
                                         {list.into_iter().map(|summary| {
-                                            let target = app_names.with_untracked(|names| app_label(names, &summary.rollout.target_app));
+                                            let target = app_names.with_untracked(|names| rollout_change(names, &summary.rollout));
                                             rollout_row(summary, target, now)
                                         }).collect_view()}
                                     </tbody>

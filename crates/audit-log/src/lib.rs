@@ -234,12 +234,13 @@ pub fn entry(write: Write<'_>) -> AuditEntry {
     }
 }
 
-/// The entry for one write a rollout made (`TargetApp` of one device).
+/// The entry for one write a rollout made to one device; `form` is the body it sent
+/// (`TargetApp=…`, or a bulk action's `LoggingEnabled=…` or `RestartApp=true`).
 pub fn rollout_write(
     at_ms: i64,
     rollout: &str,
     sid: &str,
-    target: &str,
+    form: &str,
     status: u16,
     error_code: Option<i64>,
     duration_ms: i64,
@@ -251,7 +252,9 @@ pub fn rollout_write(
         client: None,
         method: "POST".to_owned(),
         path: format!("/v1/Devices/{sid}"),
-        params: BTreeMap::from([("TargetApp".to_owned(), target.to_owned())]),
+        params: form_urlencoded::parse(form.as_bytes())
+            .into_owned()
+            .collect(),
         status,
         error_code,
         duration_ms,

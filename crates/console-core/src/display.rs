@@ -207,6 +207,17 @@ pub fn app_label(apps: &fleet_engine::AppNames, sid: &str) -> String {
     reveal_hidden(apps.name_or_sid(sid)).into_owned()
 }
 
+/// What a rollout writes, as its list and page show it: its app, or its bulk action.
+pub fn rollout_change(
+    apps: &fleet_engine::AppNames,
+    rollout: &fleet_engine::rollout::Rollout,
+) -> String {
+    match rollout.change {
+        fleet_engine::rollout::Change::TargetApp => app_label(apps, &rollout.target_app),
+        action => action.describe(""),
+    }
+}
+
 /// The name to show a person: the unique name (or the SID when there is none), with hidden
 /// and reordering characters written out.
 pub fn shown_name(device: &Device) -> std::borrow::Cow<'_, str> {

@@ -4,7 +4,7 @@
 
 use console_protocol::{NewRollout, RolloutSource};
 use fleet_engine::DeviceFilter;
-use fleet_engine::rollout::{PhaseSpec, Plan, Size, Threshold, Window};
+use fleet_engine::rollout::{Change, PhaseSpec, Plan, Size, Threshold, Window};
 
 /// Where the rollout's devices come from, as the form offers it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,9 +81,37 @@ impl RolloutFields {
         Ok(NewRollout {
             name: self.name.clone(),
             target_app: self.target.clone(),
+            change: Change::TargetApp,
             source,
             plan,
         })
+    }
+}
+
+/// A bulk action on every device `filter` matches (`matching` of them when asked), run on the
+/// server as a one-phase rollout of the change: the query is resolved there when it starts,
+/// and a failed device never halts the others.
+pub fn query_action(filter: &DeviceFilter, change: Change, matching: u64) -> NewRollout {
+    NewRollout {
+        name: format!(
+            "{} · {} matching devices",
+            change.describe(""),
+            crate::freshness::grouped(matching)
+        ),
+        target_app: String::new(),
+        change,
+        source: RolloutSource::Filter {
+            filter: filter.clone(),
+        },
+        plan: Plan {
+            phases: vec![PhaseSpec {
+                size: Size::Percent(100),
+                soak_ms: 0,
+                approval: false,
+            }],
+            error_threshold: Threshold::Percent(100),
+            ..Plan::default()
+        },
     }
 }
 
@@ -309,6 +337,22 @@ pub fn plan_summary(plan: &Plan) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_query_action_is_one_phase_that_never_halts() {
+        let filter = DeviceFilter {
+            text: "pump".into(),
+            ..DeviceFilter::default()
+        };
+        let request = query_action(&filter, Change::RestartApp, 12_345);
+        assert_eq!(request.name, "Restart app · 12,345 matching devices");
+        assert_eq!(request.change, Change::RestartApp);
+        assert_eq!(request.source, RolloutSource::Filter { filter });
+        assert_eq!(request.plan.phases.len(), 1);
+        assert!(!request.plan.error_threshold.crossed(12_345, 12_345));
+        let json = serde_json::to_value(&request).unwrap();
+        assert_eq!(json["change"], "restart_app");
+    }
 
     #[test]
     fn reads_phases_as_typed() {

@@ -12,7 +12,7 @@ pub use fleet::{
 };
 
 use fleet_engine::DeviceFilter;
-use fleet_engine::rollout::{Control, Counts, Plan, Rollout};
+use fleet_engine::rollout::{Change as RolloutChange, Control, Counts, Plan, Rollout};
 use serde::{Deserialize, Serialize};
 
 /// Where the server's own API lives: `/v1` belongs to the vendor's.
@@ -196,8 +196,11 @@ pub enum RolloutSource {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewRollout {
     pub name: String,
-    /// The app by SID or unique name.
+    /// The app by SID or unique name; empty for a bulk action.
     pub target_app: String,
+    /// What each device is written: the target app, or a bulk action run over a query.
+    #[serde(default, skip_serializing_if = "RolloutChange::is_target_app")]
+    pub change: RolloutChange,
     pub source: RolloutSource,
     pub plan: Plan,
 }

@@ -11,7 +11,7 @@ use fleet_engine::AppNames;
 use fleet_engine::rollout::planning;
 use fleet_engine::rollout::{Report, WriteResult};
 use microvisor_api::url::split_origin;
-use microvisor_api::{ApiErrorBody, App, Device, DeviceUpdate, ListPage, PageQuery};
+use microvisor_api::{ApiErrorBody, App, Device, ListPage, PageQuery};
 use microvisor_sim::Method as SimMethod;
 
 use crate::v1::emulator::state::AppState;
@@ -211,16 +211,10 @@ impl Api {
         }
     }
 
-    /// Points a device at an app: the one write a rollout makes.
-    /// Points a device at an app: what the answer means for a rollout, with its status (0
-    /// when none came) and error code for the audit log.
-    pub async fn target(&self, sid: &str, app: &str) -> (WriteResult, u16, Option<i64>) {
+    /// One rollout write (the form of a `DeviceUpdate`): what the answer means for the
+    /// rollout, with its status (0 when none came) and error code for the audit log.
+    pub async fn write_device(&self, sid: &str, form: String) -> (WriteResult, u16, Option<i64>) {
         let path = format!("/v1/Devices/{}", microvisor_api::url::encode_segment(sid));
-        let form = DeviceUpdate {
-            target_app: Some(app.to_owned()),
-            ..DeviceUpdate::default()
-        }
-        .to_form();
         match self.call(Method::POST, &path, Some(form)).await {
             Ok(answer) => (
                 planning::write_result(answer.status, answer.retry_after.as_deref(), &answer.body),

@@ -82,6 +82,14 @@ impl RolloutDevice {
         }
     }
 
+    /// An action's write whose result is unknown: no read can tell whether it landed (a
+    /// restart leaves no trace), so it fails, never sent again unless a person retries it.
+    pub(super) fn unknowable(&mut self, why: &str, now: i64) {
+        self.state = DeviceState::Failed;
+        self.reason = Some(format!("{why}: it may have landed and was not sent again"));
+        self.finished_ms = Some(now);
+    }
+
     pub(super) fn new(
         candidate: Candidate,
         phase: u32,

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::change::Change;
 use super::device::{DeviceState, RolloutDevice};
 use super::messages::{Action, Control, Input, Report, WriteResult};
 use super::plan::{Candidate, Plan, PlanError};
@@ -65,7 +66,12 @@ pub struct Sample {
 pub struct Rollout {
     pub id: String,
     pub name: String,
+    /// Empty when `change` is not a target app.
     pub target_app: String,
+    /// What each device is written; absent (a target app) in rollouts saved before there were
+    /// others.
+    #[serde(default, skip_serializing_if = "Change::is_target_app")]
+    pub change: Change,
     pub plan: Plan,
     pub devices: Vec<RolloutDevice>,
     /// The phase being worked on (or last worked on).
@@ -91,12 +97,47 @@ impl Rollout {
         if target_app.trim().is_empty() {
             return Err(PlanError::NoTarget);
         }
+        Rollout::build(
+            id,
+            name,
+            (Change::TargetApp, target_app),
+            plan,
+            candidates,
+            now,
+        )
+    }
+
+    /// Plans a bulk action (`change`, not a target app) on every one of `candidates`: none is
+    /// skipped, and a device is done when its write is taken.
+    pub fn of_change(
+        id: String,
+        name: String,
+        change: Change,
+        plan: Plan,
+        candidates: Vec<Candidate>,
+        now: i64,
+    ) -> Result<Rollout, PlanError> {
+        if change.is_target_app() {
+            return Err(PlanError::NoTarget);
+        }
+        Rollout::build(id, name, (change, String::new()), plan, candidates, now)
+    }
+
+    fn build(
+        id: String,
+        name: String,
+        (change, target_app): (Change, String),
+        plan: Plan,
+        candidates: Vec<Candidate>,
+        now: i64,
+    ) -> Result<Rollout, PlanError> {
         if candidates.is_empty() {
             return Err(PlanError::NoDevices);
         }
-        let (skipped, to_write): (Vec<Candidate>, Vec<Candidate>) = candidates
-            .into_iter()
-            .partition(|c| c.report.as_ref().is_some_and(|r| r.on(&target_app)));
+        let (skipped, to_write): (Vec<Candidate>, Vec<Candidate>) =
+            candidates.into_iter().partition(|c| {
+                change.is_target_app() && c.report.as_ref().is_some_and(|r| r.on(&target_app))
+            });
         let sizes = plan.phase_sizes(to_write.len());
         let mut devices = Vec::with_capacity(skipped.len() + to_write.len());
         let mut remaining = to_write.into_iter();
@@ -124,6 +165,7 @@ impl Rollout {
             id,
             name,
             target_app,
+            change,
             plan,
             devices,
             phase: 0,
@@ -196,9 +238,14 @@ impl Rollout {
             }
             Input::Control(control) => self.control(control, now),
             Input::Restarted => {
+                let watches = self.change.is_target_app();
                 for device in &mut self.devices {
                     if device.state == DeviceState::Sending {
-                        device.state = DeviceState::Checking;
+                        if watches {
+                            device.state = DeviceState::Checking;
+                        } else {
+                            device.unknowable("the server restarted while it was sent", now);
+                        }
                     }
                 }
             }
@@ -223,6 +270,7 @@ impl Rollout {
 
     fn written(&mut self, sid: &str, result: WriteResult, now: i64) {
         let aborted = self.status == Status::Aborted;
+        let watches = self.change.is_target_app();
         let Some(device) = self.device_mut(sid) else {
             return;
         };
@@ -230,7 +278,13 @@ impl Rollout {
             return;
         }
         match result {
-            WriteResult::Accepted => device.state = DeviceState::Watching,
+            // A target app is watched until reported; an action is done once taken.
+            WriteResult::Accepted if watches => device.state = DeviceState::Watching,
+            WriteResult::Accepted => {
+                device.state = DeviceState::Succeeded;
+                device.reason = None;
+                device.finished_ms = Some(now);
+            }
             WriteResult::Refused { retry_after_ms } => {
                 // Not taken: it goes back in line, not counted as an attempt.
                 device.requeue(aborted, now);
@@ -241,10 +295,11 @@ impl Rollout {
                 device.reason = Some(reason);
                 device.finished_ms = Some(now);
             }
-            WriteResult::Unknown { reason } => {
+            WriteResult::Unknown { reason } if watches => {
                 device.state = DeviceState::Checking;
                 device.reason = Some(reason);
             }
+            WriteResult::Unknown { reason } => device.unknowable(&reason, now),
         }
     }
 

@@ -22,16 +22,23 @@
 //! - Outside the maintenance window no new device is written; devices already written are still
 //!   watched. Nothing is written before the start time.
 //!
-//! One file per part: `plan` (what is asked), `device` (one device's state), `messages` (what
+//! A rollout may instead carry a bulk action (`Change`: logging on or off, a restart) run on
+//! the server over a query: the same phases, controls and audit, a device done when its write
+//! is taken, and a write whose result is unknown failed rather than repeated (no read shows
+//! whether a restart landed).
+//!
+//! One file per part: `change` (what each device is written), `plan` (what is asked), `device` (one device's state), `messages` (what
 //! the engine hears and asks for), `machine` (the state and its step), and `planning` (a plan
 //! from the fleet as the API lists it).
 
+mod change;
 mod device;
 mod machine;
 mod messages;
 mod plan;
 pub mod planning;
 
+pub use change::Change;
 pub use device::{DeviceState, RolloutDevice};
 pub use machine::{Counts, Rollout, Sample, Status};
 pub use messages::{Action, Control, Input, Report, WriteResult};

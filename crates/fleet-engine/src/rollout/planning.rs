@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use microvisor_api::{ApiErrorBody, App, Device};
 use serde::{Deserialize, Serialize};
 
+use super::change::Change;
 use super::device::DeviceState;
 use super::machine::Rollout;
 use super::messages::{Report, WriteResult};
@@ -97,11 +98,13 @@ pub fn select(
     }
 }
 
-/// Plans rollout `id` named `name` of the app `wanted` to the devices `selection` picks.
+/// Plans rollout `id` named `name` of `change` (the app `wanted`, for a target app) to the
+/// devices `selection` picks.
 #[allow(clippy::too_many_arguments)]
 pub fn plan(
     id: String,
     name: &str,
+    change: Change,
     wanted: &str,
     apps: &[App],
     fleet: Vec<Device>,
@@ -113,7 +116,10 @@ pub fn plan(
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
         return Err(PlanningError::Name);
     }
-    let target = target_of(apps, wanted)?;
+    let target = match change {
+        Change::TargetApp => target_of(apps, wanted)?,
+        _ => String::new(),
+    };
     let names = AppNames::from_apps(apps);
     let devices = select(fleet, selection, &names, now_ms / 1000);
     let candidates = devices
@@ -126,8 +132,11 @@ pub fn plan(
             })
         })
         .collect();
-    let rollout = Rollout::new(id, name.to_owned(), target, plan, candidates, now_ms)
-        .map_err(PlanningError::Plan)?;
+    let rollout = match change {
+        Change::TargetApp => Rollout::new(id, name.to_owned(), target, plan, candidates, now_ms),
+        action => Rollout::of_change(id, name.to_owned(), action, plan, candidates, now_ms),
+    }
+    .map_err(PlanningError::Plan)?;
     Ok(Planned {
         rollout,
         names,
@@ -142,7 +151,10 @@ impl Planned {
             names,
             devices,
         } = self;
-        let target_name = names.name_or_sid(&rollout.target_app).to_owned();
+        let target_name = match rollout.change {
+            Change::TargetApp => names.name_or_sid(&rollout.target_app).to_owned(),
+            action => action.describe(""),
+        };
         let before = |sid: &str| {
             devices
                 .iter()
@@ -247,6 +259,7 @@ mod tests {
         let planned = plan(
             "RO1".into(),
             " ship it ",
+            Change::TargetApp,
             "new",
             &apps,
             devices,
@@ -295,6 +308,7 @@ mod tests {
             plan(
                 "RO".into(),
                 name,
+                Change::TargetApp,
                 app,
                 &apps,
                 devices.clone(),

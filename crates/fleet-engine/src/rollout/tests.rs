@@ -457,6 +457,88 @@ fn aborting_marks_the_unsent() {
     assert!(writes(&rollout.step(Input::Tick, 2)).is_empty());
 }
 
+#[test]
+fn a_bulk_action_is_done_when_taken_and_an_unknown_write_is_never_repeated() {
+    let plan = Plan {
+        concurrency: 3,
+        error_threshold: Threshold::Percent(100),
+        ..Plan::default()
+    };
+    // Devices already "on" something are not skipped: an action has no target to be on.
+    let mut rollout = Rollout::of_change(
+        "r".into(),
+        "restart".into(),
+        Change::RestartApp,
+        plan,
+        candidates(5),
+        0,
+    )
+    .unwrap();
+    assert_eq!(rollout.counts().pending, 5);
+    let sid = |i: usize| rollout.devices[i].sid.clone();
+    let (d0, d1, d2, d3, d4) = (sid(0), sid(1), sid(2), sid(3), sid(4));
+    let taken = |sid: &str| Input::Written {
+        sid: sid.to_owned(),
+        result: WriteResult::Accepted,
+    };
+    assert_eq!(
+        writes(&rollout.step(Input::Tick, 0)),
+        [d0.clone(), d1.clone(), d2.clone()]
+    );
+    assert_eq!(
+        writes(&rollout.step(taken(&d0), 1)),
+        std::slice::from_ref(&d3)
+    );
+    // A dropped connection: the restart may have happened; no read can tell.
+    let unknown = Input::Written {
+        sid: d1.clone(),
+        result: WriteResult::Unknown {
+            reason: "connection reset".into(),
+        },
+    };
+    assert_eq!(
+        rollout.step(unknown, 2),
+        [Action::Write { sid: d4.clone() }]
+    );
+    rollout.step(taken(&d3), 3);
+    rollout.step(taken(&d4), 3);
+    // The server restarts with d2's write out: nothing is read or sent again.
+    assert_eq!(rollout.step(Input::Restarted, 4), []);
+    assert_eq!(rollout.status, Status::Completed);
+    let counts = rollout.counts();
+    assert_eq!((counts.done, counts.failed, counts.pending), (3, 2, 0));
+    let failed: Vec<&str> = rollout
+        .devices
+        .iter()
+        .filter(|d| d.state == DeviceState::Failed)
+        .map(|d| d.reason.as_deref().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            "connection reset: it may have landed and was not sent again",
+            "the server restarted while it was sent: it may have landed and was not sent again"
+        ]
+    );
+    // Only a person's retry sends them again.
+    assert_eq!(
+        writes(&rollout.step(Input::Control(Control::RetryFailed), 5)),
+        [d1, d2]
+    );
+    assert_eq!(rollout.change.update("").restart_app, Some(true));
+    assert_eq!(
+        Rollout::of_change(
+            "r".into(),
+            "r".into(),
+            Change::TargetApp,
+            Plan::default(),
+            candidates(1),
+            0
+        ),
+        Err(PlanError::NoTarget)
+    );
+}
+
 // Host only: proptest has no wasm32 randomness.
 #[cfg(not(target_arch = "wasm32"))]
 mod properties;

@@ -84,6 +84,7 @@ pub async fn plan(state: &ConsoleApi, request: NewRollout) -> Result<Planned, Re
     planning::plan(
         new_id("RO"),
         &request.name,
+        request.change,
         &request.target_app,
         &apps,
         fleet,

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fleet_engine::rollout::{Action, Control, Input, Report};
+use microvisor_api::DeviceUpdate;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -212,8 +213,8 @@ impl Runner {
             };
             match action {
                 Action::Write { sid } => {
-                    let target = d.rollout.target_app.clone();
-                    let write = write_device(self.api.clone(), self.store.clone(), id, sid, target);
+                    let update = d.rollout.change.update(&d.rollout.target_app);
+                    let write = write_device(self.api.clone(), self.store.clone(), id, sid, update);
                     spell.report(write);
                 }
                 Action::Check { sid } => {
@@ -299,19 +300,19 @@ impl Spell {
     }
 }
 
-/// One device pointed at the rollout's app, recorded in the audit log as the rollout's write.
+/// One device written the rollout's change, recorded in the audit log as the rollout's write.
 async fn write_device(
     api: Api,
     store: Store,
     rollout: String,
     sid: String,
-    target: String,
+    update: DeviceUpdate,
 ) -> Event {
     let started = std::time::Instant::now();
-    let (result, status, code) = api.target(&sid, &target).await;
+    let form = update.to_form();
+    let (result, status, code) = api.write_device(&sid, form.clone()).await;
     let took = started.elapsed().as_millis() as i64;
-    let entry =
-        audit_log::rollout_write(unix_now_ms(), &rollout, &sid, &target, status, code, took);
+    let entry = audit_log::rollout_write(unix_now_ms(), &rollout, &sid, &form, status, code, took);
     audit::append(&store, &entry).await;
     Event::Written {
         rollout,
