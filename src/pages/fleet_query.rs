@@ -90,7 +90,7 @@ fn QueryAction(fleet: Index) -> impl IntoView {
         format!(
             "{} on all {} devices matching this filter. The server runs it as a job; a device \
              whose write fails is listed, and sent again only if you retry it.",
-            change.get().describe(""),
+            change.get().label(),
             grouped(fleet.total().unwrap_or(0))
         )
     });
@@ -110,8 +110,8 @@ fn QueryAction(fleet: Index) -> impl IntoView {
                     change.set(chosen);
                 }
             }>
-                {Change::ACTIONS.iter().map(|(choice, label)| view! {
-                    <option value=choice.key() selected=move || change.get() == *choice>{*label}</option>
+                {Change::ACTIONS.into_iter().map(|choice| view! {
+                    <option value=choice.key() selected=move || change.get() == choice>{choice.label()}</option>
                 }).collect_view()}
             </select>
             <button type="button" on:click=move |_| confirm_open.set(true) disabled=move || start.pending().get()>

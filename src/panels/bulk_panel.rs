@@ -96,7 +96,7 @@ const ROLL_OUT: &str = "Roll out to selected…";
 fn action_options() -> impl IntoView {
     BulkAction::CHOICES
         .into_iter()
-        .map(|(key, label)| view! { <option value=key>{label}</option> })
+        .map(|choice| view! { <option value=choice.key()>{choice.label()}</option> })
         .collect_view()
 }
 

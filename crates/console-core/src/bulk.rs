@@ -5,6 +5,7 @@ use microvisor_api::{Device, DeviceUpdate};
 use crate::display::shown_name;
 use fleet_engine::AppNames;
 use fleet_engine::filter::logging_on;
+use fleet_engine::rollout::Change;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BulkAction {
@@ -15,32 +16,31 @@ pub enum BulkAction {
 }
 
 impl BulkAction {
-    /// The actions a bulk panel offers, as (key, label). The key names the action in forms.
-    pub const CHOICES: [(&'static str, &'static str); 4] = [
-        ("logging-on", "Enable or extend logging (24 h)"),
-        ("logging-off", "Disable logging"),
-        ("restart", "Restart app"),
-        ("target", "Set target app"),
-    ];
+    /// The actions a bulk panel offers; each names itself in forms by its `key`.
+    pub const CHOICES: [Change; 4] = Change::ALL;
+
+    /// What it writes to each device (a deploy's app aside).
+    pub fn change(&self) -> Change {
+        match self {
+            BulkAction::SetTargetApp(_) => Change::TargetApp,
+            BulkAction::EnableLogging => Change::LoggingOn,
+            BulkAction::DisableLogging => Change::LoggingOff,
+            BulkAction::RestartApp => Change::RestartApp,
+        }
+    }
 
     /// The action a key names; `target_app` is the app for "target".
     pub fn from_key(key: &str, target_app: &str) -> Option<BulkAction> {
-        Some(match key {
-            "logging-on" => BulkAction::EnableLogging,
-            "logging-off" => BulkAction::DisableLogging,
-            "restart" => BulkAction::RestartApp,
-            "target" => BulkAction::SetTargetApp(target_app.trim().to_owned()),
-            _ => return None,
+        Some(match Change::from_key(key)? {
+            Change::TargetApp => BulkAction::SetTargetApp(target_app.trim().to_owned()),
+            Change::LoggingOn => BulkAction::EnableLogging,
+            Change::LoggingOff => BulkAction::DisableLogging,
+            Change::RestartApp => BulkAction::RestartApp,
         })
     }
 
     pub fn key(&self) -> &'static str {
-        match self {
-            BulkAction::EnableLogging => "logging-on",
-            BulkAction::DisableLogging => "logging-off",
-            BulkAction::RestartApp => "restart",
-            BulkAction::SetTargetApp(_) => "target",
-        }
+        self.change().key()
     }
 
     /// Whether the action has all it needs (a target app, for a deploy).
@@ -50,22 +50,8 @@ impl BulkAction {
 
     pub fn update(&self) -> DeviceUpdate {
         match self {
-            BulkAction::SetTargetApp(app) => DeviceUpdate {
-                target_app: Some(app.clone()),
-                ..DeviceUpdate::default()
-            },
-            BulkAction::EnableLogging => DeviceUpdate {
-                logging_enabled: Some(true),
-                ..DeviceUpdate::default()
-            },
-            BulkAction::DisableLogging => DeviceUpdate {
-                logging_enabled: Some(false),
-                ..DeviceUpdate::default()
-            },
-            BulkAction::RestartApp => DeviceUpdate {
-                restart_app: Some(true),
-                ..DeviceUpdate::default()
-            },
+            BulkAction::SetTargetApp(app) => self.change().update(app),
+            _ => self.change().update(""),
         }
     }
 
@@ -142,7 +128,7 @@ mod tests {
 
     #[test]
     fn every_choice_round_trips_through_its_key() {
-        for (key, _) in BulkAction::CHOICES {
+        for key in BulkAction::CHOICES.map(Change::key) {
             let action = BulkAction::from_key(key, " fw-2 ").unwrap();
             assert_eq!(action.key(), key);
             assert!(action.is_complete());

@@ -214,7 +214,7 @@ pub fn rollout_change(
 ) -> String {
     match rollout.change {
         fleet_engine::rollout::Change::TargetApp => app_label(apps, &rollout.target_app),
-        action => action.describe(""),
+        action => action.label().to_owned(),
     }
 }
 

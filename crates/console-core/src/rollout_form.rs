@@ -95,7 +95,7 @@ pub fn query_action(filter: &DeviceFilter, change: Change, matching: u64) -> New
     NewRollout {
         name: format!(
             "{} · {} matching devices",
-            change.describe(""),
+            change.label(),
             crate::freshness::grouped(matching)
         ),
         target_app: String::new(),

@@ -17,11 +17,14 @@ pub enum Change {
 }
 
 impl Change {
-    /// The bulk actions a query can run, as (change, label).
-    pub const ACTIONS: [(Change, &'static str); 3] = [
-        (Change::LoggingOn, "Enable or extend logging (24 h)"),
-        (Change::LoggingOff, "Disable logging"),
-        (Change::RestartApp, "Restart app"),
+    /// The bulk actions a query can run.
+    pub const ACTIONS: [Change; 3] = [Change::LoggingOn, Change::LoggingOff, Change::RestartApp];
+    /// Every change, in the order a bulk panel offers them.
+    pub const ALL: [Change; 4] = [
+        Change::LoggingOn,
+        Change::LoggingOff,
+        Change::RestartApp,
+        Change::TargetApp,
     ];
 
     pub fn is_target_app(&self) -> bool {
@@ -40,15 +43,13 @@ impl Change {
         update
     }
 
-    /// What it does, in a sentence's words ("Restart app"); `target` names the app.
-    pub fn describe(self, target: &str) -> String {
+    /// What a person reads in a choice or a job's name ("Restart app").
+    pub fn label(self) -> &'static str {
         match self {
-            Change::TargetApp => format!("Set the target app to {target}"),
-            other => Change::ACTIONS
-                .iter()
-                .find(|(change, _)| *change == other)
-                .map(|(_, label)| (*label).to_owned())
-                .unwrap_or_default(),
+            Change::TargetApp => "Set target app",
+            Change::LoggingOn => "Enable or extend logging (24 h)",
+            Change::LoggingOff => "Disable logging",
+            Change::RestartApp => "Restart app",
         }
     }
 
@@ -63,13 +64,6 @@ impl Change {
     }
 
     pub fn from_key(key: &str) -> Option<Change> {
-        [
-            Change::TargetApp,
-            Change::LoggingOn,
-            Change::LoggingOff,
-            Change::RestartApp,
-        ]
-        .into_iter()
-        .find(|change| change.key() == key)
+        Change::ALL.into_iter().find(|change| change.key() == key)
     }
 }

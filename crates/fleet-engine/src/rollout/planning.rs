@@ -153,7 +153,7 @@ impl Planned {
         } = self;
         let target_name = match rollout.change {
             Change::TargetApp => names.name_or_sid(&rollout.target_app).to_owned(),
-            action => action.describe(""),
+            action => action.label().to_owned(),
         };
         let before = |sid: &str| {
             devices
