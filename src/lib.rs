@@ -30,6 +30,9 @@ use crate::pages::{DeviceListPage, NotFoundPage, SignInPage, lazy};
 pub fn App() -> impl IntoView {
     prefs::apply_theme(prefs::theme());
     let startup = LocalResource::new(start);
+    // Filled in once a backend is ready: the header's bell reads the tab's event stream.
+    let live = RwSignal::new(None::<api::Live>);
+    provide_context(live);
     view! {
         <Router base=routes::base()>
             <a class="skip" href="#main">"Skip to content"</a>
@@ -40,11 +43,13 @@ pub fn App() -> impl IntoView {
                     <a href=routes::href("/fleet")>"Fleet"</a>
                     <a href=routes::href("/rollouts")>"Rollouts"</a>
                     <a href=routes::href("/audit")>"Audit"</a>
+                    <a href=routes::href("/alerts")>"Alerts"</a>
                     <a href=routes::href("/apps")>"Apps"</a>
                     <a href=routes::href("/configs")>"Configs"</a>
                     <a href=routes::href("/secrets")>"Secrets"</a>
                     <a href=routes::href("/settings")>"Settings"</a>
                 </nav>
+                <AlertBell live/>
                 <span class="backend" aria-live="polite">
                     {move || match startup.get() {
                         Some(Startup::Ready(backend)) => backend.describe(),
@@ -80,6 +85,28 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Alert rules firing now, live from the tab's event stream; a link to the Alerts page.
+#[component]
+fn AlertBell(live: RwSignal<Option<api::Live>>) -> impl IntoView {
+    move || {
+        let live = live.get()?;
+        let firing = live.firing.get()?;
+        let words = if firing == 1 {
+            " alert firing"
+        } else {
+            " alerts firing"
+        };
+        let hot = firing > 0;
+        Some(view! {
+            <a class="bell" class:firing=hot href=routes::href("/alerts")>
+                <span aria-hidden="true">"🔔"</span>
+                <span class="bell-count">{firing}</span>
+                <span class="visually-hidden">{words}</span>
+            </a>
+        })
+    }
+}
+
 /// Who is signed in and with which role; Sign out when this tab holds a token.
 #[component]
 fn SignedIn(operator: console_protocol::Operator, on_signed_out: Callback<()>) -> impl IntoView {
@@ -103,6 +130,13 @@ fn AppRoutes(backend: Backend) -> impl IntoView {
         Ok(client) => {
             #[cfg(feature = "demo")]
             let demo = backend.is_demo();
+            // One event stream per tab, for every page; none in the demo or with a custom API.
+            let live = api::Live::start(&client);
+            provide_context(live);
+            if let Some(shell) = use_context::<RwSignal<Option<api::Live>>>() {
+                shell.set(Some(live));
+                on_cleanup(move || shell.set(None));
+            }
             provide_context(client);
             provide_context(backend);
             provide_context(FleetScan::new());
@@ -127,6 +161,7 @@ fn AppRoutes(backend: Backend) -> impl IntoView {
                     <Route path=path!("/rollouts/new") view=lazy::NewRollout::route()/>
                     <Route path=path!("/rollouts/:id") view=lazy::RolloutDetail::route()/>
                     <Route path=path!("/audit") view=lazy::AuditLog::route()/>
+                    <Route path=path!("/alerts") view=lazy::Alerts::route()/>
                     <Route path=path!("/apps") view=lazy::Apps::route()/>
                     <Route path=path!("/configs") view=lazy::Configs::route()/>
                     <Route path=path!("/secrets") view=lazy::Secrets::route()/>

@@ -2,7 +2,7 @@
 //! console-server `--upstream` in front of it keeping the index, on SQLite and then on
 //! PostgreSQL. A first pass (its time, and how much of it the store took), a pass after 1 %
 //! of the devices changed, the server's resident memory during the first pass, the query API's
-//! latencies, and the Fleet page in Chromium over the index.
+//! latencies, alert rules evaluated over the index, and the Fleet page in Chromium over it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -60,6 +60,48 @@ pub struct Backend {
     /// The summary asked each time with another `pending_hours`, so never remembered: what
     /// the first ask after a pass costs (a scan of the table).
     pub summary_cold_ms: Samples,
+    /// Alert rules over the whole fleet, one evaluation each as the server timed it:
+    /// "5 % or more in error", and "not reported for 24 h" (counted row by row).
+    pub error_rule_ms: Samples,
+    pub silent_rule_ms: Samples,
+}
+
+/// A rule's evaluations as the server times them: made, then changed `runs - 1` times (each
+/// change is evaluated at once), each evaluation's `took_ms`.
+async fn rule_evaluations(base: &str, condition: &str, runs: usize) -> Result<Samples, String> {
+    let body = |n: usize| {
+        format!(r#"{{"name":"bench rule {n}","scope":"fleet","condition":{condition}}}"#)
+    };
+    let (status, made) =
+        http_json("POST", &format!("{base}/console/v1/alerts"), Some(&body(0))).await;
+    if status != 201 {
+        return Err(format!("a rule was not made: {status} {made}"));
+    }
+    let id = made["rule"]["id"].as_str().unwrap_or_default().to_owned();
+    let mut samples = Vec::new();
+    let mut last = 0;
+    for n in 0..runs {
+        if n > 0 {
+            let path = format!("{base}/console/v1/alerts/{id}");
+            http_json("POST", &path, Some(&body(n))).await;
+        }
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let (_, rule) = http_json("GET", &format!("{base}/console/v1/alerts/{id}"), None).await;
+            let evaluated = rule["state"]["evaluated_ms"].as_i64().unwrap_or(0);
+            if evaluated > last {
+                last = evaluated;
+                samples.push(rule["state"]["took_ms"].as_f64().unwrap_or(0.0));
+                break;
+            }
+            if Instant::now() > deadline {
+                return Err(format!("the rule was not evaluated: {rule}"));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    http_json("DELETE", &format!("{base}/console/v1/alerts/{id}"), None).await;
+    Ok(Samples(samples))
 }
 
 pub struct IndexBench {
@@ -279,6 +321,18 @@ async fn backend(
             (1..=runs)
                 .map(|hours| format!("/console/v1/fleet/summary?pending_hours={hours}"))
                 .collect(),
+        )
+        .await?,
+        error_rule_ms: rule_evaluations(
+            &base,
+            r#"{"kind":"error_percent","at_least":5}"#,
+            runs.min(10),
+        )
+        .await?,
+        silent_rule_ms: rule_evaluations(
+            &base,
+            r#"{"kind":"not_reported","hours":24}"#,
+            runs.min(10),
         )
         .await?,
     };

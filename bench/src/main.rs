@@ -1,7 +1,7 @@
 //! `cargo xtask bench` runs this after building the console, the server and the baseline
 //! page (see xtask). It measures the bundle, browser timings beside a vanilla-JS baseline,
 //! memory over many page turns, the fleet scan, the proxy beside direct and nginx, the
-//! emulator core, rollouts and the audit log; prints a table and writes BENCHMARKS.md. Nothing here is a test: no
+//! emulator core, rollouts, the audit log and live-update streams; prints a table and writes BENCHMARKS.md. Nothing here is a test: no
 //! timing is asserted.
 
 mod audit;
@@ -14,6 +14,7 @@ mod report;
 mod rollouts;
 mod servers;
 mod stats;
+mod streams;
 mod uploads;
 
 use std::path::PathBuf;
@@ -57,8 +58,8 @@ struct Args {
     /// Rounds of the three proxy measurements, interleaved.
     #[arg(long, default_value_t = 3)]
     proxy_rounds: usize,
-    /// Measure one part only (`browser`, `proxy`, `rollouts`, `audit`, `uploads`, `index` or
-    /// `emulator`; the
+    /// Measure one part only (`browser`, `proxy`, `rollouts`, `audit`, `uploads`, `index`,
+    /// `streams` or `emulator`; the
     /// bundle always), while working on it. The report then has only that part.
     #[arg(long)]
     only: Option<String>,
@@ -137,6 +138,11 @@ async fn run(args: &Args) -> Result<(), String> {
         };
         println!("bench: the fleet index of {devices} devices, on SQLite and on PostgreSQL");
         report.index = Some(index::measure(devices, runs, loads).await?);
+    }
+    if wants("streams") {
+        let (streams, events) = if args.quick { (50, 3) } else { (1_000, 20) };
+        println!("bench: {streams} event streams on one server, {events} events");
+        report.streams = Some(streams::measure(streams, events).await?);
     }
     if wants("emulator") {
         println!("bench: emulator list latency at {} devices", args.fleet);

@@ -1,6 +1,6 @@
-//! The sample nginx config (deploy/nginx-microvisor-console.conf) with Debian's real nginx:
-//! it serves the console and proxies /v1 to an emulator that checks credentials, adding them
-//! itself.
+//! The sample nginx configs with Debian's real nginx: deploy/nginx-microvisor-console.conf
+//! serves the console and proxies /v1 to an emulator that checks credentials, adding them
+//! itself; deploy/nginx-console-server.conf fronts console-server, its event stream unbuffered.
 
 use base64::Engine;
 use console_e2e::harness::{
@@ -41,4 +41,69 @@ async fn the_sample_nginx_config_serves_the_console_and_injects_credentials() {
         .wait_for_text("[role=alert] h2", |t| t == "Not found")
         .await;
     session.close().await;
+}
+
+/// The sample config for nginx in front of console-server: the console is live through it
+/// (the event stream opens), and an event leaves nginx at once, not when a buffer fills.
+#[tokio::test]
+async fn the_event_stream_passes_the_sample_nginx_config_unbuffered() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let (server, server_url) = start_server(&["--devices", "60"]).await;
+    let port = free_port();
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let sample = std::fs::read_to_string(root.join("deploy/nginx-console-server.conf"))
+        .expect("deploy/nginx-console-server.conf");
+    let server_block = sample
+        .replace("${LISTEN}", &format!("127.0.0.1:{port}"))
+        .replace("${SERVER}", server_url.trim_start_matches("http://"));
+    let (nginx, base_url) = start_nginx(&server_block, port).await;
+
+    // A stream opened through nginx, by hand, to time one event.
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    stream
+        .write_all(
+            format!(
+                "GET /console/v1/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut head = vec![0_u8; 4096];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut head))
+        .await
+        .expect("the stream's head in time")
+        .unwrap();
+    let head = String::from_utf8_lossy(&head[..read]).to_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains("content-type: text/event-stream"), "{head}");
+    let (status, rule) = console_e2e::harness::http_json(
+        "POST",
+        &format!("{base_url}/console/v1/alerts"),
+        Some(r#"{"name":"through nginx","scope":"fleet","condition":{"kind":"rollout_halted"}}"#),
+    )
+    .await;
+    assert_eq!(status, 201, "{rule}");
+    let mut seen = String::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !seen.contains("event: alert") {
+        let mut chunk = vec![0_u8; 4096];
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let read = tokio::time::timeout(left, stream.read(&mut chunk))
+            .await
+            .unwrap_or_else(|_| panic!("the event held back by nginx; got {seen:?}"))
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk[..read]));
+    }
+    assert!(seen.contains("through nginx"), "{seen}");
+
+    // And the console, through nginx, says it is live.
+    let session = Session::attach(nginx, base_url).await;
+    session.open("/devices").await;
+    session.wait_for_text(".updated-ago", |t| t == "live").await;
+    session.close().await;
+    drop(server);
 }

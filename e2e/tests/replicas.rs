@@ -1,11 +1,12 @@
 //! Two console-server replicas sharing one PostgreSQL (a private cluster the test starts),
 //! both in proxy mode in front of one emulator process: views saved on one are served by the
-//! other, a rollout survives `kill -9` of the replica driving it, and so does the fleet index's
+//! other, a rollout survives `kill -9` of the replica driving it (and a tab's event stream
+//! resumes on the other replica without a gap), and so does the fleet index's
 //! sync.
 
 use std::time::{Duration, Instant};
 
-use console_e2e::harness::{Group, Session, http_json, start_server};
+use console_e2e::harness::{EventStream, Group, Session, http_json, start_server};
 use console_e2e::rollout_checks::{
     assert_states_match_emulator, assert_written_once, devices_in, proxy_on, wait_completed,
     wait_mid_phase, writes_at,
@@ -190,6 +191,15 @@ async fn the_other_replica_takes_a_rollout_over_after_kill_9_and_writes_each_dev
     // Mid-phase: some devices written, most not.
     wait_mid_phase(&two, &id, 20..150, PATIENCE).await;
     assert!(holds(&lease_holder(&database).await, &first));
+    // A tab's event stream on the lease holder, telling of the rollout's progress.
+    let mut stream = EventStream::open(&one, None).await;
+    let mut last = None;
+    while last.is_none() {
+        let (seq, event, _) = stream.next().await;
+        if event == "rollout" {
+            last = seq;
+        }
+    }
     // kill -9 of the lease holder.
     drop(first);
     let killed = Instant::now();
@@ -201,6 +211,18 @@ async fn the_other_replica_takes_a_rollout_over_after_kill_9_and_writes_each_dev
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     eprintln!("takeover after {:.1} s", killed.elapsed().as_secs_f64());
+    // The tab reconnects to the other replica with the last id it read: every event after
+    // it, numbered without a gap, up to the rollout's completion by the new holder.
+    let mut resumed = EventStream::open(&two, last).await;
+    let mut expected = last.expect("an event read") + 1;
+    loop {
+        let (seq, event, data) = resumed.next().await;
+        assert_eq!(seq, Some(expected), "{event} {data}");
+        expected += 1;
+        if event == "rollout" && data.contains(r#""state":"completed""#) {
+            break;
+        }
+    }
     let rollout = wait_completed(&two, &id, PATIENCE).await;
     assert_eq!(devices_in(&rollout).len(), 200);
     assert_written_once(&rollout, &writes_at(&emulator).await);

@@ -140,6 +140,21 @@ pub struct Options {
     /// Days the index keeps each device's timeline.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3650))]
     pub index_history_days: u64,
+    /// Seconds between evaluations of every alert rule when nothing else asks for one (each
+    /// index pass and each rollout step does).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub alert_interval: u64,
+    /// Let webhooks reach loopback and private addresses (a receiver on this machine or
+    /// inside the network). Off: such a URL is refused when added and when sent to.
+    #[arg(long)]
+    pub allow_private_webhooks: bool,
+    /// Minutes the event log keeps events for streams that reconnect (`Last-Event-ID`);
+    /// a stream asking for older ones is told to reload.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=10_080))]
+    pub events_kept_minutes: u64,
+    /// Events that may wait for one slow stream before it is told to reload instead.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(16..=1_000_000))]
+    pub events_buffer: u64,
 }
 
 /// 1 MiB of user flash, and as much again for the manifest and the archive's framing.

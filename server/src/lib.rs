@@ -1,8 +1,8 @@
 //! `console-server`: the built console and the Microvisor API on one origin. `/v1` is answered
 //! by the built-in emulator, or forwarded to the real API (proxy mode) with credentials that
-//! stay on the server. Its own API (`/console/v1`: saved views, rollouts, the audit log) keeps
-//! its state in the console store, and a background runner drives rollouts with every browser
-//! closed. The map of its sections is in ARCHITECTURE.md; this file is the list of them and
+//! stay on the server. Its own API (`/console/v1`: saved views, rollouts, the audit log, the
+//! fleet index, alerts, the event stream) keeps its state in the console store, and background
+//! tasks drive rollouts, the index and alerts with every browser closed. The map of its sections is in ARCHITECTURE.md; this file is the list of them and
 //! `serve`.
 
 pub mod answers;
@@ -51,11 +51,19 @@ pub async fn serve(options: Options) -> std::io::Result<()> {
         .index
         .clone()
         .map(|index| tokio::spawn(async move { index.run().await }));
+    // The event log's tail feeds every open stream; alerts are watched on the lease holder.
+    let events = Arc::clone(&server.events);
+    let tailing = tokio::spawn(async move { events.run().await });
+    let alerts = Arc::clone(&server.alerts);
+    let watching = tokio::spawn(async move { alerts.run().await });
     // The first line on stdout is the URL: scripts and tests read it.
     println!("console-server listening on http://{address}");
     listener::run(listener, server.router, shutdown_signal()).await?;
     driving.abort();
     server.runner.release().await;
+    watching.abort();
+    server.alerts.release().await;
+    tailing.abort();
     if let (Some(indexing), Some(index)) = (indexing, &server.index) {
         indexing.abort();
         index.release().await;

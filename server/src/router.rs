@@ -11,7 +11,9 @@ use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
 
 use crate::cli::{Options, check_exposure};
+use crate::console::alerts::watch::{AlertWatch, WatchTiming};
 use crate::console::audit::{self, Auditor};
+use crate::console::hub::EventHub;
 use crate::console::index::sync::{IndexSync, SyncTiming};
 use crate::console::memo::Memo;
 use crate::console::rollouts::runner::{Runner, Timing};
@@ -26,11 +28,14 @@ use crate::v1::emulator::{self, MAX_BODY_BYTES};
 use crate::v1::proxy::auth::Credentials;
 use crate::v1::proxy::{self, Upstream};
 
-/// What `router_with_env` builds: the HTTP surface, and the rollout runner and index sync it
-/// needs driven.
+/// What `router_with_env` builds: the HTTP surface, and the rollout runner, index sync, event
+/// hub and alerts' watcher it needs driven.
 pub struct Server {
     pub router: Router,
     pub runner: Arc<Runner>,
+    /// The event log's tail, for `/console/v1/events` and the alerts' watcher.
+    pub events: Arc<EventHub>,
+    pub alerts: Arc<AlertWatch>,
     /// None with `--no-index`.
     pub index: Option<Arc<IndexSync>>,
     pub store: Store,
@@ -110,6 +115,21 @@ pub async fn router_with_env(
             },
         ))
     });
+    let events = EventHub::new(
+        store.clone(),
+        options.events_buffer as usize,
+        Duration::from_secs(options.events_kept_minutes * 60),
+    );
+    let alerts = Arc::new(AlertWatch::new(
+        store.clone(),
+        Arc::clone(&events),
+        runner.holder().to_owned(),
+        WatchTiming {
+            interval: Duration::from_secs(options.alert_interval),
+            ..WatchTiming::default()
+        },
+        options.allow_private_webhooks,
+    ));
     // Every write is recorded, inside the guard (which knows who) and the compression.
     let auditor = Arc::new(Auditor {
         store: store.clone(),
@@ -122,6 +142,8 @@ pub async fn router_with_env(
         index: !options.no_index,
         counts: Memo::default(),
         totals: Memo::default(),
+        events: Arc::clone(&events),
+        allow_private_webhooks: options.allow_private_webhooks,
     }))
     .layer(audited.clone());
     // API answers go out compressed as the browser accepts (a page of 1,000 devices is
@@ -154,6 +176,8 @@ pub async fn router_with_env(
     Ok(Server {
         router,
         runner,
+        events,
+        alerts,
         index,
         store,
     })

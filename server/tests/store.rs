@@ -384,7 +384,7 @@ async fn fleet_index(store: &Store) {
         .unwrap();
     let gone_rows: Vec<_> = rows[1..3]
         .iter()
-        .map(|row| (row.sid.clone(), gone(row)))
+        .map(|row| (row.clone(), gone(row)))
         .collect();
     store.mark_gone(3_000, gone_rows).await.unwrap();
     assert_eq!(count(DeviceFilter::default()).await, 248);

@@ -64,6 +64,19 @@ impl ApiClient {
         }
     }
 
+    /// Where this tab's event stream is: on the console's server only (the demo and a custom
+    /// API have none).
+    pub fn event_stream_url(&self) -> Option<String> {
+        (self.transport == Transport::Http)
+            .then(|| self.console.as_ref().map(|root| format!("{root}/events")))
+            .flatten()
+    }
+
+    /// The access token the event stream sends.
+    pub(super) fn access_token_for_stream(&self) -> Option<String> {
+        self.access_token.clone()
+    }
+
     /// The console's own server, at the API base its `config.json` gives.
     pub fn server(config: &ConsoleConfig) -> Result<ApiClient, ApiError> {
         let mut client = ApiClient::new(ApiBase::new(&config.api_base, &page_origin())?);

@@ -36,7 +36,7 @@ impl ApiClient {
             .await
     }
 
-    fn json<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
+    pub(super) fn json<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
         serde_json::to_string(value).map_err(|err| ApiError::Network(err.to_string()))
     }
 

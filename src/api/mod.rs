@@ -2,6 +2,7 @@
 //! and two transports (HTTP, or the emulator inside the page) beneath them. It knows nothing
 //! of pages or the router.
 
+mod alerts;
 mod call;
 mod client;
 mod config;
@@ -9,6 +10,7 @@ mod connection;
 mod console;
 mod error;
 mod fleet_index;
+mod live;
 mod transport;
 
 #[cfg(feature = "demo")]
@@ -27,4 +29,5 @@ pub use connection::{
     Backend, ConnectionChoice, Startup, choose, is_remembered, save_choice, saved_choice, start,
 };
 pub use error::ApiError;
+pub use live::{Live, use_live};
 pub use transport::{READ_TIMEOUT, Upload, UploadCancel, WRITE_TIMEOUT};

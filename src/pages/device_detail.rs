@@ -84,6 +84,18 @@ pub fn DeviceDetailPage() -> impl IntoView {
         })
     });
     let sid = Memo::new(move |_| current.with(|d| d.as_ref().and_then(|d| d.sid.clone())));
+    // Read again when the tab's event stream says this device changed.
+    if let Some(live) = crate::api::use_live() {
+        live.on_stale(move |stale| {
+            let this = sid.with_untracked(|sid| {
+                sid.as_ref()
+                    .is_some_and(|sid| stale.devices.iter().any(|s| s == sid))
+            });
+            if this || stale.everything {
+                fetched.refetch();
+            }
+        });
+    }
     let retry = Callback::new(move |()| fetched.refetch());
     // While the first load is tried again after it failed.
     let loading = RwSignal::new(false);

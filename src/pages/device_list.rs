@@ -135,6 +135,29 @@ fn auto_refresh(pages: Pages, rows: Memo<Vec<Device>>) -> (RwSignal<bool>, RwSig
     (on, now)
 }
 
+/// The page read again when the tab's event stream says a device on it changed; whether
+/// the stream is up (the page is live).
+fn live_rows(pages: Pages, rows: Memo<Vec<Device>>) -> impl Fn() -> bool + Copy {
+    let live = crate::api::use_live();
+    if let Some(live) = live {
+        live.on_stale(move |stale| {
+            let shown = stale.everything
+                || rows.with_untracked(|rows| {
+                    rows.iter().any(|device| {
+                        device
+                            .sid
+                            .as_ref()
+                            .is_some_and(|sid| stale.devices.iter().any(|s| s == sid))
+                    })
+                });
+            if shown {
+                pages.devices.refetch();
+            }
+        });
+    }
+    move || live.is_some_and(|live| live.connected.get())
+}
+
 /// `/devices`: one page of the fleet. The URL query (`PageSize`, `Page`, `PageToken`, the
 /// API's own names) is the page's state, so reload, deep links and history all work.
 #[component]
@@ -160,6 +183,7 @@ pub fn DeviceListPage() -> impl IntoView {
     });
     let table_rows = ShownRows::all(rows);
     let (auto_refresh, now) = auto_refresh(pages, rows);
+    let live = live_rows(pages, rows);
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let run = BulkRun::new();
     let on_toggle = selection_toggle(table_rows, selected);
@@ -188,8 +212,12 @@ pub fn DeviceListPage() -> impl IntoView {
                         on:change=move |ev| auto_refresh.set(event_target_checked(&ev))/>
                     "Auto-refresh"
                 </label>
-                <span class="muted updated-ago" aria-live="off">
-                    {move || format!("updated {} s ago", (now.get() - pages.loaded_at.get()).max(0))}
+                <span class="muted updated-ago" class:live=live aria-live="off">
+                    {move || if live() {
+                        "live".to_owned()
+                    } else {
+                        format!("updated {} s ago", (now.get() - pages.loaded_at.get()).max(0))
+                    }}
                 </span>
                 <ColumnChooser/>
                 <PageSizeSelect current=Signal::derive(move || query.get().page_size_or_default())/>

@@ -53,6 +53,14 @@ pub fn IndexedFleet() -> impl IntoView {
     let on_toggle = selection_toggle(shown_rows, selected);
     // What a bulk run changed shows after the index's next pass; its counts are asked again.
     let on_updated = Callback::new(move |_: Vec<Device>| fleet.reload());
+    // Each pass the index ends (told by the tab's event stream) brings new counts and rows.
+    if let Some(live) = crate::api::use_live() {
+        live.on_stale(move |stale| {
+            if stale.fleet {
+                fleet.reload();
+            }
+        });
+    }
     let on_near_end = Callback::new({
         let client = client.clone();
         move |()| fleet.load_more(client.clone())

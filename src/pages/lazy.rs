@@ -55,6 +55,7 @@ lazy_pages! {
     NewRollout => NewRolloutPage,
     RolloutDetail => RolloutDetailPage,
     AuditLog => AuditLogPage,
+    Alerts => AlertsPage,
     Apps => AppListPage,
     AppDetail => AppDetailPage,
     Configs => AccountConfigsPage,

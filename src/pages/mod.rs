@@ -3,6 +3,7 @@
 //! layer below them; no other layer imports a page.
 
 mod account_key_values;
+mod alerts;
 mod app_detail;
 mod app_list;
 mod audit;
@@ -23,6 +24,7 @@ mod shared;
 mod sign_in;
 
 pub use account_key_values::{AccountConfigsPage, AccountSecretsPage};
+pub use alerts::AlertsPage;
 pub use app_detail::AppDetailPage;
 pub use app_list::AppListPage;
 pub use audit::{AuditEntries, AuditLogPage};

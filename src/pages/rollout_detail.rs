@@ -37,7 +37,20 @@ pub fn RolloutDetailPage() -> impl IntoView {
             async move { client.fetch_rollout(&id).await }
         }
     });
-    crate::browser::owned::every(REFRESH, move || fetched.refetch());
+    // Read again as the tab's event stream tells of it moving; polled while that is down.
+    let live = crate::api::use_live();
+    if let Some(live) = live {
+        live.on_stale(move |stale| {
+            if stale.everything || stale.rollout.as_deref() == Some(id.get_untracked().as_str()) {
+                fetched.refetch();
+            }
+        });
+    }
+    crate::browser::owned::every(REFRESH, move || {
+        if !live.is_some_and(|live| live.connected.get_untracked()) {
+            fetched.refetch();
+        }
+    });
     let (_, app_names) = use_apps(&client);
     // The last rollout read, kept while a refresh is under way or fails.
     let latest = Memo::new(move |previous: Option<&Option<Rollout>>| {

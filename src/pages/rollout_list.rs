@@ -13,7 +13,7 @@ use crate::browser::web::now_ms;
 use crate::components::{ErrorPanel, RetryNote, first_api_error};
 use crate::pages::shared::{DemoRolloutNote, use_apps, use_client_reporting_retries};
 
-/// The list refreshes this often while open.
+/// The list refreshes this often while open and the event stream is down.
 const REFRESH: Duration = Duration::from_secs(2);
 
 /// `/rollouts`: every rollout, newest first, with its state, phase and progress.
@@ -27,7 +27,20 @@ pub fn RolloutListPage() -> impl IntoView {
             async move { client.list_rollouts().await }
         }
     });
-    crate::browser::owned::every(REFRESH, move || rollouts.refetch());
+    // Read again as the tab's event stream tells of a rollout moving; polled while it is down.
+    let live = crate::api::use_live();
+    if let Some(live) = live {
+        live.on_stale(move |stale| {
+            if stale.rollout.is_some() || stale.everything {
+                rollouts.refetch();
+            }
+        });
+    }
+    crate::browser::owned::every(REFRESH, move || {
+        if !live.is_some_and(|live| live.connected.get_untracked()) {
+            rollouts.refetch();
+        }
+    });
     let (_, app_names) = use_apps(&client);
     let retry = Callback::new(move |()| rollouts.refetch());
     view! {

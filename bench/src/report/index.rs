@@ -12,6 +12,8 @@ const PASS_SECONDS: [(&str, f64); 2] = [("PostgreSQL", 120.0), ("SQLite", 180.0)
 const PAGE_MS: (f64, f64) = (50.0, 150.0);
 const SUMMARY_MS: (f64, f64) = (200.0, 400.0);
 const SEARCH_MS: (f64, f64) = (100.0, 300.0);
+/// An alert rule evaluated over the whole index (issue 29: ≤ 1 s on PostgreSQL), p50 / p95.
+const RULE_MS: (f64, f64) = (1000.0, 1000.0);
 const FIRST_PAINT_MS: f64 = 1000.0;
 const KEYSTROKE_MS: f64 = 150.0;
 const PASS_RSS_BYTES: u64 = 300 * 1024 * 1024;
@@ -134,6 +136,22 @@ impl Report {
                 &b.search_ms,
                 SEARCH_MS,
             );
+            latency_row(
+                &mut rows,
+                "an alert rule \"5 % of the fleet in error\" evaluated",
+                b,
+                n,
+                &b.error_rule_ms,
+                RULE_MS,
+            );
+            latency_row(
+                &mut rows,
+                "an alert rule \"not reported for 24 h\" evaluated",
+                b,
+                n,
+                &b.silent_rule_ms,
+                RULE_MS,
+            );
         }
         rows.push((
             format!("Fleet page over an index of {n}: counts and first rows ≤ {FIRST_PAINT_MS:.0} ms after navigation (p50)"),
@@ -173,7 +191,9 @@ impl Report {
              The server's `VmRSS` is sampled every 50 ms during the first pass. The query \
              latencies are request to whole answer from this process, timed 20 s after the \
              second pass (once the ANALYZE, or VACUUM ANALYZE, that a first pass starts has \
-             ended). The Fleet page is \
+             ended). An alert rule over the whole fleet is made, then changed (each change \
+             is evaluated at once); its figure is the server's own time for counting \
+             (`took_ms` in the rule's state). The Fleet page is \
              measured in Chromium against the SQLite server: from navigation to the frame \
              with the total, the summary and a row; and from a search typed to the frame \
              with the new count.\n"

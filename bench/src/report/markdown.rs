@@ -23,6 +23,7 @@ impl Report {
         self.rollouts_section(&mut md);
         self.audit_section(&mut md);
         self.uploads_section(&mut md);
+        self.streams_section(&mut md);
         self.index_section(&mut md);
         let notes = Path::new(env!("CARGO_MANIFEST_DIR")).join("NOTES.md");
         if let Ok(text) = std::fs::read_to_string(notes) {
@@ -316,6 +317,26 @@ impl Report {
              Reading is `app_bundle::read` in this process. The uploads go to console-server \
              `--upstream` in front of an emulator on this machine, all at once; the proxy's \
              `VmRSS` is sampled every 5 ms while they run, after one upload made beforehand.\n"
+        );
+        for line in lines {
+            let _ = writeln!(md, "- {line}");
+        }
+    }
+
+    /// Live updates: many event streams open on one server.
+    fn streams_section(&self, md: &mut String) {
+        let lines = self.stream_lines();
+        if lines.is_empty() {
+            return;
+        }
+        let _ = writeln!(md, "\n## Live updates\n");
+        let _ = writeln!(
+            md,
+            "`GET /console/v1/events` streams held open by this process against one \
+             console-server (SQLite store), then alert rules made one every 200 ms through its \
+             API: each is an event through the store's event log, the hub's 100 ms tail and \
+             the fan-out, the path an index change takes. Timed from before each write is sent \
+             (so the write's own time is included) to the read that brings it on each stream.\n"
         );
         for line in lines {
             let _ = writeln!(md, "- {line}");

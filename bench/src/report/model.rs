@@ -8,6 +8,7 @@ use crate::index::IndexBench;
 use crate::load::Load;
 use crate::rollouts::{Drive, Planning};
 use crate::stats::Samples;
+use crate::streams::Streams;
 use crate::uploads::Uploads;
 
 /// The budgets (issue 15, after those of issue 8).
@@ -124,6 +125,7 @@ pub struct Report {
     pub audit_appends: Vec<Appends>,
     pub audit_latency: Option<WriteLatency>,
     pub uploads: Option<Uploads>,
+    pub streams: Option<Streams>,
     pub index: Option<IndexBench>,
 }
 

@@ -275,4 +275,35 @@ impl Report {
             ),
         ]
     }
+
+    /// The event streams (issue 29): p99 of write → every stream ≤ 250 ms, and the streams'
+    /// memory ≤ 200 MB at 1,000.
+    pub(super) fn stream_lines(&self) -> Vec<String> {
+        let Some(s) = &self.streams else {
+            return Vec::new();
+        };
+        let p99 = s.latency_ms.percentile(99.0);
+        let word = |met: bool| if met { "met" } else { "missed" };
+        vec![
+            format!(
+                "{} events, each to {} open streams: write sent → read on the stream p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms (budget p99 ≤ 250 ms: {}); {} reads missed",
+                s.events,
+                s.streams,
+                s.latency_ms.median(),
+                p99,
+                s.latency_ms.max(),
+                word(p99 <= 250.0 && s.missed == 0),
+                s.missed
+            ),
+            format!(
+                "console-server's resident memory: {:.1} MB with no stream, {:.1} MB with {} open: {:.1} MB for the streams, {:.0} KB each (budget ≤ 200 MB at 1,000: {})",
+                s.rss_before as f64 / 1e6,
+                s.rss_open as f64 / 1e6,
+                s.streams,
+                s.growth() as f64 / 1e6,
+                s.growth() as f64 / 1e3 / s.streams.max(1) as f64,
+                word(s.growth() as f64 * 1000.0 / s.streams.max(1) as f64 <= 200e6)
+            ),
+        ]
+    }
 }

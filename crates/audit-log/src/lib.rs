@@ -125,8 +125,12 @@ pub fn params_of(path: &str, content_type: Option<&str>, body: &[u8]) -> BTreeMa
         form_urlencoded::parse(body).into_owned().collect()
     };
     let secret = path.contains("/Secrets");
+    // A webhook's URL often carries its token: never kept.
+    let webhook = path.starts_with("/console/v1/alerts");
     for (key, value) in &mut params {
-        if secret && key.eq_ignore_ascii_case("value") {
+        if (secret && key.eq_ignore_ascii_case("value"))
+            || (webhook && matches!(key.as_str(), "url" | "webhooks"))
+        {
             *value = REDACTED.to_owned();
         } else if value.chars().count() > MAX_VALUE_CHARS {
             *value = format!(
@@ -265,11 +269,14 @@ pub fn rollout_write(
     }
 }
 
-/// What kind of thing an entry wrote: `device`, `app`, `config`, `secret`, `view`, `rollout`.
+/// What kind of thing an entry wrote: `device`, `app`, `config`, `secret`, `view`, `alert`,
+/// `rollout`.
 pub fn action_of(entry: &AuditEntry) -> &'static str {
     let path = entry.path.to_ascii_lowercase();
     if path.starts_with("/console/v1/views") {
         "view"
+    } else if path.starts_with("/console/v1/alerts") {
+        "alert"
     } else if path.starts_with("/console/v1/rollouts") || entry.rollout.is_some() {
         "rollout"
     } else if path.contains("/secrets") {

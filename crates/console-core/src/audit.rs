@@ -20,7 +20,7 @@ pub struct AuditFilter {
 /// Audit page says how many).
 pub const DEMO_KEPT: usize = 2000;
 
-pub const ACTIONS: [(&str, &str); 7] = [
+pub const ACTIONS: [(&str, &str); 8] = [
     ("", "Any action"),
     ("device", "Devices"),
     ("app", "Apps"),
@@ -28,6 +28,7 @@ pub const ACTIONS: [(&str, &str); 7] = [
     ("secret", "Secrets"),
     ("view", "Saved views"),
     ("rollout", "Rollouts"),
+    ("alert", "Alert rules"),
 ];
 
 /// The outcomes: (value, label).

@@ -4,12 +4,14 @@
 //! retried. No I/O, no clock (callers pass `now`), no web-sys or Leptos: it compiles for the
 //! host, where it is tested, and for wasm32, where the console runs it.
 
+pub mod alerts;
 pub mod audit;
 pub mod bulk;
 pub mod commands;
 pub mod display;
 pub mod export;
 pub mod freshness;
+pub mod live;
 pub mod retry;
 pub mod rollout_form;
 pub mod rollout_words;

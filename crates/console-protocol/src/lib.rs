@@ -1,10 +1,17 @@
 //! The contract between the fleet console (in the browser) and `console-server`: what
 //! `/config.json` says, the header that carries the console's access token, and the bodies of
 //! the server's own API under `/console/v1` (saved views, rollouts, the audit log, the fleet
-//! index in `fleet`). Both sides use these types, so neither can drift from the other. Data
+//! index in `fleet`, alerts and the event stream in `alerts`). Both sides use these types, so neither can drift from the other. Data
 //! only: no I/O.
 
+mod alerts;
 mod fleet;
+
+pub use alerts::{
+    AckBody, AlertHistory, AlertList, AlertRuleBody, AlertRuleView, ConsoleEvent,
+    DEVICES_PER_EVENT, Delivery, DeliveryStatus, DeviceChange, SilenceBody, WebhookBody,
+    WebhookView,
+};
 
 pub use fleet::{
     FleetCounts, FleetPage, FleetQuery, FleetSort, FleetSortKey, Freshness, PassInfo, Timeline,

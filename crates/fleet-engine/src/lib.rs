@@ -4,6 +4,7 @@
 //! the time and do the requests, so the same code runs natively (durable, on the server) and on
 //! wasm32 (the static demo), and is tested on the host.
 
+pub mod alerts;
 pub mod apps;
 pub mod filter;
 #[cfg(any(test, feature = "fixtures"))]

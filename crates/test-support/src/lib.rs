@@ -1,8 +1,9 @@
 //! Test support shared by the project's suites: where the vendor's OpenAPI spec is, how a
 //! test that cannot run says so (so that `cargo xtask test` counts it as skipped, never as
-//! passed), and a private PostgreSQL server for a test.
+//! passed), a private PostgreSQL server for a test, and a webhook receiver.
 
 pub mod postgres;
+pub mod webhooks;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -87,3 +87,70 @@ fn dechunk(mut text: &str) -> String {
     }
     out
 }
+
+/// `/console/v1/events` read by the test itself, as the console reads it (HTTP/1.0: the
+/// answer is the stream, no chunking).
+pub struct EventStream {
+    reader: tokio::io::BufReader<tokio::net::TcpStream>,
+}
+
+/// One server-sent event: its id, its name, its data.
+pub type SentEvent = (Option<i64>, String, String);
+
+impl EventStream {
+    /// Opens the stream at `base`, resuming after `last_event_id` when given.
+    pub async fn open(base: &str, last_event_id: Option<i64>) -> EventStream {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+        let authority = base.strip_prefix("http://").expect("an http:// URL");
+        let mut stream = tokio::net::TcpStream::connect(authority)
+            .await
+            .unwrap_or_else(|err| panic!("connect to {authority}: {err}"));
+        let resume = last_event_id.map_or(String::new(), |id| format!("Last-Event-ID: {id}\r\n"));
+        let request = format!(
+            "GET /console/v1/events HTTP/1.0\r\nHost: {authority}\r\nAccept: text/event-stream\r\n{resume}\r\n"
+        );
+        stream.write_all(request.as_bytes()).await.expect("send");
+        let mut reader = tokio::io::BufReader::new(stream);
+        let mut status = String::new();
+        reader.read_line(&mut status).await.expect("a status line");
+        assert!(status.contains(" 200 "), "the event stream: {status}");
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).await.expect("a header");
+            if line.trim().is_empty() {
+                return EventStream { reader };
+            }
+        }
+    }
+
+    /// The next event (heartbeats skipped), within 60 s.
+    pub async fn next(&mut self) -> SentEvent {
+        use tokio::io::AsyncBufReadExt;
+        let (mut id, mut event, mut data) = (None, String::new(), String::new());
+        loop {
+            let mut line = String::new();
+            let read = tokio::time::timeout(
+                std::time::Duration::from_secs(60),
+                self.reader.read_line(&mut line),
+            )
+            .await
+            .expect("an event within 60 s")
+            .expect("the stream reads");
+            assert!(read > 0, "the stream ended");
+            let line = line.trim_end_matches(['\r', '\n']);
+            if line.is_empty() {
+                if !data.is_empty() {
+                    return (id, event, data);
+                }
+                continue;
+            }
+            if let Some(value) = line.strip_prefix("id:") {
+                id = value.trim().parse().ok();
+            } else if let Some(value) = line.strip_prefix("event:") {
+                event = value.trim().to_owned();
+            } else if let Some(value) = line.strip_prefix("data:") {
+                data.push_str(value.trim_start());
+            }
+        }
+    }
+}

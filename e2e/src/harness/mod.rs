@@ -8,7 +8,7 @@ mod page;
 mod processes;
 mod session;
 
-pub use http::{http_form, http_json, http_json_with};
+pub use http::{EventStream, SentEvent, http_form, http_json, http_json_with};
 pub use processes::{
     Group, PATIENCE, PROXY_ACCOUNT_SID, free_port, given_path, sample_nginx_server_block,
     scratch_dir, start_nginx, start_server, start_server_with_env, start_static_host,

@@ -2,6 +2,7 @@
 //! new ids.
 
 use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
 
 use axum::response::Response;
 use console_protocol::FleetCounts;
@@ -9,6 +10,7 @@ use microvisor_api::error::codes;
 
 use crate::answers::error;
 use crate::clock::unix_now_ms;
+use crate::console::hub::EventHub;
 use crate::console::memo::Memo;
 use crate::store::{Store, StoreError};
 use crate::v1::client::Api;
@@ -22,6 +24,10 @@ pub struct ConsoleApi {
     /// The index's counts by filter, and its totals, between passes.
     pub counts: Memo<FleetCounts>,
     pub totals: Memo<u64>,
+    /// The event log's tail, fanned out to `/console/v1/events`.
+    pub events: Arc<EventHub>,
+    /// `--allow-private-webhooks`.
+    pub allow_private_webhooks: bool,
 }
 
 /// A store error as an answer: the database being down is a 503 the console offers to retry.

@@ -266,8 +266,16 @@ pub fn required_role(method: &Method, path: &str) -> Option<Role> {
     {
         return None;
     }
+    // Operators answer alerts (acknowledge, silence); admins write the rules.
+    if path.starts_with("/console/v1/alerts/")
+        && (path.ends_with("/ack") || path.ends_with("/silence"))
+    {
+        return Some(Role::Operator);
+    }
     if path == "/console/v1/views"
         || path.starts_with("/console/v1/views/")
+        || path == "/console/v1/alerts"
+        || path.starts_with("/console/v1/alerts/")
         || path == "/console/v1/audit/verify"
     {
         return Some(Role::Admin);
@@ -279,7 +287,7 @@ pub fn required_role(method: &Method, path: &str) -> Option<Role> {
 /// The 403's message: what the role may not do, and whom to ask.
 pub fn refusal(operator: &Operator, needed: Role) -> String {
     let what = if needed == Role::Admin {
-        "change the views everyone shares"
+        "change the views and alert rules everyone shares"
     } else {
         "change devices, apps, configs, secrets or rollouts"
     };
@@ -423,6 +431,23 @@ mod tests {
             required_role(&Method::POST, "/console/v1/views"),
             Some(Role::Admin)
         );
+        assert_eq!(
+            required_role(&Method::POST, "/console/v1/alerts"),
+            Some(Role::Admin)
+        );
+        assert_eq!(
+            required_role(&Method::DELETE, "/console/v1/alerts/AR1/webhooks/WH1"),
+            Some(Role::Admin)
+        );
+        assert_eq!(
+            required_role(&Method::POST, "/console/v1/alerts/AR1/ack"),
+            Some(Role::Operator)
+        );
+        assert_eq!(
+            required_role(&Method::POST, "/console/v1/alerts/AR1/silence"),
+            Some(Role::Operator)
+        );
+        assert_eq!(required_role(&Method::GET, "/console/v1/events"), None);
         assert_eq!(
             required_role(&Method::DELETE, "/console/v1/views/VW1"),
             Some(Role::Admin)

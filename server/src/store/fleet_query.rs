@@ -4,6 +4,7 @@
 
 use console_protocol::{FleetCounts, FleetSort};
 use fleet_engine::DeviceFilter;
+use fleet_engine::alerts::{Culprit, DeviceTest, Seen};
 use fleet_engine::index::IndexRow;
 
 use super::error::StoreError;
@@ -244,4 +245,65 @@ async fn group_counts(
         None => 0,
     };
     Ok(counts)
+}
+
+/// What an alert's device `test` sees among the devices `filter` keeps at `now_ms`: how many
+/// count, out of how many kept, and the first `culprits` of them (in the order passes first
+/// saw them). The error tests count from the groups when the filter allows it.
+pub async fn seen(
+    tx: &mut dyn Tx,
+    filter: DeviceFilter,
+    test: DeviceTest,
+    now_ms: i64,
+    culprits: i64,
+) -> Result<Seen, StoreError> {
+    let clause = clause_of(tx, &filter, now_ms).await?;
+    let narrowed = fleet_sql::device_test_clause(&clause, test);
+    let (count, of) = if test == DeviceTest::Error {
+        let counts = counts(tx, filter, now_ms, 24).await?;
+        (
+            counts.by_status.get("error").copied().unwrap_or(0),
+            counts.total,
+        )
+    } else {
+        let count_of = |clause: &Clause| {
+            (
+                format!("SELECT COUNT(*) FROM fleet_devices WHERE {}", clause.sql),
+                clause.params.clone(),
+            )
+        };
+        let (sql, params) = count_of(&narrowed);
+        let count = optional(tx, &sql, params)
+            .await?
+            .map_or(Ok(0), |r| r.int(0))?;
+        let (sql, params) = count_of(&clause);
+        let of = optional(tx, &sql, params)
+            .await?
+            .map_or(Ok(0), |r| r.int(0))?;
+        (count as u64, of as u64)
+    };
+    let mut params = narrowed.params;
+    params.push(Value::Int(culprits));
+    let culprits = tx
+        .query(
+            &format!(
+                "SELECT sid, unique_name FROM fleet_devices WHERE {} ORDER BY n LIMIT ?",
+                narrowed.sql
+            ),
+            params,
+        )
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(Culprit {
+                id: row.text(0)?,
+                name: row.text(1)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(Seen {
+        count,
+        of,
+        culprits,
+    })
 }

@@ -5,6 +5,7 @@
 
 use console_protocol::{FleetSort, FleetSortKey};
 use fleet_engine::DeviceFilter;
+use fleet_engine::alerts::DeviceTest;
 use fleet_engine::index::IndexRow;
 
 use super::tx::{Dialect, Value};
@@ -346,6 +347,42 @@ pub fn mark_gone(count: usize) -> String {
         "UPDATE fleet_devices SET gone_ms = ?, changed_ms = ? WHERE sid IN ({})",
         vec!["?"; count].join(", ")
     )
+}
+
+/// `clause` narrowed to the devices an alert's `test` counts. A silent device may be gone
+/// from the list, so that test replaces the clause's first term (`gone_ms = 0`, which has no
+/// values) instead of adding to it.
+pub fn device_test_clause(clause: &Clause, test: DeviceTest) -> Clause {
+    let mut narrowed = clause.clone();
+    match test {
+        DeviceTest::Error => narrowed.and("status = 'error'", []),
+        DeviceTest::PendingBefore(before) => narrowed.and(
+            "(status = 'pending' AND targeted_ms <> 0 AND targeted_ms < ?)",
+            [Value::Int(before)],
+        ),
+        DeviceTest::DiffersBefore(before) => narrowed.and(
+            "(reported_app <> '' AND reported_app <> target_app \
+             AND targeted_ms <> 0 AND targeted_ms < ?)",
+            [Value::Int(before)],
+        ),
+        DeviceTest::LoggingEndsBetween(after, until) => narrowed.and(
+            "(logging_enabled = 1 AND logging_expires_ms > ? AND logging_expires_ms <= ?)",
+            [Value::Int(after), Value::Int(until)],
+        ),
+        DeviceTest::SilentBefore(before) => {
+            let rest = clause
+                .sql
+                .strip_prefix("gone_ms = 0")
+                .unwrap_or(&clause.sql);
+            narrowed.sql = format!(
+                "(gone_ms <> 0 OR (reported_ms <> 0 AND reported_ms < ?) \
+                 OR (reported_ms = 0 AND first_seen_ms < ?)){rest}"
+            );
+            narrowed.params = vec![Value::Int(before), Value::Int(before)];
+            narrowed.params.extend(clause.params.iter().cloned());
+        }
+    }
+    narrowed
 }
 
 #[cfg(test)]

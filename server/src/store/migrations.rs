@@ -7,7 +7,7 @@
 use super::tx::Dialect;
 
 /// The schema this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The statements of version `version` (from 1) for `dialect`, in order.
 pub fn statements(version: i64, dialect: Dialect) -> Option<Vec<&'static str>> {
@@ -15,7 +15,7 @@ pub fn statements(version: i64, dialect: Dialect) -> Option<Vec<&'static str>> {
     if let Some(both) = MIGRATIONS.get(at) {
         return Some(both.to_vec());
     }
-    let specific = INDEX_MIGRATION.get(at - MIGRATIONS.len())?;
+    let specific = LATER_MIGRATIONS.get(at - MIGRATIONS.len())?;
     Some(
         specific
             .iter()
@@ -50,9 +50,93 @@ macro_rules! fleet_device_columns {
     };
 }
 
+/// Versions 3 on, in order.
+const LATER_MIGRATIONS: &[Specific] = &[
+    INDEX,
+    // 4: the event log behind `/console/v1/events` (numbered from one head row, as the audit
+    // log is), and alert rules with their webhooks, transitions and deliveries.
+    &[
+        (
+            None,
+            "CREATE TABLE console_events (
+                seq BIGINT PRIMARY KEY,
+                at_ms BIGINT NOT NULL,
+                kind TEXT NOT NULL,
+                body TEXT NOT NULL
+            )",
+        ),
+        (
+            None,
+            "CREATE INDEX console_events_at ON console_events (at_ms)",
+        ),
+        (
+            None,
+            "CREATE TABLE console_event_head (id BIGINT PRIMARY KEY, seq BIGINT NOT NULL)",
+        ),
+        (
+            None,
+            "INSERT INTO console_event_head (id, seq) VALUES (1, 0)",
+        ),
+        (
+            None,
+            "CREATE TABLE alert_rules (
+                id TEXT PRIMARY KEY,
+                rule TEXT NOT NULL,
+                state TEXT NOT NULL,
+                created_ms BIGINT NOT NULL
+            )",
+        ),
+        (
+            None,
+            "CREATE TABLE alert_webhooks (
+                id TEXT PRIMARY KEY,
+                rule_id TEXT NOT NULL,
+                url TEXT NOT NULL,
+                format TEXT NOT NULL,
+                secret TEXT NOT NULL,
+                created_ms BIGINT NOT NULL
+            )",
+        ),
+        (
+            None,
+            "CREATE TABLE alert_transitions (
+                rule_id TEXT NOT NULL,
+                seq BIGINT NOT NULL,
+                body TEXT NOT NULL,
+                PRIMARY KEY (rule_id, seq)
+            )",
+        ),
+        (
+            None,
+            "CREATE TABLE alert_deliveries (
+                rule_id TEXT NOT NULL,
+                seq BIGINT NOT NULL,
+                webhook_id TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                status TEXT NOT NULL,
+                attempts BIGINT NOT NULL,
+                last_code BIGINT NOT NULL,
+                last_error TEXT NOT NULL,
+                created_ms BIGINT NOT NULL,
+                updated_ms BIGINT NOT NULL,
+                next_ms BIGINT NOT NULL,
+                PRIMARY KEY (webhook_id, seq)
+            )",
+        ),
+        (
+            None,
+            "CREATE INDEX alert_deliveries_due ON alert_deliveries (status, next_ms)",
+        ),
+        (
+            None,
+            "CREATE INDEX alert_deliveries_rule ON alert_deliveries (rule_id, seq)",
+        ),
+    ],
+];
+
 /// 3: the fleet index (a row per device, the timeline of what passes saw, the passes, the
 /// account's apps as last listed, "Refresh now" asked of the lease holder).
-const INDEX_MIGRATION: &[Specific] = &[&[
+const INDEX: &[(Option<Dialect>, &str)] = &[
     // Text columns hold '' and times 0 for "none", so every column sorts and compares the
     // same way on both databases (they put NULLs at opposite ends). `n` numbers rows in the
     // order a pass first saw them: the sort indexes break ties by it, so a pass (which lists
@@ -208,7 +292,7 @@ const INDEX_MIGRATION: &[Specific] = &[&[
         Some(Dialect::Postgres),
         "CREATE INDEX fleet_devices_search ON fleet_devices USING gin (search gin_trgm_ops)",
     ),
-]];
+];
 
 /// Statements of versions 1 and 2, the same on both databases.
 const MIGRATIONS: &[&[&str]] = &[

@@ -1,5 +1,5 @@
 //! The console store: what console-server keeps of its own (saved views, rollouts and their
-//! devices, leases, the audit log), in SQLite (embedded, the default) or PostgreSQL (for several
+//! devices, leases, the audit log, the fleet index, alert rules, the event log), in SQLite (embedded, the default) or PostgreSQL (for several
 //! replicas). Every operation is one transaction, written once (`ops.rs`) over what the two
 //! drivers share (`tx.rs`), with every statement in `sql.rs`; `sqlite.rs` and `postgres.rs`
 //! hold only what differs: connecting, and running a transaction.
@@ -7,7 +7,9 @@
 //! rusqlite and tokio-postgres (with deadpool for a pool) rather than one abstraction over both:
 //! each is the well-kept, thin client for its database.
 
+mod alerts;
 mod error;
+mod events;
 mod fleet;
 mod fleet_query;
 mod fleet_sql;
@@ -17,52 +19,36 @@ mod postgres;
 mod sql;
 mod sqlite;
 mod tx;
+mod url;
 
-use std::path::Path;
-
-use console_protocol::RolloutSummary;
+use console_protocol::{ConsoleEvent, Delivery, RolloutSummary};
 use console_protocol::{FleetCounts, Freshness, PassInfo};
 use fleet_engine::DeviceFilter;
+use fleet_engine::alerts::{
+    AlertRule, AlertState, CULPRITS_KEPT, DeviceTest, RuleInput, Seen, Transition,
+};
 use fleet_engine::index::{Change, IndexRow};
 use fleet_engine::rollout::Rollout;
 
+pub use alerts::{Attempt, Due, StateChange, Webhook};
 pub use audit_log::AuditRow;
 pub use console_protocol::SavedView as StoredView;
 pub use error::StoreError;
 pub use fleet::PageWrite;
 pub use fleet_query::PageAsk;
 pub use migrations::SCHEMA_VERSION;
+pub use url::{database_url, redact_url};
 
 use tx::{Tx, TxFuture};
+
+/// A rule, its alert's state, and its webhooks.
+pub type RuleWithState = (AlertRule, AlertState, Vec<Webhook>);
 
 /// The store, on one of its two backends.
 #[derive(Clone)]
 pub enum Store {
     Sqlite(sqlite::SqliteStore),
     Postgres(postgres::PgStore),
-}
-
-/// Where the store is: `sqlite:PATH` or `postgres://…` (`--database`), else a file in the data
-/// directory.
-pub fn database_url(database: Option<&str>, data_dir: &Path) -> String {
-    match database {
-        Some(url) => url.to_owned(),
-        None => format!("sqlite:{}", data_dir.join("console.db").display()),
-    }
-}
-
-/// A database URL without its password, for messages and logs.
-pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
 }
 
 impl Store {
@@ -307,23 +293,41 @@ impl Store {
     pub async fn write_index_pages(&self, pages: Vec<fleet::PageWrite>) -> Result<(), StoreError> {
         self.write(move |tx| {
             Box::pin(async move {
+                let Some(at_ms) = pages.last().map(|page| page.at_ms) else {
+                    return Ok(());
+                };
+                let event =
+                    events::devices_event(pages.iter().flat_map(|page| page.rows.iter()), false);
                 for page in pages {
                     fleet::write_page(tx, page.at_ms, page.rows, page.events).await?;
                 }
+                events::append(tx, at_ms, &event).await?;
                 Ok(())
             })
         })
         .await
     }
 
-    /// Devices no longer listed, with their events, in one transaction.
+    /// Devices no longer listed (as they were last seen), with their events, in one
+    /// transaction.
     pub async fn mark_gone(
         &self,
         at_ms: i64,
-        gone: Vec<(String, Change)>,
+        gone: Vec<(IndexRow, Change)>,
     ) -> Result<(), StoreError> {
-        self.write(move |tx| Box::pin(fleet::mark_gone(tx, at_ms, gone)))
-            .await
+        self.write(move |tx| {
+            Box::pin(async move {
+                let event = events::devices_event(gone.iter().map(|(row, _)| row), true);
+                let gone = gone
+                    .into_iter()
+                    .map(|(row, change)| (row.sid, change))
+                    .collect();
+                fleet::mark_gone(tx, at_ms, gone).await?;
+                events::append(tx, at_ms, &event).await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Rows still listed, by SID after `after`.
@@ -340,8 +344,22 @@ impl Store {
         pass: PassInfo,
     ) -> Result<(), StoreError> {
         let (id, holder) = (id.to_owned(), holder.to_owned());
-        self.write(move |tx| Box::pin(fleet::record_pass(tx, id, holder, pass)))
-            .await
+        self.write(move |tx| {
+            Box::pin(async move {
+                let ended = (pass.finished_ms > 0).then_some(ConsoleEvent::Pass {
+                    listed: pass.listed,
+                    written: pass.written,
+                    gone: pass.gone,
+                });
+                let at_ms = pass.finished_ms;
+                fleet::record_pass(tx, id, holder, pass).await?;
+                if let Some(event) = ended {
+                    events::append(tx, at_ms, &event).await?;
+                }
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Ends the records of passes whose replica went away mid-pass.
@@ -426,18 +444,134 @@ impl Store {
     pub async fn take_refresh(&self) -> Result<bool, StoreError> {
         self.write(|tx| Box::pin(fleet::take_refresh(tx))).await
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+    /// What an alert's device test sees among the devices `filter` keeps.
+    pub async fn alert_seen(
+        &self,
+        filter: &DeviceFilter,
+        test: DeviceTest,
+        now_ms: i64,
+    ) -> Result<Seen, StoreError> {
+        let filter = filter.clone();
+        let kept = CULPRITS_KEPT as i64;
+        self.read(move |tx| Box::pin(fleet_query::seen(tx, filter, test, now_ms, kept)))
+            .await
+    }
 
-    #[test]
-    fn urls_lose_their_passwords() {
-        assert_eq!(
-            redact_url("postgres://console:s3cret@127.0.0.1:5433/console"),
-            "postgres://console:***@127.0.0.1:5433/console"
-        );
-        assert_eq!(redact_url("sqlite:/tmp/x.db"), "sqlite:/tmp/x.db");
+    // ---- the event log ----
+
+    /// Up to `limit` events after number `after`: (number, body).
+    pub async fn events_after(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        self.read(move |tx| Box::pin(events::after(tx, after, limit)))
+            .await
+    }
+
+    /// The last event's number, and the oldest kept.
+    pub async fn event_bounds(&self) -> Result<(i64, i64), StoreError> {
+        self.read(|tx| Box::pin(events::bounds(tx))).await
+    }
+
+    /// Lets go of events older than `before_ms`.
+    pub async fn prune_console_events(&self, before_ms: i64) -> Result<u64, StoreError> {
+        self.write(move |tx| Box::pin(events::prune(tx, before_ms)))
+            .await
+    }
+
+    // ---- alert rules ----
+
+    pub async fn create_alert_rule(
+        &self,
+        rule: AlertRule,
+        webhooks: Vec<Webhook>,
+    ) -> Result<(), StoreError> {
+        self.write(move |tx| Box::pin(alerts::create_rule(tx, rule, webhooks)))
+            .await
+    }
+
+    pub async fn update_alert_rule(
+        &self,
+        id: &str,
+        input: RuleInput,
+        now_ms: i64,
+    ) -> Result<AlertRule, StoreError> {
+        let id = id.to_owned();
+        self.write(move |tx| Box::pin(alerts::update_rule(tx, id, input, now_ms)))
+            .await
+    }
+
+    pub async fn delete_alert_rule(&self, id: &str, now_ms: i64) -> Result<AlertRule, StoreError> {
+        let id = id.to_owned();
+        self.write(move |tx| Box::pin(alerts::delete_rule(tx, id, now_ms)))
+            .await
+    }
+
+    pub async fn alert_rule(&self, id: &str) -> Result<RuleWithState, StoreError> {
+        let id = id.to_owned();
+        self.read(move |tx| Box::pin(alerts::get_rule(tx, id)))
+            .await
+    }
+
+    pub async fn alert_rules(&self) -> Result<Vec<RuleWithState>, StoreError> {
+        self.read(|tx| Box::pin(alerts::list_rules(tx))).await
+    }
+
+    pub async fn add_webhook(&self, webhook: Webhook) -> Result<(), StoreError> {
+        self.write(move |tx| Box::pin(alerts::add_webhook(tx, webhook)))
+            .await
+    }
+
+    pub async fn delete_webhook(&self, rule_id: &str, id: &str) -> Result<(), StoreError> {
+        let (rule_id, id) = (rule_id.to_owned(), id.to_owned());
+        self.write(move |tx| Box::pin(alerts::delete_webhook(tx, rule_id, id)))
+            .await
+    }
+
+    /// Applies an evaluation's result or a person's act to a rule's alert.
+    pub async fn change_alert(
+        &self,
+        id: &str,
+        change: StateChange,
+    ) -> Result<(AlertState, Option<Transition>), StoreError> {
+        let id = id.to_owned();
+        self.write(move |tx| Box::pin(alerts::change_state(tx, id, change)))
+            .await
+    }
+
+    /// A rule's transitions and deliveries, newest first.
+    pub async fn alert_history(
+        &self,
+        id: &str,
+        limit: i64,
+    ) -> Result<(Vec<Transition>, Vec<Delivery>), StoreError> {
+        let id = id.to_owned();
+        self.read(move |tx| Box::pin(alerts::history(tx, id, limit)))
+            .await
+    }
+
+    /// Deliveries due now, each webhook's oldest pending one.
+    pub async fn due_deliveries(&self, now_ms: i64, limit: i64) -> Result<Vec<Due>, StoreError> {
+        self.read(move |tx| Box::pin(alerts::due(tx, now_ms, limit)))
+            .await
+    }
+
+    pub async fn record_attempt(
+        &self,
+        webhook_id: &str,
+        seq: u64,
+        attempt: Attempt,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let webhook_id = webhook_id.to_owned();
+        self.write(move |tx| Box::pin(alerts::record_attempt(tx, webhook_id, seq, attempt, now_ms)))
+            .await
+    }
+
+    /// How many rules are firing.
+    pub async fn alerts_firing(&self) -> Result<u64, StoreError> {
+        self.read(|tx| Box::pin(alerts::firing(tx))).await
     }
 }

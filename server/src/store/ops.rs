@@ -2,11 +2,12 @@
 //! SQLite and on PostgreSQL.
 
 use audit_log::{AuditRow, chain_hash};
-use console_protocol::{RolloutSummary, SavedView};
+use console_protocol::{ConsoleEvent, RolloutSummary, SavedView};
 use fleet_engine::DeviceFilter;
 use fleet_engine::rollout::{Rollout, RolloutDevice};
 
 use super::error::StoreError;
+use super::events;
 use super::migrations::{SCHEMA_VERSION, statements, too_new};
 use super::sql::*;
 use super::tx::{DbError, Dialect, Row, Tx, Value, one, optional, texts};
@@ -222,7 +223,8 @@ pub async fn audit_head(tx: &mut dyn Tx) -> Result<(i64, String), StoreError> {
 
 // ---- rollouts ----
 
-/// Saves a rollout's header and the devices at `changed` (positions in `rollout.devices`).
+/// Saves a rollout's header and the devices at `changed` (positions in `rollout.devices`),
+/// and tells every open console.
 pub async fn save_rollout(
     tx: &mut dyn Tx,
     rollout: Rollout,
@@ -250,6 +252,13 @@ pub async fn save_rollout(
         ];
         tx.execute(UPSERT_ROLLOUT_DEVICE, params).await?;
     }
+    let event = ConsoleEvent::Rollout {
+        id: rollout.id.clone(),
+        name: rollout.name.clone(),
+        status: rollout.status.clone(),
+        counts: rollout.counts(),
+    };
+    events::append(tx, rollout.updated_ms, &event).await?;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! How a request travels: over HTTP with `fetch`, or to the emulator inside the page. Above
 //! this, every backend takes the same code path.
 
+mod events;
 mod http;
 #[cfg(feature = "demo")]
 mod in_page;
@@ -11,6 +12,7 @@ use std::rc::Rc;
 
 use super::ApiError;
 
+pub use events::listen;
 pub use http::{READ_TIMEOUT, WRITE_TIMEOUT};
 pub use request::{Body, Call, HttpMethod, RawResponse, Upload};
 pub use upload::UploadCancel;

@@ -16,11 +16,13 @@ use tokio::time::Instant;
 
 use crate::clock::unix_now_ms;
 use crate::console::index::writer::PassWriter;
+use crate::console::lease::Lease;
 use crate::console::shared::new_id;
 use crate::store::{Store, StoreError};
 use crate::v1::client::{Api, first_devices_page, next_page};
 
 /// The lease's name in the store (the rollouts' is another).
+/// The lease's name in the store.
 const LEASE: &str = "fleet-index";
 
 /// How the sync paces itself.
@@ -59,7 +61,7 @@ const PASSES_KEPT: i64 = 100;
 pub struct IndexSync {
     store: Store,
     api: Api,
-    holder: String,
+    lease: Lease,
     timing: SyncTiming,
 }
 
@@ -89,9 +91,15 @@ impl Stopped {
 impl IndexSync {
     pub fn new(store: Store, api: Api, holder: String, timing: SyncTiming) -> IndexSync {
         IndexSync {
+            lease: Lease::new(
+                store.clone(),
+                LEASE,
+                holder,
+                timing.lease_ttl,
+                timing.try_every,
+            ),
             store,
             api,
-            holder,
             timing,
         }
     }
@@ -99,26 +107,13 @@ impl IndexSync {
     /// Runs until the process ends: waits for the lease, then keeps the index while it
     /// holds it.
     pub async fn run(self: Arc<Self>) {
-        loop {
-            match self.take_lease().await {
-                Ok(true) => {
-                    tracing::info!(holder = %self.holder, "keeping the fleet index (lease taken)");
-                    if let Err(err) = self.drive().await {
-                        tracing::warn!("stopped keeping the fleet index: {err}");
-                    }
-                }
-                Ok(false) => {}
-                Err(err) => tracing::warn!("cannot reach the store for the index lease: {err}"),
-            }
-            tokio::time::sleep(self.timing.try_every).await;
-        }
+        self.lease
+            .run("keeping the fleet index", || self.drive())
+            .await;
     }
 
     async fn take_lease(&self) -> Result<bool, StoreError> {
-        let ttl_ms = self.timing.lease_ttl.as_millis() as i64;
-        self.store
-            .acquire_lease(LEASE, &self.holder, unix_now_ms(), ttl_ms)
-            .await
+        self.lease.take().await
     }
 
     /// Passes, one after another, for as long as the lease holds.
@@ -173,7 +168,7 @@ impl IndexSync {
         }
         if let Err(err) = self
             .store
-            .record_pass(&id, &self.holder, pass.clone())
+            .record_pass(&id, self.lease.holder(), pass.clone())
             .await
         {
             tracing::warn!("the pass's record was not written: {err}");
@@ -199,7 +194,7 @@ impl IndexSync {
 
     async fn pass_pages(&self, id: &str, pass: &mut PassInfo) -> Result<(), Stopped> {
         self.store
-            .record_pass(id, &self.holder, pass.clone())
+            .record_pass(id, self.lease.holder(), pass.clone())
             .await?;
         let apps = self.api.apps().await.map_err(Stopped::Api)?;
         let apps = apps
@@ -241,7 +236,7 @@ impl IndexSync {
                     return Err(Stopped::LeaseLost);
                 }
                 self.store
-                    .record_pass(id, &self.holder, pass.clone())
+                    .record_pass(id, self.lease.holder(), pass.clone())
                     .await?;
                 renewed = Instant::now();
             }
@@ -255,6 +250,6 @@ impl IndexSync {
 
     /// Gives the lease up (on a clean shutdown), so another replica takes over at once.
     pub async fn release(&self) {
-        let _ = self.store.release_lease(LEASE, &self.holder).await;
+        self.lease.release().await;
     }
 }

@@ -179,7 +179,7 @@ impl PassWriter {
             gone_now.extend(
                 rows.iter()
                     .filter(|row| !self.seen.contains(&row.sid))
-                    .map(|row| (row.sid.clone(), gone(row))),
+                    .map(|row| (row.clone(), gone(row))),
             );
         }
         let count = gone_now.len() as u64;

@@ -19,9 +19,11 @@ use tokio::time::Instant;
 use super::driven::{Driven, Event, Fleet, inputs_of, step_all, watched};
 use crate::clock::unix_now_ms;
 use crate::console::audit;
+use crate::console::lease::Lease;
 use crate::store::{Store, StoreError};
 use crate::v1::client::Api;
 
+/// The lease's name in the store.
 /// The lease's name in the store.
 const LEASE: &str = "rollouts";
 
@@ -61,8 +63,8 @@ const ONE_BY_ONE: usize = 20;
 pub struct Runner {
     store: Store,
     api: Api,
-    /// Who this replica is, in the lease.
-    holder: String,
+    /// The rollouts' lease, as this replica holds it.
+    lease: Lease,
     timing: Timing,
 }
 
@@ -80,40 +82,31 @@ impl Runner {
     pub fn new(store: Store, api: Api, timing: Timing) -> Runner {
         let holder = format!("{}-{}-{}", hostname(), std::process::id(), unix_now_ms());
         Runner {
+            lease: Lease::new(
+                store.clone(),
+                LEASE,
+                holder,
+                timing.lease_ttl,
+                timing.try_every,
+            ),
             store,
             api,
-            holder,
             timing,
         }
     }
 
     /// Who this replica is, in its leases.
     pub fn holder(&self) -> &str {
-        &self.holder
+        self.lease.holder()
     }
 
     /// Runs until the process ends: waits for the lease, then drives rollouts while it holds it.
     pub async fn run(self: Arc<Self>) {
-        loop {
-            match self.take_lease().await {
-                Ok(true) => {
-                    tracing::info!(holder = %self.holder, "driving rollouts (lease taken)");
-                    if let Err(err) = self.drive().await {
-                        tracing::warn!("stopped driving rollouts: {err}");
-                    }
-                }
-                Ok(false) => {}
-                Err(err) => tracing::warn!("cannot reach the store for the rollouts lease: {err}"),
-            }
-            tokio::time::sleep(self.timing.try_every).await;
-        }
+        self.lease.run("driving rollouts", || self.drive()).await;
     }
 
     async fn take_lease(&self) -> Result<bool, StoreError> {
-        let ttl_ms = self.timing.lease_ttl.as_millis() as i64;
-        self.store
-            .acquire_lease(LEASE, &self.holder, unix_now_ms(), ttl_ms)
-            .await
+        self.lease.take().await
     }
 
     /// Drives rollouts for as long as the lease holds, a turn at a time.
@@ -261,7 +254,7 @@ impl Runner {
 
     /// Gives the lease up (on a clean shutdown), so another replica takes over at once.
     pub async fn release(&self) {
-        let _ = self.store.release_lease(LEASE, &self.holder).await;
+        self.lease.release().await;
     }
 }
 

@@ -1,0 +1,134 @@
+//! Live updates for this tab: one event stream from the console's server, opened once and
+//! kept open (reconnecting with `Last-Event-ID`, so nothing is missed), its events handed to
+//! whichever views listen. While it is up the pages say "live" and stop polling; when it
+//! cannot be opened (the static demo, a custom API, a server without it) they poll as before.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use console_core::live::{SseParser, Stale, stale};
+use leptos::prelude::*;
+use web_sys::AbortController;
+
+use super::ApiClient;
+use super::transport::listen;
+
+/// Waits before reconnecting: doubling from the first to the last.
+const RECONNECT_FIRST: Duration = Duration::from_secs(1);
+const RECONNECT_MOST: Duration = Duration::from_secs(30);
+
+type Listener = Rc<dyn Fn(&Stale)>;
+type Listeners = Rc<RefCell<Vec<(u64, Listener)>>>;
+
+/// The tab's event stream, as views see it.
+#[derive(Clone, Copy)]
+pub struct Live {
+    /// The stream is open now.
+    pub connected: RwSignal<bool>,
+    /// Alert rules firing, once known.
+    pub firing: RwSignal<Option<u64>>,
+    listeners: StoredValue<Listeners, LocalStorage>,
+    next: StoredValue<u64>,
+}
+
+impl Live {
+    /// Opens the stream for `client`, when its backend has one; it closes with the owner.
+    pub fn start(client: &ApiClient) -> Live {
+        let live = Live {
+            connected: RwSignal::new(false),
+            firing: RwSignal::new(None),
+            listeners: StoredValue::new_local(Rc::default()),
+            next: StoredValue::new(0),
+        };
+        let Some(url) = client.event_stream_url() else {
+            return live;
+        };
+        let Ok(controller) = AbortController::new() else {
+            return live;
+        };
+        let token = client.access_token_for_stream();
+        let client = client.clone();
+        let signal = controller.signal();
+        let stopped = send_wrapper::SendWrapper::new(controller);
+        on_cleanup(move || stopped.abort());
+        let listeners = live.listeners.get_value();
+        leptos::task::spawn_local(async move {
+            let mut parser = SseParser::default();
+            let mut wait = RECONNECT_FIRST;
+            while !signal.aborted() {
+                let last_id = parser.last_id.clone();
+                // The bell's count as the stream opens; events keep it from then on.
+                let opened = || {
+                    live.connected.set(true);
+                    let client = client.clone();
+                    leptos::task::spawn_local(async move {
+                        if let Ok(list) = client.list_alerts().await {
+                            live.firing.set(Some(list.firing));
+                        }
+                    });
+                };
+                let mut heard = |bytes: &[u8]| {
+                    for event in parser.push(bytes) {
+                        let Some(event) = event.decode() else {
+                            continue;
+                        };
+                        let stale = stale(&event);
+                        if let Some(firing) = stale.firing {
+                            live.firing.set(Some(firing));
+                        }
+                        // Cloned first: a listener may add or remove listeners.
+                        let now: Vec<Listener> = listeners
+                            .borrow()
+                            .iter()
+                            .map(|(_, l)| Rc::clone(l))
+                            .collect();
+                        for listener in now {
+                            listener(&stale);
+                        }
+                    }
+                };
+                let result = listen(
+                    &url,
+                    token.as_deref(),
+                    last_id.as_deref(),
+                    &signal,
+                    &opened,
+                    &mut heard,
+                )
+                .await;
+                if signal.aborted() {
+                    return;
+                }
+                let was_up = live.connected.get_untracked();
+                live.connected.set(false);
+                if was_up {
+                    wait = RECONNECT_FIRST;
+                } else if result.is_err() {
+                    wait = (wait * 2).min(RECONNECT_MOST);
+                }
+                crate::browser::web::sleep(wait.as_millis() as u64).await;
+            }
+        });
+        live
+    }
+
+    /// Calls `listener` with what each event makes stale, until the calling view goes away.
+    pub fn on_stale(self, listener: impl Fn(&Stale) + 'static) {
+        let id = self.next.get_value();
+        self.next.set_value(id + 1);
+        self.listeners
+            .with_value(|listeners| listeners.borrow_mut().push((id, Rc::new(listener))));
+        let listeners = self.listeners;
+        on_cleanup(move || {
+            // The shell may have gone first.
+            let _ = listeners
+                .try_with_value(|listeners| listeners.borrow_mut().retain(|(kept, _)| *kept != id));
+        });
+    }
+}
+
+/// The tab's stream, where the shell opened one.
+pub fn use_live() -> Option<Live> {
+    use_context::<Live>()
+}
