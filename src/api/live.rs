@@ -28,6 +28,9 @@ pub struct Live {
     pub connected: RwSignal<bool>,
     /// Alert rules firing, once known.
     pub firing: RwSignal<Option<u64>>,
+    /// Whether device changes come on the stream: only a server that keeps the fleet index
+    /// sees them (each pass tells what changed).
+    devices: bool,
     listeners: StoredValue<Listeners, LocalStorage>,
     next: StoredValue<u64>,
 }
@@ -38,6 +41,7 @@ impl Live {
         let live = Live {
             connected: RwSignal::new(false),
             firing: RwSignal::new(None),
+            devices: client.has_index(),
             listeners: StoredValue::new_local(Rc::default()),
             next: StoredValue::new(0),
         };
@@ -111,6 +115,11 @@ impl Live {
             }
         });
         live
+    }
+
+    /// Device changes arrive as they are seen (tracked): the stream is up and carries them.
+    pub fn devices_live(self) -> bool {
+        self.devices && self.connected.get()
     }
 
     /// Calls `listener` with what each event makes stale, until the calling view goes away.

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_navigate;
 use microvisor_api::query::PAGE_SIZE_CHOICES;
 use microvisor_api::{Device, ListPage, PageQuery, UpdateStatus};
 
-use crate::api::{ApiClient, ApiError};
+use crate::api::{ApiClient, ApiError, Live};
 use crate::browser::prefs;
 use crate::browser::routes::use_route_query;
 use crate::browser::web::now_seconds;
@@ -136,7 +136,7 @@ fn auto_refresh(pages: Pages, rows: Memo<Vec<Device>>) -> (RwSignal<bool>, RwSig
 }
 
 /// The page read again when the tab's event stream says a device on it changed; whether
-/// the stream is up (the page is live).
+/// device changes come live (the stream is up, and the server keeps the index that sees them).
 fn live_rows(pages: Pages, rows: Memo<Vec<Device>>) -> impl Fn() -> bool + Copy {
     let live = crate::api::use_live();
     if let Some(live) = live {
@@ -155,7 +155,7 @@ fn live_rows(pages: Pages, rows: Memo<Vec<Device>>) -> impl Fn() -> bool + Copy 
             }
         });
     }
-    move || live.is_some_and(|live| live.connected.get())
+    move || live.is_some_and(Live::devices_live)
 }
 
 /// `/devices`: one page of the fleet. The URL query (`PageSize`, `Page`, `PageToken`, the
