@@ -73,7 +73,8 @@ async fn open(address: &str, index: usize, arrivals: Arrivals) -> Result<(), Str
 
 /// `streams` streams on one server, then `events` events, one every 200 ms.
 pub async fn measure(streams: usize, events: usize) -> Result<Streams, String> {
-    let (server, base_url) = start_server(&["--devices", "50", "--no-index"]).await;
+    // The harness starts it with --no-index: no pass writes events of its own meanwhile.
+    let (server, base_url) = start_server(&["--devices", "50"]).await;
     let address = base_url.trim_start_matches("http://").to_owned();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_before = rss_of(server.pid());

@@ -9,7 +9,20 @@ use microvisor_api::url::encode_segment;
 use super::transport::HttpMethod;
 use super::{ApiClient, ApiError};
 
+/// The one field of `AlertList` the bell needs: read alone, so the first load does not carry
+/// the decoders of every rule.
+#[derive(serde::Deserialize)]
+struct Firing {
+    firing: u64,
+}
+
 impl ApiClient {
+    /// How many rules are firing (the bell).
+    pub async fn alerts_firing(&self) -> Result<u64, ApiError> {
+        let firing: Firing = self.console_call(HttpMethod::Get, "/alerts", None).await?;
+        Ok(firing.firing)
+    }
+
     pub async fn list_alerts(&self) -> Result<AlertList, ApiError> {
         self.console_call(HttpMethod::Get, "/alerts", None).await
     }

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use console_core::live::{SseParser, Stale, stale};
+use console_core::live::{SseParser, Stale, stale_of};
 use leptos::prelude::*;
 use web_sys::AbortController;
 
@@ -67,17 +67,16 @@ impl Live {
                     live.connected.set(true);
                     let client = client.clone();
                     leptos::task::spawn_local(async move {
-                        if let Ok(list) = client.list_alerts().await {
-                            live.firing.set(Some(list.firing));
+                        if let Ok(firing) = client.alerts_firing().await {
+                            live.firing.set(Some(firing));
                         }
                     });
                 };
                 let mut heard = |bytes: &[u8]| {
                     for event in parser.push(bytes) {
-                        let Some(event) = event.decode() else {
+                        let Some(stale) = stale_of(&event.data) else {
                             continue;
                         };
-                        let stale = stale(&event);
                         if let Some(firing) = stale.firing {
                             live.firing.set(Some(firing));
                         }

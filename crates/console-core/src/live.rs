@@ -1,8 +1,7 @@
 //! Live updates as the console hears them: `text/event-stream` read a chunk at a time (the
-//! browser's stream hands over bytes cut anywhere), each event decoded into a
-//! `ConsoleEvent`, and what a page should reload because of it.
+//! browser's stream hands over bytes cut anywhere), and what each event makes a page reload.
 
-use console_protocol::ConsoleEvent;
+use serde::Deserialize;
 
 /// One server-sent event: its id (when it has one), its name, its data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,13 +9,6 @@ pub struct SseEvent {
     pub id: Option<String>,
     pub event: String,
     pub data: String,
-}
-
-impl SseEvent {
-    /// The console event it carries; `None` for one this build does not know.
-    pub fn decode(&self) -> Option<ConsoleEvent> {
-        serde_json::from_str(&self.data).ok()
-    }
 }
 
 /// The event-stream format, fed bytes as they arrive.
@@ -107,33 +99,55 @@ pub struct Stale {
     pub firing: Option<u64>,
 }
 
-/// What `event` makes stale.
-pub fn stale(event: &ConsoleEvent) -> Stale {
-    match event {
-        ConsoleEvent::Devices { changed, .. } => Stale {
-            devices: changed.iter().map(|d| d.sid.clone()).collect(),
+/// The fields of a `ConsoleEvent` (console-protocol) that say what went stale, read alone:
+/// the page's first load does not carry the decoders of the whole event.
+#[derive(Deserialize)]
+struct Wire {
+    kind: String,
+    #[serde(default)]
+    changed: Vec<WireDevice>,
+    #[serde(default)]
+    more: u64,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    firing: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct WireDevice {
+    sid: String,
+}
+
+/// What the event in `data` makes stale; `None` for one this build cannot read.
+pub fn stale_of(data: &str) -> Option<Stale> {
+    let wire: Wire = serde_json::from_str(data).ok()?;
+    Some(match wire.kind.as_str() {
+        "devices" => Stale {
+            devices: wire.changed.into_iter().map(|d| d.sid).collect(),
             // More than an event names: every page of devices may hold one.
-            everything: matches!(event, ConsoleEvent::Devices { more, .. } if *more > 0),
+            everything: wire.more > 0,
             ..Stale::default()
         },
-        ConsoleEvent::Pass { .. } => Stale {
+        "pass" => Stale {
             fleet: true,
             ..Stale::default()
         },
-        ConsoleEvent::Rollout { id, .. } => Stale {
-            rollout: Some(id.clone()),
+        "rollout" => Stale {
+            rollout: wire.id,
             ..Stale::default()
         },
-        ConsoleEvent::Alert { firing, .. } => Stale {
-            firing: Some(*firing),
+        "alert" => Stale {
+            firing: wire.firing,
             ..Stale::default()
         },
-        ConsoleEvent::Resync => Stale {
+        "resync" => Stale {
             everything: true,
             fleet: true,
             ..Stale::default()
         },
-    }
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -180,19 +194,52 @@ mod tests {
 
     #[test]
     fn each_event_says_what_it_makes_stale() {
-        let devices: ConsoleEvent = serde_json::from_str(
-            r#"{"kind":"devices","changed":[{"sid":"UV1","status":"error"}],"more":0}"#,
-        )
-        .unwrap();
-        assert_eq!(stale(&devices).devices, ["UV1"]);
-        assert!(!stale(&devices).everything);
-        let many: ConsoleEvent =
-            serde_json::from_str(r#"{"kind":"devices","changed":[],"more":3}"#).unwrap();
-        assert!(stale(&many).everything);
-        assert!(stale(&ConsoleEvent::Resync).everything);
-        let alert: ConsoleEvent =
-            serde_json::from_str(r#"{"kind":"alert","rule_id":"AR1","name":"x","firing":2}"#)
-                .unwrap();
-        assert_eq!(stale(&alert).firing, Some(2));
+        use console_protocol::{ConsoleEvent, DeviceChange};
+        use fleet_engine::rollout::{Counts, Status};
+        // Read from what the server writes, so the two cannot drift apart.
+        let of = |event: ConsoleEvent| stale_of(&serde_json::to_string(&event).unwrap()).unwrap();
+        let change = DeviceChange {
+            sid: "UV1".into(),
+            unique_name: String::new(),
+            status: "error".into(),
+            gone: false,
+        };
+        let devices = of(ConsoleEvent::Devices {
+            changed: vec![change],
+            more: 0,
+        });
+        assert_eq!(devices.devices, ["UV1"]);
+        assert!(!devices.everything);
+        assert!(
+            of(ConsoleEvent::Devices {
+                changed: vec![],
+                more: 3
+            })
+            .everything
+        );
+        assert!(of(ConsoleEvent::Resync).everything);
+        assert!(
+            of(ConsoleEvent::Pass {
+                listed: 1,
+                written: 1,
+                gone: 0
+            })
+            .fleet
+        );
+        let rollout = of(ConsoleEvent::Rollout {
+            id: "RO1".into(),
+            name: "r".into(),
+            status: Status::Running,
+            counts: Counts::default(),
+        });
+        assert_eq!(rollout.rollout.as_deref(), Some("RO1"));
+        let alert = of(ConsoleEvent::Alert {
+            rule_id: "AR1".into(),
+            name: "x".into(),
+            transition: None,
+            firing: 2,
+        });
+        assert_eq!(alert.firing, Some(2));
+        assert_eq!(stale_of(r#"{"kind":"from-a-newer-server"}"#), None);
     }
 }
