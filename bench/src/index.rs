@@ -326,13 +326,13 @@ async fn backend(
         error_rule_ms: rule_evaluations(
             &base,
             r#"{"kind":"error_percent","at_least":5}"#,
-            runs.min(10),
+            runs.min(5),
         )
         .await?,
         silent_rule_ms: rule_evaluations(
             &base,
             r#"{"kind":"not_reported","hours":24}"#,
-            runs.min(10),
+            runs.min(5),
         )
         .await?,
     };

@@ -107,11 +107,16 @@ impl AlertWatch {
                 }
                 renewed = Instant::now();
             }
-            // A pass or a rollout's step since the last look asks for an evaluation now.
+            // A pass, a rollout's step or a rule changed since the last look asks for an
+            // evaluation now.
             let mut asked = false;
             loop {
                 match events.try_recv() {
-                    Ok(event) => asked |= matches!(event.name, "pass" | "rollout"),
+                    // A person's change to a rule (not the watcher's own transitions).
+                    Ok(event) => {
+                        asked |= matches!(event.name, "pass" | "rollout")
+                            || (event.name == "alert" && !event.data.contains("\"transition\""))
+                    }
                     Err(TryRecvError::Lagged(_)) => asked = true,
                     Err(TryRecvError::Empty | TryRecvError::Closed) => break,
                 }
