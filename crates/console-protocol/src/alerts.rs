@@ -187,6 +187,9 @@ pub enum ConsoleEvent {
 pub const DEVICES_PER_EVENT: usize = 500;
 
 impl ConsoleEvent {
+    /// Every event's name, as `name` gives it.
+    pub const NAMES: [&'static str; 5] = ["devices", "pass", "rollout", "alert", "resync"];
+
     /// The SSE `event:` name: the console listens to each kind by it.
     pub fn name(&self) -> &'static str {
         match self {
@@ -196,5 +199,40 @@ impl ConsoleEvent {
             ConsoleEvent::Alert { .. } => "alert",
             ConsoleEvent::Resync => "resync",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_event_s_name_is_among_the_names_the_store_is_read_by() {
+        let events = [
+            ConsoleEvent::Devices {
+                changed: vec![],
+                more: 0,
+            },
+            ConsoleEvent::Pass {
+                listed: 0,
+                written: 0,
+                gone: 0,
+            },
+            ConsoleEvent::Rollout {
+                id: String::new(),
+                name: String::new(),
+                status: Status::Running,
+                counts: Counts::default(),
+            },
+            ConsoleEvent::Alert {
+                rule_id: String::new(),
+                name: String::new(),
+                transition: None,
+                firing: 0,
+            },
+            ConsoleEvent::Resync,
+        ];
+        let names: Vec<&str> = events.iter().map(ConsoleEvent::name).collect();
+        assert_eq!(names, ConsoleEvent::NAMES);
     }
 }

@@ -68,7 +68,7 @@ impl Streaming {
                         self.backlog.extend(
                             events
                                 .into_iter()
-                                .map(|(seq, body)| Arc::new(Published::of(seq, body))),
+                                .map(|(seq, kind, body)| Arc::new(Published::of(seq, &kind, body))),
                         );
                         continue;
                     }

@@ -26,10 +26,14 @@ pub struct Published {
 }
 
 impl Published {
-    pub fn of(seq: i64, body: String) -> Published {
-        // An event this build cannot read (a newer replica's) still moves the stream on.
-        let name =
-            serde_json::from_str::<ConsoleEvent>(&body).map_or("unknown", |event| event.name());
+    /// An event as the store keeps it: its kind was written beside it, so the body is sent
+    /// as it is, never parsed here.
+    pub fn of(seq: i64, kind: &str, body: String) -> Published {
+        // A kind this build does not know (a newer replica's) still moves the stream on.
+        let name = ConsoleEvent::NAMES
+            .into_iter()
+            .find(|name| *name == kind)
+            .unwrap_or("unknown");
         Published {
             seq,
             name,
@@ -97,11 +101,11 @@ impl EventHub {
         loop {
             let events = self.store.events_after(last, BATCH).await?;
             let full = events.len() as i64 == BATCH;
-            for (seq, body) in events {
+            for (seq, kind, body) in events {
                 last = seq;
                 self.last.store(seq, Ordering::Release);
                 // No stream open is no error.
-                let _ = self.sender.send(Arc::new(Published::of(seq, body)));
+                let _ = self.sender.send(Arc::new(Published::of(seq, &kind, body)));
             }
             if !full {
                 return Ok(());

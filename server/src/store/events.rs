@@ -55,19 +55,19 @@ pub fn devices_event<'a>(rows: impl Iterator<Item = &'a IndexRow>, gone: bool) -
     ConsoleEvent::Devices { changed, more }
 }
 
-/// Up to `limit` events numbered above `after`, in order: (number, body as stored).
+/// Up to `limit` events numbered above `after`, in order: (number, kind, body as stored).
 pub async fn after(
     tx: &mut dyn Tx,
     after: i64,
     limit: i64,
-) -> Result<Vec<(i64, String)>, StoreError> {
+) -> Result<Vec<(i64, String, String)>, StoreError> {
     tx.query(
-        "SELECT seq, body FROM console_events WHERE seq > ? ORDER BY seq LIMIT ?",
+        "SELECT seq, kind, body FROM console_events WHERE seq > ? ORDER BY seq LIMIT ?",
         vec![after.into(), limit.into()],
     )
     .await?
     .iter()
-    .map(|row| Ok((row.int(0)?, row.text(1)?)))
+    .map(|row| Ok((row.int(0)?, row.text(1)?, row.text(2)?)))
     .collect()
 }
 

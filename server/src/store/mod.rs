@@ -460,12 +460,12 @@ impl Store {
 
     // ---- the event log ----
 
-    /// Up to `limit` events after number `after`: (number, body).
+    /// Up to `limit` events after number `after`: (number, kind, body).
     pub async fn events_after(
         &self,
         after: i64,
         limit: i64,
-    ) -> Result<Vec<(i64, String)>, StoreError> {
+    ) -> Result<Vec<(i64, String, String)>, StoreError> {
         self.read(move |tx| Box::pin(events::after(tx, after, limit)))
             .await
     }
