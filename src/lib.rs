@@ -131,7 +131,8 @@ fn AppRoutes(backend: Backend) -> impl IntoView {
         Ok(client) => {
             #[cfg(feature = "demo")]
             let demo = backend.is_demo();
-            // One event stream per tab, for every page; none in the demo or with a custom API.
+            // One event stream per tab, for every page (inside the page in the demo; none with a
+            // custom API).
             let live = api::Live::start(&client);
             provide_context(live);
             if let Some(shell) = use_context::<RwSignal<Option<api::Live>>>() {

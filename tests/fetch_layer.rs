@@ -6,13 +6,13 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use console_protocol::ConsoleConfig;
+use console_protocol::{ConsoleConfig, NewRollout};
 use leptos::prelude::*;
 use leptos::task::tick;
 use microvisor_api::{Device, DeviceUpdate, KeyValueForm, PageQuery};
 use microvisor_console::api::{
-    ApiClient, ApiError, Backend, ConnectionChoice, Retrying, ServerAnswer, Startup, choose,
-    reset_demo, save_choice, script_demo_faults, start,
+    ApiClient, ApiError, Backend, ConnectionChoice, Live, Retrying, ServerAnswer, Startup, choose,
+    drive_demo_rollouts, reset_demo, save_choice, script_demo_faults, start,
 };
 use microvisor_console::browser::web::sleep;
 use microvisor_console::fleet::bulk::{BulkRun, Outcome, selection_toggle};
@@ -324,4 +324,56 @@ async fn start_up_reads_the_saved_choice_and_falls_back_to_the_demo() {
         microvisor_console::browser::web::session_storage(),
         "microvisor-console.connection",
     );
+}
+
+#[wasm_bindgen_test]
+async fn the_demo_s_page_tells_of_a_rollout_moving_as_the_server_s_stream_would() {
+    let owner = fresh();
+    let client = ApiClient::in_page();
+    let live = Live::start(&client);
+    assert!(
+        live.connected.get_untracked(),
+        "the demo's stream is up at once"
+    );
+    assert!(
+        !live.devices_live(),
+        "the demo keeps no index: device pages go on polling"
+    );
+    let heard = Rc::new(RefCell::new(Vec::new()));
+    let sink = Rc::clone(&heard);
+    live.on_stale(move |stale| sink.borrow_mut().push(stale.rollout.clone()));
+
+    let targets: Vec<String> = first_devices(&client, 3).await.iter().map(sid).collect();
+    let app = client
+        .list_apps(&PageQuery::first(1))
+        .await
+        .expect("the demo lists apps")
+        .items[0]
+        .sid
+        .clone()
+        .expect("an app SID");
+    let request: NewRollout = serde_json::from_value(serde_json::json!({
+        "name": "heard",
+        "target_app": app,
+        "source": {"kind": "devices", "sids": targets},
+        "plan": {"phases": [{"size": {"kind": "percent", "value": 100}}]}
+    }))
+    .expect("a rollout request");
+    let created = client.create_rollout(&request).await.expect("created");
+    let id = created.rollout.id.clone();
+    assert_eq!(*heard.borrow(), vec![Some(id.clone())], "told of its start");
+
+    drive_demo_rollouts();
+    assert_eq!(heard.borrow().len(), 2, "told of its first turn");
+    assert!(
+        heard
+            .borrow()
+            .iter()
+            .all(|rollout| *rollout == Some(id.clone()))
+    );
+
+    // Gone with the view that listened, and the page's listener with it.
+    owner.cleanup();
+    drive_demo_rollouts();
+    assert_eq!(heard.borrow().len(), 2, "nothing told after the view went");
 }

@@ -64,12 +64,17 @@ impl ApiClient {
         }
     }
 
-    /// Where this tab's event stream is: on the console's server only (the demo and a custom
-    /// API have none).
+    /// Where this tab's event stream is: on the console's server only (a custom API has none;
+    /// the demo's is inside the page).
     pub fn event_stream_url(&self) -> Option<String> {
         (self.transport == Transport::Http)
             .then(|| self.console.as_ref().map(|root| format!("{root}/events")))
             .flatten()
+    }
+
+    /// Whether the demo's stand-ins inside this page answer this client.
+    pub fn is_in_page(&self) -> bool {
+        self.transport == Transport::InPage
     }
 
     /// The access token the event stream sends.

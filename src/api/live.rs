@@ -1,7 +1,8 @@
 //! Live updates for this tab: one event stream from the console's server, opened once and
 //! kept open (reconnecting with `Last-Event-ID`, so nothing is missed), its events handed to
 //! whichever views listen. While it is up the pages say "live" and stop polling; when it
-//! cannot be opened (the static demo, a custom API, a server without it) they poll as before.
+//! cannot be opened (a custom API, a server without it) they poll as before. In the demo the
+//! in-page server publishes the same events (`crate::demo::events`).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -45,6 +46,11 @@ impl Live {
             listeners: StoredValue::new_local(Rc::default()),
             next: StoredValue::new(0),
         };
+        #[cfg(feature = "demo")]
+        if client.is_in_page() {
+            live.hear_the_page();
+            return live;
+        }
         let Some(url) = client.event_stream_url() else {
             return live;
         };
@@ -74,21 +80,7 @@ impl Live {
                 };
                 let mut heard = |bytes: &[u8]| {
                     for event in parser.push(bytes) {
-                        let Some(stale) = stale_of(&event.data) else {
-                            continue;
-                        };
-                        if let Some(firing) = stale.firing {
-                            live.firing.set(Some(firing));
-                        }
-                        // Cloned first: a listener may add or remove listeners.
-                        let now: Vec<Listener> = listeners
-                            .borrow()
-                            .iter()
-                            .map(|(_, l)| Rc::clone(l))
-                            .collect();
-                        for listener in now {
-                            listener(&stale);
-                        }
+                        live.tell(&listeners, &event.data);
                     }
                 };
                 let result = listen(
@@ -114,6 +106,34 @@ impl Live {
             }
         });
         live
+    }
+
+    /// Hands the event in `data` to the listeners.
+    fn tell(self, listeners: &Listeners, data: &str) {
+        let Some(stale) = stale_of(data) else {
+            return;
+        };
+        if let Some(firing) = stale.firing {
+            self.firing.set(Some(firing));
+        }
+        // Cloned first: a listener may add or remove listeners.
+        let now: Vec<Listener> = listeners
+            .borrow()
+            .iter()
+            .map(|(_, l)| Rc::clone(l))
+            .collect();
+        for listener in now {
+            listener(&stale);
+        }
+    }
+
+    /// The demo's stream: its in-page server publishes the same events, always up.
+    #[cfg(feature = "demo")]
+    fn hear_the_page(self) {
+        let listeners = self.listeners.get_value();
+        let id = crate::demo::events::subscribe(move |data| self.tell(&listeners, data));
+        self.connected.set(true);
+        on_cleanup(move || crate::demo::events::unsubscribe(id));
     }
 
     /// Device changes arrive as they are seen (tracked): the stream is up and carries them.

@@ -3,8 +3,8 @@
 //! driven by the same engine as on the server, by `rollouts::drive`.
 
 use console_protocol::{
-    NewRollout, RolloutControl, RolloutList, RolloutSource, RolloutSummary, SavedView, ViewInput,
-    ViewList,
+    ConsoleEvent, NewRollout, RolloutControl, RolloutList, RolloutSource, RolloutSummary,
+    SavedView, ViewInput, ViewList,
 };
 use fleet_engine::rollout::Rollout;
 use fleet_engine::rollout::planning::{self, Planned, Selection};
@@ -14,7 +14,7 @@ use microvisor_api::{App, Device, ListPage, PageQuery};
 
 use super::stored::{ROLLOUTS_KEY, VIEWS_KEY, keep, load, new_id};
 use super::wire::{Answer, Method};
-use super::{audit, emulator, rollouts};
+use super::{audit, emulator, events, rollouts};
 use crate::browser::web::{self, now_ms};
 
 fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, Answer> {
@@ -179,5 +179,6 @@ fn create_rollout(request: NewRollout) -> Result<Answer, Answer> {
     rollouts.push(rollout.clone());
     keep(ROLLOUTS_KEY, &rollouts);
     rollouts::met(&rollout.id);
+    events::publish(&ConsoleEvent::rollout_moved(&rollout));
     Ok(Answer::json(201, &RolloutSummary::of(&rollout)))
 }

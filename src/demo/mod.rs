@@ -1,13 +1,15 @@
 //! Demo mode: the server's stand-ins inside the page, for a console on a static host with no
 //! server. `emulator` answers `/v1` (the emulator core, kept in localStorage, behind a network
 //! that can play unreliable), `console` answers `/console/v1` (views, rollouts, the audit
-//! log), `rollouts` drives rollouts while the tab is open, `audit` keeps the demo's log.
+//! log), `rollouts` drives rollouts while the tab is open, `audit` keeps the demo's log, `events`
+//! publishes what the server's event stream would.
 //! The fetch layer reaches all of it through `send`. It may import `browser` and the pure
 //! crates; never the fetch layer, a widget or a page.
 
 pub mod audit;
 pub mod console;
 pub mod emulator;
+pub mod events;
 pub mod rollouts;
 pub mod stored;
 pub mod wire;

@@ -8,6 +8,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeSet, VecDeque};
 
+use console_protocol::ConsoleEvent;
 use fleet_engine::rollout::planning;
 use fleet_engine::rollout::{Action, Control, Input, Rollout, WriteResult};
 use microvisor_api::DeviceUpdate;
@@ -15,7 +16,7 @@ use microvisor_api::url::encode_segment;
 
 use super::stored::{ROLLOUTS_KEY, keep, load};
 use super::wire::Method;
-use super::{audit, emulator};
+use super::{audit, emulator, events};
 use crate::browser::web::{self, now_ms};
 
 thread_local! {
@@ -93,6 +94,7 @@ pub fn drive() -> bool {
     let controls = CONTROLS.with(|controls| std::mem::take(&mut *controls.borrow_mut()));
     let now = now_ms();
     let mut changed = false;
+    let mut moved = Vec::new();
     for rollout in rollouts.iter_mut() {
         let mine: Vec<Control> = controls
             .iter()
@@ -129,9 +131,15 @@ pub fn drive() -> bool {
                 actions.extend(rollout.step(input, now));
             }
         }
+        // Each turn moves it (its time and chart at least), as each of the server's does.
+        moved.push(ConsoleEvent::rollout_moved(rollout));
     }
     if changed {
         keep(ROLLOUTS_KEY, &rollouts);
+    }
+    // Told once kept, as the server's event follows its write.
+    for event in &moved {
+        events::publish(event);
     }
     rollouts.iter().any(|r| r.status.is_active())
 }

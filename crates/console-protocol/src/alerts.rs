@@ -3,7 +3,7 @@
 
 use fleet_engine::alerts::notify::Format;
 use fleet_engine::alerts::{AlertRule, AlertState, Condition, Scope, Transition, TransitionKind};
-use fleet_engine::rollout::{Counts, Status};
+use fleet_engine::rollout::{Counts, Rollout, Status};
 use serde::{Deserialize, Serialize};
 
 /// `POST /console/v1/alerts` and `POST /console/v1/alerts/{id}` (where `webhooks` is
@@ -187,6 +187,16 @@ pub enum ConsoleEvent {
 pub const DEVICES_PER_EVENT: usize = 500;
 
 impl ConsoleEvent {
+    /// What tells of `rollout` having moved (saved after a step, a control, or its start).
+    pub fn rollout_moved(rollout: &Rollout) -> ConsoleEvent {
+        ConsoleEvent::Rollout {
+            id: rollout.id.clone(),
+            name: rollout.name.clone(),
+            status: rollout.status.clone(),
+            counts: rollout.counts(),
+        }
+    }
+
     /// Every event's name, as `name` gives it.
     pub const NAMES: [&'static str; 5] = ["devices", "pass", "rollout", "alert", "resync"];
 

@@ -252,12 +252,7 @@ pub async fn save_rollout(
         ];
         tx.execute(UPSERT_ROLLOUT_DEVICE, params).await?;
     }
-    let event = ConsoleEvent::Rollout {
-        id: rollout.id.clone(),
-        name: rollout.name.clone(),
-        status: rollout.status.clone(),
-        counts: rollout.counts(),
-    };
+    let event = ConsoleEvent::rollout_moved(&rollout);
     events::append(tx, rollout.updated_ms, &event).await?;
     Ok(())
 }
