@@ -10,6 +10,7 @@ mod bundle;
 mod emulator;
 mod index;
 mod load;
+mod outage;
 mod report;
 mod rollouts;
 mod servers;
@@ -59,8 +60,7 @@ struct Args {
     #[arg(long, default_value_t = 3)]
     proxy_rounds: usize,
     /// Measure one part only (`browser`, `proxy`, `rollouts`, `audit`, `uploads`, `index`,
-    /// `streams` or `emulator`; the
-    /// bundle always), while working on it. The report then has only that part.
+    /// `streams`, `outage` or `emulator`; the bundle always), while working on it. The report then has only that part.
     #[arg(long)]
     only: Option<String>,
     /// How the run was started, for the report.
@@ -143,6 +143,11 @@ async fn run(args: &Args) -> Result<(), String> {
         let (streams, events) = if args.quick { (50, 3) } else { (1_000, 20) };
         println!("bench: {streams} event streams on one server, {events} events");
         report.streams = Some(streams::measure(streams, events).await?);
+    }
+    if wants("outage") {
+        let (down, flips) = if args.quick { (20, 1) } else { (600, 3) };
+        println!("bench: a webhook receiver down {down} s while a rule flips {flips} times");
+        report.outage = Some(outage::measure(std::time::Duration::from_secs(down), flips).await?);
     }
     if wants("emulator") {
         println!("bench: emulator list latency at {} devices", args.fleet);

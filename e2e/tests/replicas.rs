@@ -1,8 +1,8 @@
 //! Two console-server replicas sharing one PostgreSQL (a private cluster the test starts),
 //! both in proxy mode in front of one emulator process: views saved on one are served by the
 //! other, a rollout survives `kill -9` of the replica driving it (and a tab's event stream
-//! resumes on the other replica without a gap), and so does the fleet index's
-//! sync.
+//! resumes on the other replica without a gap), and so do the fleet index's sync and an
+//! alert's webhook deliveries.
 
 use std::time::{Duration, Instant};
 
@@ -306,4 +306,161 @@ async fn the_other_replica_keeps_the_fleet_index_after_kill_9_of_the_one_syncing
     )
     .await;
     assert_eq!(summary["total"], 3000, "{summary}");
+}
+
+/// The devices an index pass counts: the scope's app, its errors now, and ten devices that
+/// target another app (to be pointed at it).
+async fn scope_of(base: &str) -> (String, u64, Vec<(String, String)>) {
+    let (_, summary) = http_json("GET", &format!("{base}/console/v1/fleet/summary"), None).await;
+    let app = summary["by_target"]
+        .as_object()
+        .and_then(|targets| targets.keys().find(|sid| !sid.is_empty()).cloned())
+        .expect("an app some devices target");
+    let filter = microvisor_api::url::encode_segment(&json!({"target_app": app}).to_string());
+    let (_, of_app) = http_json(
+        "GET",
+        &format!("{base}/console/v1/fleet/summary?filter={filter}"),
+        None,
+    )
+    .await;
+    let errors = of_app["by_status"]["error"].as_u64().unwrap_or(0);
+    let (_, page) = http_json(
+        "GET",
+        &format!("{base}/console/v1/fleet/devices?limit=1000"),
+        None,
+    )
+    .await;
+    let others: Vec<(String, String)> = page["devices"]
+        .as_array()
+        .expect("a page of devices")
+        .iter()
+        .filter_map(|d| {
+            let own = d["app"]["target_sid"].as_str()?;
+            let sid = d["sid"].as_str()?;
+            (!own.is_empty() && own != app).then(|| (sid.to_owned(), own.to_owned()))
+        })
+        .take(10)
+        .collect();
+    assert_eq!(others.len(), 10);
+    (app, errors, others)
+}
+
+#[tokio::test]
+async fn a_transition_out_to_a_webhook_when_its_sender_is_killed_is_sent_by_the_other() {
+    use test_support::webhooks::Receiver;
+    let postgres = Postgres::start().expect("a PostgreSQL server for the test");
+    let database = postgres.database("deliveries").expect("a database");
+    // Every update fails: devices pointed at an app end in error.
+    let (_emulator, emulator) = start_server(&[
+        "--devices",
+        "200",
+        "--update-failure-rate",
+        "1",
+        "--update-delay-ms",
+        "100",
+    ])
+    .await;
+    // Holds each request 4 s: the first delivery is still out when its sender dies.
+    let receiver = Receiver::start_with(0, Duration::from_secs(4));
+    let store = [
+        "--database",
+        database.as_str(),
+        "--index-interval",
+        "2",
+        "--alert-interval",
+        "1",
+        "--allow-private-webhooks",
+    ];
+    let (first, one) = proxy_on(&emulator, &store).await;
+    let (second, two) = proxy_on(&emulator, &store).await;
+    pass_after(&one, 0, PATIENCE).await;
+    let (app, errors, others) = scope_of(&one).await;
+    let (status, made) = http_json(
+        "POST",
+        &format!("{two}/console/v1/alerts"),
+        Some(
+            &json!({
+                "name": "through a failover",
+                "scope": {"filter": {"target_app": app}},
+                "condition": {"kind": "error_count", "at_least": errors + 10},
+                "webhooks": [{"url": receiver.url, "format": "json"}],
+            })
+            .to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    let rule = made["rule"]["id"].as_str().unwrap().to_owned();
+    let point = |at_scope: bool| {
+        let emulator = emulator.clone();
+        let app = app.clone();
+        let others = others.clone();
+        async move {
+            for (sid, own) in &others {
+                let to = if at_scope { &app } else { own };
+                let (status, _) = console_e2e::harness::http_form(
+                    &format!("{emulator}/v1/Devices/{sid}"),
+                    &format!("TargetApp={to}"),
+                )
+                .await;
+                assert_eq!(status, 200);
+            }
+        }
+    };
+    point(true).await;
+    // The first delivery reaches the receiver, which holds it.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while receiver.received().is_empty() {
+        assert!(Instant::now() < deadline, "no delivery within 60 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let holder = holder_of(&database, "alerts").await;
+    let (victim, survivor, survivor_url) = if holds(&holder, &first) {
+        (first, second, two)
+    } else {
+        assert!(holds(&holder, &second), "{holder:?} is neither replica");
+        (second, first, one)
+    };
+    // kill -9 of the replica sending, its request still out; then the devices recover.
+    drop(victim);
+    point(false).await;
+    // The survivor takes the leases over, sends the first transition again (the key says it
+    // is the same) and then the second.
+    let first_key = format!("{rule}-1");
+    let second_key = format!("{rule}-2");
+    let deadline = Instant::now() + PATIENCE;
+    while !receiver.received().iter().any(|r| r.key == second_key) {
+        assert!(
+            Instant::now() < deadline,
+            "the resolve never came: {:?}",
+            receiver.received()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let keys: Vec<String> = receiver.received().into_iter().map(|r| r.key).collect();
+    eprintln!("the receiver took {keys:?}");
+    assert!(holds(&holder_of(&database, "alerts").await, &survivor));
+    // Only the request that was out when its sender died comes twice, and nothing after it
+    // comes before it.
+    let firsts = keys.iter().filter(|k| **k == first_key).count();
+    assert!((1..=2).contains(&firsts), "{keys:?}");
+    assert_eq!(keys.last(), Some(&second_key), "{keys:?}");
+    assert_eq!(keys.len(), firsts + 1, "{keys:?}");
+    assert!(keys[..firsts].iter().all(|k| *k == first_key), "{keys:?}");
+    // Both transitions are in the store once, the delivery log says both were delivered.
+    let (_, history) = http_json(
+        "GET",
+        &format!("{survivor_url}/console/v1/alerts/{rule}/history"),
+        None,
+    )
+    .await;
+    let kinds: Vec<&str> = history["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["resolved", "fired"], "{history}");
+    drop(survivor);
 }

@@ -323,13 +323,20 @@ impl Report {
         }
     }
 
-    /// Live updates: many event streams open on one server.
+    /// Live updates: many event streams open on one server; a webhook receiver's outage.
     fn streams_section(&self, md: &mut String) {
         let lines = self.stream_lines();
+        let outage = self.outage_lines();
+        if lines.is_empty() && outage.is_empty() {
+            return;
+        }
+        let _ = writeln!(md, "\n## Live updates and alerts\n");
+        for line in outage {
+            let _ = writeln!(md, "- {line}");
+        }
         if lines.is_empty() {
             return;
         }
-        let _ = writeln!(md, "\n## Live updates\n");
         let _ = writeln!(
             md,
             "`GET /console/v1/events` streams held open by this process against one \

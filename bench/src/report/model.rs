@@ -6,6 +6,7 @@ use crate::bundle::BundleFile;
 use crate::emulator::ListLatency;
 use crate::index::IndexBench;
 use crate::load::Load;
+use crate::outage::Outage;
 use crate::rollouts::{Drive, Planning};
 use crate::stats::Samples;
 use crate::streams::Streams;
@@ -126,6 +127,7 @@ pub struct Report {
     pub audit_latency: Option<WriteLatency>,
     pub uploads: Option<Uploads>,
     pub streams: Option<Streams>,
+    pub outage: Option<Outage>,
     pub index: Option<IndexBench>,
 }
 

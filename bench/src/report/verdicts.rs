@@ -306,4 +306,26 @@ impl Report {
             ),
         ]
     }
+
+    /// A webhook receiver down, then back (issue 29): every transition once, in order.
+    pub(super) fn outage_lines(&self) -> Vec<String> {
+        let Some(o) = &self.outage else {
+            return Vec::new();
+        };
+        vec![format!(
+            "A webhook receiver answering 503 for {} s while a rule fired and resolved {}: {} of {} transitions answered 200 once each, {} twice or more, in the rule's order: {}; the last in {:.1} s after the receiver was back; {} requests in all (budget: each transition once, in order: {})",
+            o.down_s,
+            match o.transitions / 2 {
+                1 => "once".to_owned(),
+                n => format!("{n} times"),
+            },
+            o.transitions - o.lost,
+            o.transitions,
+            o.repeated,
+            if o.in_order { "yes" } else { "no" },
+            o.caught_up_s,
+            o.requests,
+            if o.met() { "met" } else { "missed" }
+        )]
+    }
 }

@@ -1,6 +1,6 @@
 //! A webhook receiver for tests, on loopback: it records each request (signature, idempotency
-//! key, body), answers 500 to as many as it is told and 200 after, and checks a signature the
-//! way the README tells a receiver to.
+//! key, body), answers 500 to as many as it is told (or 503 until a time) and 200 after, and
+//! checks a signature the way the README tells a receiver to.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -19,6 +19,15 @@ pub struct Received {
     pub answered: u16,
 }
 
+/// When a receiver fails the requests it takes.
+#[derive(Debug, Clone, Copy)]
+enum Down {
+    /// Its first requests, with 500.
+    First(usize),
+    /// Every request until then, with 503, as a service being deployed or restarted.
+    Until(Instant),
+}
+
 /// A webhook receiver on loopback: answers 500 to its first `failing` requests, then 200.
 pub struct Receiver {
     /// Where to send: a path with a token in it, as real webhook URLs carry.
@@ -33,6 +42,15 @@ impl Receiver {
 
     /// As `start`, holding each request `delay` (after recording it) before it answers.
     pub fn start_with(failing: usize, delay: Duration) -> Receiver {
+        Receiver::serve(Down::First(failing), delay)
+    }
+
+    /// A receiver that answers 503 to everything until `back`, then 200.
+    pub fn down_until(back: Instant) -> Receiver {
+        Receiver::serve(Down::Until(back), Duration::ZERO)
+    }
+
+    fn serve(down: Down, delay: Duration) -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!(
             "http://{}/hook/secret-token",
@@ -65,7 +83,11 @@ impl Receiver {
                 let mut body = vec![0; length];
                 let _ = reader.read_exact(&mut body);
                 let mut got = kept.lock().unwrap();
-                let answered = if got.len() < failing { 500 } else { 200 };
+                let answered = match down {
+                    Down::First(failing) if got.len() < failing => 500,
+                    Down::Until(back) if Instant::now() < back => 503,
+                    _ => 200,
+                };
                 got.push(Received {
                     signature: header("x-console-signature"),
                     key: header("idempotency-key"),
