@@ -29,15 +29,35 @@ impl Appends {
 /// the figure is for appends that really chain).
 pub async fn appends(store: &'static str, url: &str, entries: usize) -> Result<Appends, String> {
     let opened = Arc::new(Store::open(url).await.map_err(|err| err.to_string())?);
-    let entry = audit_log::rollout_write(
-        1_764_394_882_000,
-        "RO0123456789abcdef",
-        "UV00000000000000000000000000000001",
-        "TargetApp=KA00000000000000000000000000000001",
-        200,
-        None,
-        12,
-    );
+    // A rollout's write as it is logged now: before → after and the names of the time.
+    let before = serde_json::json!({
+        "sid": "UV00000000000000000000000000000001", "unique_name": "pump-1",
+        "app": {"target_sid": "KA00000000000000000000000000000000"}
+    });
+    let answer = br#"{"sid":"UV00000000000000000000000000000001","unique_name":"pump-1","app":{"target_sid":"KA00000000000000000000000000000001"}}"#;
+    let entry = audit_log::rollout_write(audit_log::RolloutWrite {
+        at_ms: 1_764_394_882_000,
+        id: "RO0123456789abcdef",
+        name: "canary 2.1",
+        started_by: Some("ana (operator)"),
+        form: "TargetApp=KA00000000000000000000000000000001",
+        path: "/v1/Devices/UV00000000000000000000000000000001",
+        before: Ok(Some(before)),
+        status: 200,
+        answer,
+        duration_ms: 12,
+        app_names: [
+            (
+                "KA00000000000000000000000000000000".to_owned(),
+                "fw-2.0".to_owned(),
+            ),
+            (
+                "KA00000000000000000000000000000001".to_owned(),
+                "fw-2.1".to_owned(),
+            ),
+        ]
+        .into(),
+    });
     let text = serde_json::to_string(&entry).map_err(|err| err.to_string())?;
     let started = Instant::now();
     let tasks: Vec<_> = (0..APPENDERS)

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::{Group, http_json, start_server_with_env};
+use crate::harness::{Group, Session, http_json, start_server_with_env};
 
 /// The emulator's count of `TargetApp` writes per device (`GET /emulator/v1/writes`).
 pub async fn writes_at(emulator: &str) -> HashMap<String, u64> {
@@ -150,4 +150,26 @@ pub async fn wait_completed(base: &str, id: &str, limit: Duration) -> Value {
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+}
+
+/// Starts the previewed rollout through its confirmation; returns its id from the URL.
+pub async fn start_previewed(session: &Session) -> String {
+    session.click_button("Start rollout…").await;
+    session
+        .wait_for_text("dialog[open] .dialog-message", |t| {
+            t.starts_with("Start rolling out")
+        })
+        .await;
+    session.click_button("Start rollout").await;
+    let path = session
+        .wait_for("the rollout's page", "return location.pathname", |v| {
+            v.as_str().is_some_and(|p| p.contains("/rollouts/RO"))
+        })
+        .await;
+    path.as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned()
 }

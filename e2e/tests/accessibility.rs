@@ -1,23 +1,28 @@
 //! Accessibility: axe-core finds no serious or critical violation on any view the operators
 //! use (list, detail, edit and confirmation dialogs, configs, bulk dialog, settings, apps,
-//! fleet), in the light and the dark theme; and a device is renamed and deployed with the
+//! fleet), in the light and the dark theme and at a phone's width; and a device is renamed and deployed with the
 //! keyboard alone.
 
 use console_e2e::harness::Session;
 use fantoccini::key::Key;
 
-/// Scans the page in both themes; adds "view, theme: violation" lines to `found`.
+/// Scans the page in both themes at 1280 px and in the light one at 390 px (a phone); adds
+/// "view, theme: violation" lines to `found`.
 async fn scan(session: &Session, view: &str, found: &mut Vec<String>) {
-    for theme in ["light", "dark"] {
+    for (width, theme) in [(1280, "light"), (1280, "dark"), (390, "light")] {
+        if width != 1280 {
+            session.client.set_window_size(width, 900).await.unwrap();
+        }
         session
             .eval(&format!(
                 "document.documentElement.dataset.theme = '{theme}'; return 1;"
             ))
             .await;
         for violation in session.accessibility_violations().await {
-            found.push(format!("{view}, {theme}: {violation}"));
+            found.push(format!("{view}, {theme} at {width} px: {violation}"));
         }
     }
+    session.client.set_window_size(1280, 900).await.unwrap();
     session
         .eval("delete document.documentElement.dataset.theme; return 1;")
         .await;
@@ -228,6 +233,17 @@ async fn axe_finds_no_serious_violation_on_saved_views_and_rollouts() {
         .wait_for_text("main", |t| t.contains("Completed"))
         .await;
     scan(&session, "rollout list", &mut found).await;
+    // The audit log with the rollout's writes, and the alerts (none yet, a rule being made).
+    session.open("/audit").await;
+    session
+        .wait_for_text("main", |t| t.contains("device written"))
+        .await;
+    scan(&session, "audit log", &mut found).await;
+    session.open("/alerts").await;
+    session
+        .wait_for_text("main", |t| t.contains("New alert rule"))
+        .await;
+    scan(&session, "alerts", &mut found).await;
 
     session.close().await;
     assert!(found.is_empty(), "{}", found.join("\n"));

@@ -2,22 +2,7 @@
 //! disabled (and a write forced past the page is refused at the server and not applied); an
 //! operator renames a device but may not change the views everyone shares.
 
-use console_e2e::harness::{Session, given_path, http_json_with, scratch_dir};
-
-/// `console-server operators add NAME --role ROLE --operators FILE`: the token it prints once.
-fn add_operator(file: &std::path::Path, name: &str, role: &str) -> String {
-    let output = std::process::Command::new(given_path("CONSOLE_SERVER_BIN"))
-        .args(["operators", "add", name, "--role", role, "--operators"])
-        .arg(file)
-        .output()
-        .expect("run console-server operators add");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap().trim().to_owned()
-}
+use console_e2e::harness::{Session, add_operator, http_json_with, scratch_dir};
 
 async fn sign_in(session: &Session, token: &str, rows: usize) {
     session.open("/devices").await;

@@ -8,7 +8,7 @@ use console_e2e::harness::{
 };
 use console_e2e::rollout_checks::{
     assert_states_match_emulator, assert_written_once, devices_in, proxy_on, rollout_of,
-    wait_completed, wait_mid_phase, writes, writes_at,
+    start_previewed, wait_completed, wait_mid_phase, writes, writes_at,
 };
 use serde_json::Value;
 
@@ -53,28 +53,6 @@ async fn fill_and_preview(
     (app, summary)
 }
 
-/// Starts the previewed rollout through its confirmation; returns its id from the URL.
-async fn start_previewed(session: &Session) -> String {
-    session.click_button("Start rollout…").await;
-    session
-        .wait_for_text("dialog[open] .dialog-message", |t| {
-            t.starts_with("Start rolling out")
-        })
-        .await;
-    session.click_button("Start rollout").await;
-    let path = session
-        .wait_for("the rollout's page", "return location.pathname", |v| {
-            v.as_str().is_some_and(|p| p.contains("/rollouts/RO"))
-        })
-        .await;
-    path.as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
 /// Waits on the rollout's page until its state is one of `states`; returns the state.
 async fn wait_for_state(session: &Session, states: &[&str]) -> String {
     let script = "const e = document.querySelector('.rollout-meta [data-state]'); return e ? e.dataset.state : null;";
@@ -108,7 +86,7 @@ async fn a_canary_rollout_of_300_devices_completes_writing_each_device_once() {
         )
         .await;
     assert_eq!(phases.as_array().map(Vec::len), Some(4), "{phases}");
-    assert_eq!(phases[0], "Phase 1: 1 devices");
+    assert_eq!(phases[0], "Phase 1: 1 device");
     let id = start_previewed(&session).await;
     assert_eq!(
         wait_for_state(&session, &["completed", "halted"]).await,
@@ -449,8 +427,9 @@ async fn approval_pause_resume_and_retry_failed_work_from_the_rollout_page() {
     session
         .wait_for_text("dialog[open] .dialog-message", |t| {
             t.starts_with(&format!(
-                "Write the {} failed devices a second time?",
-                failed.len()
+                "Write the failed devices ({} device{}) a second time?",
+                failed.len(),
+                if failed.len() == 1 { "" } else { "s" }
             ))
         })
         .await;

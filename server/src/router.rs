@@ -12,7 +12,7 @@ use tower_http::compression::CompressionLayer;
 
 use crate::cli::{Options, check_exposure};
 use crate::console::alerts::watch::{AlertWatch, WatchTiming};
-use crate::console::audit::{self, Auditor};
+use crate::console::audit::{self, AppNames, Auditor};
 use crate::console::hub::EventHub;
 use crate::console::index::sync::{IndexSync, SyncTiming};
 use crate::console::memo::Memo;
@@ -94,9 +94,12 @@ pub async fn router_with_env(
         Some(url) => v1_by_proxy(options, url, env)?,
         None => v1_by_emulator(options)?,
     };
+    // The apps' names audit entries give, read once each for the runner and the auditor.
+    let app_names = AppNames::default();
     let runner = Arc::new(Runner::new(
         store.clone(),
         v1.client.clone(),
+        app_names.clone(),
         Timing {
             poll_every: std::time::Duration::from_millis(options.rollout_poll_ms),
             ..Timing::default()
@@ -134,6 +137,7 @@ pub async fn router_with_env(
     let auditor = Arc::new(Auditor {
         store: store.clone(),
         api: v1.client.clone(),
+        apps: app_names,
     });
     let audited = axum::middleware::from_fn_with_state(auditor, audit::record);
     let console = crate::console::routes(Arc::new(ConsoleApi {

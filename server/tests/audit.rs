@@ -214,6 +214,46 @@ fn a_thousand_writes_make_a_thousand_entries_and_rollout_writes_carry_the_rollou
             .iter()
             .all(|e| e["params"]["TargetApp"] == target.as_str() && e["status"] == 200)
     );
+    // Each says whose rollout it was, with the names of the time, and before → after of the
+    // device's target like a person's write.
+    let target_name = json(&apps)["apps"][0]["unique_name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let devices = json(&page);
+    let mut changed = 0;
+    for entry in &marked {
+        assert_eq!(entry["names"][&id], "audited rollout", "{entry}");
+        assert_eq!(entry["started_by"], "local (admin)", "{entry}");
+        assert_eq!(entry["names"][&target], target_name.as_str(), "{entry}");
+        let sid = entry["device"].as_str().unwrap();
+        let device = devices["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["sid"] == sid)
+            .unwrap();
+        assert_eq!(entry["names"][sid], device["unique_name"], "{entry}");
+        let was = &device["app"]["target_sid"];
+        let change = entry["changes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["field"] == "target_app");
+        if was == target.as_str() {
+            // Already targeted, still pending: written again, its target unchanged.
+            assert!(change.is_none(), "{entry}");
+            continue;
+        }
+        let change = change.unwrap_or_else(|| panic!("no target change: {entry}"));
+        assert_eq!(&change["before"], was, "{entry}");
+        assert_eq!(change["after"], target.as_str(), "{entry}");
+        if let Some(before) = was.as_str() {
+            assert!(entry["names"][before].is_string(), "{entry}");
+        }
+        changed += 1;
+    }
+    assert!(changed > 20, "{changed} of {} changed target", marked.len());
     let (_, verdict) = server.request("POST", "/console/v1/audit/verify", None);
     assert_eq!(json(&verdict)["intact"], true);
 }

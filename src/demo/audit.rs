@@ -2,6 +2,8 @@
 //! by the same rules as console-server's (`audit_log`), chained by the same hash, and kept in
 //! localStorage with the newest entries only. The Audit page labels it as the demo's.
 
+use std::collections::BTreeMap;
+
 use audit_log::{AuditRow, ChainCheck, Query, Write};
 use console_protocol::{AuditEntry, AuditPage, Role};
 use serde::{Deserialize, Serialize};
@@ -69,15 +71,16 @@ pub fn around(
     if !audit_log::audited(name, path) {
         return answer();
     }
-    let before = if audit_log::device_path(name, path) {
-        let read = emulator::answer(&web::page_origin(), Method::Get, path, None, None);
-        if read.status == 200 {
-            Ok(serde_json::from_slice(&read.body).ok())
-        } else {
-            Err(format!("HTTP {}", read.status))
-        }
+    let (before, app_names) = if audit_log::device_path(name, path) {
+        let before = device_before(path);
+        let apps = audit_log::apps_mentioned(
+            before.as_ref().ok().and_then(Option::as_ref),
+            body.map(|(content_type, _)| content_type),
+            body.map_or("", |(_, text)| text).as_bytes(),
+        );
+        (before, app_names(apps))
     } else {
-        Ok(None)
+        (Ok(None), BTreeMap::new())
     };
     let started = now_ms();
     let response = answer();
@@ -95,8 +98,32 @@ pub fn around(
         status: response.status,
         answer: &response.body,
         duration_ms: now_ms() - started,
+        app_names,
     }));
     response
+}
+
+/// A device just before a write to it (`path`), as the server reads it for its entry.
+pub fn device_before(path: &str) -> Result<Option<serde_json::Value>, String> {
+    let read = emulator::answer(&web::page_origin(), Method::Get, path, None, None);
+    if read.status == 200 {
+        Ok(serde_json::from_slice(&read.body).ok())
+    } else {
+        Err(format!("HTTP {}", read.status))
+    }
+}
+
+/// The unique names of the apps `sids`, as the entry keeps them.
+pub fn app_names(sids: Vec<String>) -> BTreeMap<String, String> {
+    sids.into_iter()
+        .filter_map(|sid| {
+            let path = format!("/v1/Apps/{}", microvisor_api::url::encode_segment(&sid));
+            let read = emulator::answer(&web::page_origin(), Method::Get, &path, None, None);
+            let app: serde_json::Value = serde_json::from_slice(&read.body).ok()?;
+            let name = app.get("unique_name")?.as_str()?.to_owned();
+            (read.status == 200 && !name.is_empty()).then_some((sid, name))
+        })
+        .collect()
 }
 
 /// `GET /console/v1/audit?…`, as the server answers it.

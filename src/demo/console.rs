@@ -174,7 +174,8 @@ fn plan(request: NewRollout) -> Result<Planned, Answer> {
 }
 
 fn create_rollout(request: NewRollout) -> Result<Answer, Answer> {
-    let rollout = plan(request)?.rollout;
+    let mut rollout = plan(request)?.rollout;
+    rollout.started_by = Some(format!("{} (admin)", audit::OPERATOR));
     let mut rollouts: Vec<Rollout> = load(ROLLOUTS_KEY);
     rollouts.push(rollout.clone());
     keep(ROLLOUTS_KEY, &rollouts);

@@ -42,27 +42,40 @@ pub fn reset() {
     MET.with(|met| met.borrow_mut().clear());
 }
 
-/// One write of the rollout `id`, recorded in the demo's audit log as the server records it.
-fn write(id: &str, sid: &str, update: &DeviceUpdate) -> WriteResult {
+/// One write of `rollout`, recorded in the demo's audit log as the server records it: the
+/// device read first, so the entry says what it ran before.
+fn write(rollout: &Rollout, sid: &str, update: &DeviceUpdate) -> WriteResult {
     let form = update.to_form();
+    let path = format!("/v1/Devices/{}", encode_segment(sid));
+    let before = audit::device_before(&path);
+    let apps = audit_log::apps_mentioned(
+        before.as_ref().ok().and_then(Option::as_ref),
+        None,
+        form.as_bytes(),
+    );
+    let app_names = audit::app_names(apps);
     let started = now_ms();
     let answer = emulator::answer(
         &web::page_origin(),
         Method::Post,
-        &format!("/v1/Devices/{}", encode_segment(sid)),
+        &path,
         Some(("application/x-www-form-urlencoded", &form)),
         None,
     );
     let at_ms = now_ms();
-    audit::append(&audit_log::rollout_write(
+    audit::append(&audit_log::rollout_write(audit_log::RolloutWrite {
         at_ms,
-        id,
-        sid,
-        &form,
-        answer.status,
-        audit_log::error_code(answer.status, &answer.body),
-        at_ms - started,
-    ));
+        id: &rollout.id,
+        name: &rollout.name,
+        started_by: rollout.started_by.as_deref(),
+        form: &form,
+        path: &path,
+        before,
+        status: answer.status,
+        answer: &answer.body,
+        duration_ms: at_ms - started,
+        app_names,
+    }));
     planning::write_result(answer.status, answer.retry_after.as_deref(), &answer.body)
 }
 
@@ -122,7 +135,7 @@ pub fn drive() -> bool {
             let input = match action {
                 Action::Write { sid } => {
                     let update = rollout.change.update(&rollout.target_app);
-                    let result = write(&rollout.id.clone(), &sid, &update);
+                    let result = write(rollout, &sid, &update);
                     Some(Input::Written { sid, result })
                 }
                 Action::Check { sid } => observe(&sid),

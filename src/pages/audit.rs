@@ -3,8 +3,8 @@
 //! admin the check of the whole chain. A device's History tab shows the same entries for it.
 
 use console_core::audit::{
-    ACTIONS, AuditFilter, OUTCOMES, action_text, changes_text, export_csv, export_json,
-    outcome_text, params_text, time_text, who_text,
+    ACTIONS, AuditFilter, OUTCOMES, Who, action_label, action_text, changes_text, export_csv,
+    export_json, outcome_text, param_fields, subject, time_text, who,
 };
 use console_protocol::{AuditPage as Page, AuditRecord};
 use leptos::prelude::*;
@@ -181,17 +181,35 @@ pub fn AuditEntries(
 
 fn entry_row(record: &AuditRecord) -> impl IntoView + use<> {
     let failed = !record.entry.succeeded();
-    let rollout = record.entry.rollout.clone();
+    let who = match who(record) {
+        Who::Person(text) => view! { {text} }.into_any(),
+        Who::Rollout {
+            id,
+            name,
+            started_by,
+        } => view! {
+            "rollout "
+            <a href=href(&format!("/rollouts/{id}"))>{format!("'{name}'")}</a>
+            {started_by.map(|by| format!(", started by {by}"))}
+        }
+        .into_any(),
+    };
+    let params = param_fields(record)
+        .into_iter()
+        .map(|(key, value)| view! { <dt>{key}</dt><dd>{value}</dd> })
+        .collect_view();
+    // The request itself, for whoever wants it, without making the row read like a log.
+    let request = action_text(record);
     view! {
         <tr data-seq=record.seq class:failed=failed>
             <td>{record.seq}</td>
             <td class="nowrap">{time_text(record.entry.at_ms)}</td>
-            <td>{who_text(record)}</td>
-            <td class="mono">
-                {action_text(record)}
-                {rollout.map(|id| view! { " · " <a href=href(&format!("/rollouts/{id}"))>"rollout"</a> })}
+            <td class="audit-who">{who}</td>
+            <td class="audit-action" title=request>
+                {action_label(record)}
+                {subject(record).map(|subject| view! { <span class="audit-subject">{subject}</span> })}
             </td>
-            <td class="mono">{params_text(record)}</td>
+            <td><dl class="params">{params}</dl></td>
             <td>{outcome_text(record)}</td>
             <td>{changes_text(record)}</td>
         </tr>

@@ -1,9 +1,10 @@
 use std::time::Duration;
 
-use console_core::display::rollout_change;
+use console_core::display::{counted, rollout_change};
 use console_core::rollout_form::plan_summary;
 use console_core::rollout_words::{
-    Outcome, chart_lines, device_state_text, device_state_word, status_text, status_word,
+    DeviceColumn, Outcome, chart_lines, device_state_text, device_state_word, shown_devices,
+    status_text, status_word,
 };
 use fleet_engine::rollout::{Control, Counts, DeviceState, Rollout, Status};
 use leptos::prelude::*;
@@ -111,7 +112,7 @@ pub fn RolloutDetailPage() -> impl IntoView {
     }
 }
 
-/// The controls the engine accepts now (the rest disabled), Abort and Retry failed after a
+/// The controls the engine accepts now (no others), Abort and Retry failed after a
 /// confirmation, and what became of the last one asked.
 #[component]
 fn RolloutControls(
@@ -134,13 +135,13 @@ fn RolloutControls(
             .unwrap_or_default();
         match asked.get() {
             Some(Control::Abort) => format!(
-                "Abort this rollout? The {} devices not yet written will be marked not sent; the \
+                "Abort this rollout? Devices not yet written ({}) will be marked not sent; the \
                  devices already written keep their new app.",
-                counts.pending
+                counted(counts.pending, "device")
             ),
             Some(Control::RetryFailed) => format!(
-                "Write the {} failed devices a second time? Each retry is recorded as a second attempt.",
-                counts.failed
+                "Write the failed devices ({}) a second time? Each retry is recorded as a second attempt.",
+                counted(counts.failed, "device")
             ),
             _ => String::new(),
         }
@@ -161,22 +162,46 @@ fn RolloutControls(
             }
         }
     };
-    // The engine says which controls do anything now; the rest are disabled.
+    // Only what the engine accepts in this state is offered: a completed rollout shows no
+    // Pause, a halted one Resume beside Retry failed.
     let accepts =
         move |control: Control| latest.with(|r| r.as_ref().is_some_and(|r| r.accepts(control)));
+    let button = move |wanted: Control| {
+        move || {
+            accepts(wanted).then(|| {
+                let class = match wanted {
+                    Control::Abort => "danger",
+                    Control::RetryFailed => "secondary",
+                    _ => "",
+                };
+                let label = move || match wanted {
+                    Control::Pause => "Pause".to_owned(),
+                    Control::Resume
+                        if latest.with(|r| {
+                            matches!(r.as_ref().map(|r| &r.status), Some(Status::Halted { .. }))
+                        }) =>
+                    {
+                        "Resume, accepting the failures".to_owned()
+                    }
+                    Control::Resume => "Resume".to_owned(),
+                    Control::Approve => "Approve next phase".to_owned(),
+                    Control::RetryFailed => {
+                        format!("Retry failed ({})…", counts.with(|c| c.failed))
+                    }
+                    Control::Abort => "Abort…".to_owned(),
+                };
+                view! { <button type="button" class=class on:click=ask(wanted)>{label}</button> }
+            })
+        }
+    };
     view! {
         <WriteGuard>
         <div class="toolbar rollout-controls">
-            <button type="button" disabled=move || !accepts(Control::Pause)
-                on:click=ask(Control::Pause)>"Pause"</button>
-            <button type="button" disabled=move || !accepts(Control::Resume)
-                on:click=ask(Control::Resume)>"Resume"</button>
-            <button type="button" disabled=move || !accepts(Control::Approve)
-                on:click=ask(Control::Approve)>"Approve next phase"</button>
-            <button type="button" class="secondary" disabled=move || !accepts(Control::RetryFailed)
-                on:click=ask(Control::RetryFailed)>{move || format!("Retry failed ({})…", counts.with(|c| c.failed))}</button>
-            <button type="button" class="danger" disabled=move || !accepts(Control::Abort)
-                on:click=ask(Control::Abort)>"Abort…"</button>
+            {button(Control::Pause)}
+            {button(Control::Resume)}
+            {button(Control::Approve)}
+            {button(Control::RetryFailed)}
+            {button(Control::Abort)}
             <span class="muted" role="status">{move || match control.value().get() {
                 Some(Ok(())) => "Asked; it applies within a second or two.".to_owned(),
                 Some(Err(err)) => err.to_string(),
@@ -221,7 +246,7 @@ fn Timeline(rollout: Rollout, now: i64) -> impl IntoView {
             };
             view! {
                 <li class=format!("phase-step {state}") aria-current=(state == "current").then_some("step")>
-                    <span class="phase-name">{format!("Phase {} · {size} devices · {state}{note}", phase + 1)}</span>
+                    <span class="phase-name">{format!("Phase {} · {} · {state}{note}", phase + 1, counted(size, "device"))}</span>
                     {phase_bar(phase as usize, &counts)}
                 </li>
             }
@@ -235,31 +260,64 @@ fn Timeline(rollout: Rollout, now: i64) -> impl IntoView {
     }
 }
 
-/// Up to date, pending and failed over time, as SVG lines.
+/// Up to date, pending and failed over time, as SVG lines over a time axis and a count
+/// axis, each phase's start marked.
 #[component]
 fn Chart(rollout: Rollout) -> impl IntoView {
     let lines = chart_lines(&rollout.samples, CHART_WIDTH, CHART_HEIGHT);
     let last = rollout.samples.last().copied();
     let description = last.map_or("No progress recorded yet.".to_owned(), |s| {
         format!(
-            "Now {} up to date, {} pending, {} failed.",
-            s.done, s.pending, s.failed
+            "Now {} up to date, {} pending, {} failed, {} after the start.",
+            s.done,
+            s.pending,
+            s.failed,
+            lines.time_ticks()[2]
         )
     });
+    let marks = lines
+        .phase_starts
+        .iter()
+        .map(|&(x, phase)| {
+            // Through the CSSOM: the page's CSP allows no style attribute.
+            let left = format!("{:.2}%", x / f64::from(CHART_WIDTH) * 100.0);
+            view! {
+                <span class="phase-start" style:left=left>{format!("Phase {}", phase + 1)}</span>
+            }
+        })
+        .collect_view();
+    let mark_lines = lines
+        .phase_starts
+        .iter()
+        .map(|&(x, _)| {
+            let x = format!("{x:.1}");
+            view! { <line class="phase-line" x1=x.clone() x2=x y1="0" y2=CHART_HEIGHT.to_string()/> }
+        })
+        .collect_view();
+    let counts = lines.count_ticks().map(|n| view! { <span>{n}</span> });
+    let times = lines.time_ticks().map(|t| view! { <span>{t}</span> });
     view! {
         <section class="panel" aria-labelledby="chart-heading">
             <h2 id="chart-heading">"Progress"</h2>
-            <svg class="rollout-chart" role="img" aria-label=description.clone()
-                viewBox=format!("-2 -2 {} {}", CHART_WIDTH + 4, CHART_HEIGHT + 4) preserveAspectRatio="none">
-                <polyline class="line done" points=lines.done fill="none"/>
-                <polyline class="line pending" points=lines.pending fill="none"/>
-                <polyline class="line failed" points=lines.failed fill="none"/>
-            </svg>
+            <div class="chart-frame">
+                <div class="chart-counts" aria-hidden="true">{counts.into_iter().collect_view()}</div>
+                <div class="chart-plot">
+                    <svg class="rollout-chart" role="img" aria-label=description.clone()
+                        viewBox=format!("-2 -2 {} {}", CHART_WIDTH + 4, CHART_HEIGHT + 4) preserveAspectRatio="none">
+                        {mark_lines}
+                        <polyline class="line done" points=lines.done fill="none"/>
+                        <polyline class="line pending" points=lines.pending fill="none"/>
+                        <polyline class="line failed" points=lines.failed fill="none"/>
+                    </svg>
+                    <div class="phase-starts" aria-hidden="true">{marks}</div>
+                </div>
+                <div class="chart-times" aria-hidden="true">{times.into_iter().collect_view()}</div>
+            </div>
             <p class="legend">
                 <span class="key done">"up to date"</span>
                 <span class="key pending">"pending"</span>
                 <span class="key failed">"failed"</span>
-                {format!(" · top = {} devices · {description}", lines.max)}
+                {format!(" · devices up, time since the start across · {description}")}
             </p>
         </section>
     }
@@ -268,18 +326,34 @@ fn Chart(rollout: Rollout) -> impl IntoView {
 /// Every device of the rollout, narrowed by outcome.
 #[component]
 fn DeviceOutcomes(latest: Memo<Option<Rollout>>, outcome: RwSignal<Outcome>) -> impl IntoView {
+    let phase = RwSignal::new(None::<u32>);
+    let sort = RwSignal::new((DeviceColumn::Planned, false));
+    let phases = Memo::new(move |_| latest.with(|r| r.as_ref().map_or(0, |r| r.phase_count)));
     let kept = Memo::new(move |_| {
-        let outcome = outcome.get();
+        let (outcome, phase, (column, desc)) = (outcome.get(), phase.get(), sort.get());
         latest.with(|r| {
             r.as_ref().map_or_else(Vec::new, |r| {
-                r.devices
-                    .iter()
-                    .filter(|d| outcome.keeps(d))
-                    .cloned()
-                    .collect::<Vec<_>>()
+                shown_devices(&r.devices, outcome, phase, column, desc)
             })
         })
     });
+    // A header that sorts by its column: ascending first, then descending.
+    let header = move |column: DeviceColumn, label: &'static str| {
+        let state = move || match sort.get() {
+            (shown, desc) if shown == column => Some(if desc { "descending" } else { "ascending" }),
+            _ => None,
+        };
+        view! {
+            <th scope="col" aria-sort=state>
+                <button type="button" class="sort" on:click=move |_| sort.update(|(shown, desc)| {
+                    *desc = *shown == column && !*desc;
+                    *shown = column;
+                })>
+                    {label}
+                </button>
+            </th>
+        }
+    };
     let rows = move || {
         kept.with(|kept| {
             kept.iter()
@@ -317,12 +391,18 @@ fn DeviceOutcomes(latest: Memo<Option<Rollout>>, outcome: RwSignal<Outcome>) -> 
                     on:change=move |ev| outcome.set(Outcome::parse(&event_target_value(&ev)))>
                     {Outcome::ALL.into_iter().map(|o| view! { <option value=o.word()>{o.word().replace('-', " ")}</option> }).collect_view()}
                 </select>
+                <label for="rollout-phase">"in"</label>
+                <select id="rollout-phase" prop:value=move || phase.get().map_or(String::new(), |p| p.to_string())
+                    on:change=move |ev| phase.set(event_target_value(&ev).parse().ok())>
+                    <option value="">"every phase"</option>
+                    {move || (0..phases.get()).map(|p| view! { <option value=p.to_string()>{format!("phase {}", p + 1)}</option> }).collect_view()}
+                </select>
                 <span class="muted" aria-live="polite">{move || {
                     let total = kept.with(Vec::len);
                     if total > ROWS_SHOWN {
                         format!("the first {ROWS_SHOWN} of {total}")
                     } else {
-                        format!("{total} devices")
+                        counted(total, "device")
                     }
                 }}</span>
             </div>
@@ -330,9 +410,9 @@ fn DeviceOutcomes(latest: Memo<Option<Rollout>>, outcome: RwSignal<Outcome>) -> 
                 <table class="rollout-devices">
                     <caption class="visually-hidden">"The rollout's devices and their outcomes"</caption>
                     <thead><tr>
-                        <th scope="col">"Device"</th>
-                        <th scope="col">"Phase"</th>
-                        <th scope="col">"Outcome"</th>
+                        {header(DeviceColumn::Name, "Device")}
+                        {header(DeviceColumn::Phase, "Phase")}
+                        {header(DeviceColumn::Outcome, "Outcome")}
                         <th scope="col">"Reason"</th>
                     </tr></thead>
                     <tbody>{rows}</tbody>

@@ -2,18 +2,46 @@
 //! form's state is one `RolloutFields` (console-core, which also makes the request from it);
 //! each fieldset is a component of its own.
 
-use console_core::rollout_form::{Preset, RolloutFields, SourceKind};
-use console_protocol::{NewRollout, RolloutPreview};
+use console_core::display::counted;
+use console_core::rollout_form::{Preset, RolloutFields, SourceKind, reach_text};
+use console_protocol::{FleetQuery, NewRollout, RolloutPreview};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
+use microvisor_api::App;
 use microvisor_api::url::encode_segment;
 
 use crate::api::{ApiClient, ApiError};
+use crate::browser::owned::OwnedTimeout;
 use crate::components::{ConfirmDialog, RetryNote, WriteGuard};
 use crate::fleet::handoff::SelectionForRollout;
 use crate::pages::shared::{DemoRolloutNote, use_apps, use_client_reporting_retries};
 
 type Fields = RwSignal<RolloutFields>;
+
+/// The form is counted again once it has been still this long.
+const REACH_PAUSE: std::time::Duration = std::time::Duration::from_millis(400);
+
+/// Whether the field `id` has a problem now (its `aria-invalid`).
+fn invalid(fields: Fields, id: &'static str) -> impl Fn() -> Option<&'static str> {
+    move || {
+        fields
+            .with(|f| f.problems().iter().any(|(field, _)| *field == id))
+            .then_some("true")
+    }
+}
+
+/// The problem of the field `id`, beside it; nothing while it has none.
+#[component]
+fn FieldProblem(fields: Fields, id: &'static str) -> impl IntoView {
+    let problem = move || {
+        fields.with(|f| {
+            f.problems()
+                .into_iter()
+                .find_map(|(field, problem)| (field == id).then_some(problem))
+        })
+    };
+    view! { <p class="field-error" id=format!("{id}-error")>{problem}</p> }
+}
 
 /// An input's value bound to one text field of the form.
 fn text_of(fields: Fields, get: fn(&RolloutFields) -> &String) -> impl Fn() -> String {
@@ -126,9 +154,14 @@ pub fn NewRolloutPage() -> impl IntoView {
         }>
             <NameAndApp fields client=client.clone()/>
             <DeviceSource fields selected client=client.clone()/>
+            <Reach request client=client.clone()/>
             <PlanFields fields/>
             <ScheduleFields fields/>
-            <p class="field-error" role="alert">{problem}</p>
+            <p class="field-error" role="status">{move || match fields.with(|f| f.problems().len()) {
+                0 => String::new(),
+                1 => "One field needs attention: see beside it.".to_owned(),
+                n => format!("{n} fields need attention: see beside each."),
+            }}</p>
             <div class="actions">
                 <button type="submit" disabled=move || problem().is_some() || preview.pending().get()>
                     {move || if preview.pending().get() { "Previewing…" } else { "Preview" }}
@@ -165,10 +198,75 @@ fn confirm_text(p: &RolloutPreview) -> String {
     )
 }
 
+/// An app as the picker lists it: its name, its SID, its hash's first characters and, when
+/// known, how many devices target it now.
+fn app_choice(app: &App, targeting: Option<u64>) -> String {
+    let sid = app.sid.as_deref().unwrap_or_default();
+    let mut label = match &app.unique_name {
+        Some(name) => format!("{name} ({sid})"),
+        None => sid.to_owned(),
+    };
+    if let Some(hash) = app.hash.as_deref().filter(|hash| !hash.is_empty()) {
+        label.push_str(&format!(" · {}", hash.chars().take(8).collect::<String>()));
+    }
+    if let Some(count) = targeting {
+        label.push_str(&format!(
+            " · {} target it",
+            counted(count as usize, "device")
+        ));
+    }
+    label
+}
+
+/// How far the form reaches, as it is typed: the preview's figures, asked once the form has
+/// been still for a moment (a request per pause, not per keystroke).
+#[component]
+fn Reach(request: Memo<Result<NewRollout, String>>, client: ApiClient) -> impl IntoView {
+    let settled = RwSignal::new(None::<NewRollout>);
+    let pause = OwnedTimeout::new();
+    Effect::new(move |_| {
+        let asked = request.get().ok();
+        pause.set(move || settled.set(asked), REACH_PAUSE);
+    });
+    let reach = LocalResource::new(move || {
+        let (client, asked) = (client.clone(), settled.get());
+        async move {
+            match asked {
+                Some(asked) => Some(client.preview_rollout(&asked).await),
+                None => None,
+            }
+        }
+    });
+    view! {
+        <p class="reach" role="status" aria-live="polite">{move || match reach.get().flatten() {
+            Some(Ok(preview)) => view! {
+                <span data-devices=preview.devices>{reach_text(&preview)}</span>
+            }.into_any(),
+            Some(Err(err)) => view! { <span class="field-error">{format!("Could not count the devices: {err}")}</span> }.into_any(),
+            None => view! { <span class="muted">"The devices it reaches show here once the app and devices are chosen."</span> }.into_any(),
+        }}</p>
+    }
+}
+
 /// The rollout's name and the app it rolls out.
 #[component]
 fn NameAndApp(fields: Fields, client: ApiClient) -> impl IntoView {
     let (apps, _) = use_apps(&client);
+    // How many devices target each app now: the fleet index knows, where the server keeps one.
+    let targets = LocalResource::new({
+        let client = client.clone();
+        move || {
+            let client = client.clone();
+            async move {
+                if !client.has_index() {
+                    return None;
+                }
+                let counts = client.fleet_counts(&FleetQuery::default()).await.ok()?;
+                Some(counts.by_target)
+            }
+        }
+    });
+    let targets = move || targets.get().flatten();
     view! {
         <div class="field">
             <label for="rollout-name">"Name"</label>
@@ -177,14 +275,12 @@ fn NameAndApp(fields: Fields, client: ApiClient) -> impl IntoView {
         </div>
         <div class="field">
             <label for="rollout-target">"App to roll out"</label>
-            <select id="rollout-target" prop:value=text_of(fields, |f| &f.target) on:change=set_in(fields, |f, v| f.target = v)>
+            <select id="rollout-target" aria-describedby="rollout-target-error" aria-invalid=invalid(fields, "rollout-target") prop:value=text_of(fields, |f| &f.target) on:change=set_in(fields, |f, v| f.target = v)>
                 <option value="">"Choose an app…"</option>
                 {move || apps.get().and_then(Result::ok).map(|page| page.items).unwrap_or_default().into_iter().filter_map(|app| {
-                    let sid = app.sid?;
-                    let label = match app.unique_name {
-                        Some(name) => format!("{name} ({sid})"),
-                        None => sid.clone(),
-                    };
+                    let sid = app.sid.clone()?;
+                    let targeting = targets().and_then(|counts| counts.get(&sid).copied());
+                    let label = app_choice(&app, targeting);
                     // Chosen as it appears: the apps arrive after the form, and a select's value
                     // set before its option exists does not stick.
                     let chosen = {
@@ -194,6 +290,7 @@ fn NameAndApp(fields: Fields, client: ApiClient) -> impl IntoView {
                     Some(view! { <option value=sid selected=chosen>{label}</option> })
                 }).collect_view()}
             </select>
+                <FieldProblem fields id="rollout-target"/>
         </div>
     }
 }
@@ -226,18 +323,19 @@ fn DeviceSource(fields: Fields, selected: usize, client: ApiClient) -> impl Into
                 {if selected == 0 {
                     "The devices selected on the Devices or Fleet page (none selected)".to_owned()
                 } else {
-                    format!("The {selected} devices selected")
+                    format!("The {} selected", counted(selected, "device"))
                 }}
             </label>
             <Show when=is(SourceKind::View)>
                 <div class="field">
                     <label for="rollout-view">"Saved view"</label>
-                    <select id="rollout-view" prop:value=text_of(fields, |f| &f.view_id) on:change=set_in(fields, |f, v| f.view_id = v)>
+                    <select id="rollout-view" aria-describedby="rollout-view-error" aria-invalid=invalid(fields, "rollout-view") prop:value=text_of(fields, |f| &f.view_id) on:change=set_in(fields, |f, v| f.view_id = v)>
                         <option value="">"Choose a view…"</option>
                         {move || views.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|v| {
                             view! { <option value=v.id.clone()>{v.name.clone()}</option> }
                         }).collect_view()}
                     </select>
+                <FieldProblem fields id="rollout-view"/>
                     <p class="muted">"The view's devices are found when the rollout starts, then kept."</p>
                 </div>
             </Show>
@@ -279,21 +377,24 @@ fn PlanFields(fields: Fields) -> impl IntoView {
             <Show when=preset_is(Preset::Batches)>
                 <div class="field">
                     <label for="rollout-batch">"Devices per batch"</label>
-                    <input id="rollout-batch" type="number" min="1" prop:value=text_of(fields, |f| &f.draft.batch)
+                    <input id="rollout-batch" aria-describedby="rollout-batch-error" aria-invalid=invalid(fields, "rollout-batch") type="number" min="1" prop:value=text_of(fields, |f| &f.draft.batch)
                         on:input=set_in(fields, |f, v| f.draft.batch = v)/>
+                <FieldProblem fields id="rollout-batch"/>
                 </div>
             </Show>
             <Show when=preset_is(Preset::Custom)>
                 <div class="field">
                     <label for="rollout-phases">"Phase sizes: counts or cumulative percentages, comma separated"</label>
-                    <input id="rollout-phases" type="text" prop:value=text_of(fields, |f| &f.draft.phases)
+                    <input id="rollout-phases" aria-describedby="rollout-phases-error" aria-invalid=invalid(fields, "rollout-phases") type="text" prop:value=text_of(fields, |f| &f.draft.phases)
                         on:input=set_in(fields, |f, v| f.draft.phases = v)/>
+                <FieldProblem fields id="rollout-phases"/>
                 </div>
             </Show>
             <div class="field">
                 <label for="rollout-soak">"Soak time after each phase (minutes)"</label>
-                <input id="rollout-soak" type="number" min="0" prop:value=text_of(fields, |f| &f.draft.soak_minutes)
+                <input id="rollout-soak" aria-describedby="rollout-soak-error" aria-invalid=invalid(fields, "rollout-soak") type="number" min="0" prop:value=text_of(fields, |f| &f.draft.soak_minutes)
                     on:input=set_in(fields, |f, v| f.draft.soak_minutes = v)/>
+                <FieldProblem fields id="rollout-soak"/>
             </div>
             <label class="choice">
                 <input id="rollout-approval" type="checkbox" prop:checked=move || fields.with(|f| f.draft.approval)
@@ -302,18 +403,21 @@ fn PlanFields(fields: Fields) -> impl IntoView {
             </label>
             <div class="field">
                 <label for="rollout-threshold">"Halt when a phase has failed (count, or % of the phase)"</label>
-                <input id="rollout-threshold" type="text" prop:value=text_of(fields, |f| &f.draft.threshold)
+                <input id="rollout-threshold" aria-describedby="rollout-threshold-error" aria-invalid=invalid(fields, "rollout-threshold") type="text" prop:value=text_of(fields, |f| &f.draft.threshold)
                     on:input=set_in(fields, |f, v| f.draft.threshold = v)/>
+                <FieldProblem fields id="rollout-threshold"/>
             </div>
             <div class="field">
                 <label for="rollout-concurrency">"Writes at once"</label>
-                <input id="rollout-concurrency" type="number" min="1" max="64" prop:value=text_of(fields, |f| &f.draft.concurrency)
+                <input id="rollout-concurrency" aria-describedby="rollout-concurrency-error" aria-invalid=invalid(fields, "rollout-concurrency") type="number" min="1" max="64" prop:value=text_of(fields, |f| &f.draft.concurrency)
                     on:input=set_in(fields, |f, v| f.draft.concurrency = v)/>
+                <FieldProblem fields id="rollout-concurrency"/>
             </div>
             <div class="field">
                 <label for="rollout-timeout">"A device fails if not up to date after (minutes)"</label>
-                <input id="rollout-timeout" type="number" min="1" prop:value=text_of(fields, |f| &f.draft.timeout_minutes)
+                <input id="rollout-timeout" aria-describedby="rollout-timeout-error" aria-invalid=invalid(fields, "rollout-timeout") type="number" min="1" prop:value=text_of(fields, |f| &f.draft.timeout_minutes)
                     on:input=set_in(fields, |f, v| f.draft.timeout_minutes = v)/>
+                <FieldProblem fields id="rollout-timeout"/>
             </div>
         </fieldset>
     }
@@ -328,8 +432,9 @@ fn ScheduleFields(fields: Fields) -> impl IntoView {
             <legend>"Schedule (UTC)"</legend>
             <div class="field">
                 <label for="rollout-start">"Start at (empty: now)"</label>
-                <input id="rollout-start" type="datetime-local" prop:value=text_of(fields, |f| &f.draft.start_at)
+                <input id="rollout-start" aria-describedby="rollout-start-error" aria-invalid=invalid(fields, "rollout-start") type="datetime-local" prop:value=text_of(fields, |f| &f.draft.start_at)
                     on:input=set_in(fields, |f, v| f.draft.start_at = v)/>
+                <FieldProblem fields id="rollout-start"/>
             </div>
             <label class="choice">
                 <input id="rollout-use-window" type="checkbox" prop:checked=windowed
@@ -339,11 +444,13 @@ fn ScheduleFields(fields: Fields) -> impl IntoView {
             <Show when=windowed>
                 <div class="edit-row">
                     <label for="rollout-window-start">"From hour"</label>
-                    <input id="rollout-window-start" type="number" min="0" max="23" class="hours" prop:value=text_of(fields, |f| &f.window.0)
+                    <input id="rollout-window-start" aria-describedby="rollout-window-start-error" aria-invalid=invalid(fields, "rollout-window-start") type="number" min="0" max="23" class="hours" prop:value=text_of(fields, |f| &f.window.0)
                         on:input=set_in(fields, |f, v| f.window.0 = v)/>
+                <FieldProblem fields id="rollout-window-start"/>
                     <label for="rollout-window-end">"until hour"</label>
-                    <input id="rollout-window-end" type="number" min="0" max="24" class="hours" prop:value=text_of(fields, |f| &f.window.1)
+                    <input id="rollout-window-end" aria-describedby="rollout-window-end-error" aria-invalid=invalid(fields, "rollout-window-end") type="number" min="0" max="24" class="hours" prop:value=text_of(fields, |f| &f.window.1)
                         on:input=set_in(fields, |f, v| f.window.1 = v)/>
+                <FieldProblem fields id="rollout-window-end"/>
                 </div>
             </Show>
         </fieldset>
@@ -356,7 +463,7 @@ fn PreviewPanel(preview: RolloutPreview) -> impl IntoView {
         .phase_sizes
         .iter()
         .enumerate()
-        .map(|(i, size)| view! { <li>{format!("Phase {}: {size} devices", i + 1)}</li> })
+        .map(|(i, size)| view! { <li>{format!("Phase {}: {}", i + 1, counted(*size, "device"))}</li> })
         .collect_view();
     let first = preview
         .first_phase
@@ -369,7 +476,7 @@ fn PreviewPanel(preview: RolloutPreview) -> impl IntoView {
     view! {
         <section class="panel preview" aria-labelledby="preview-heading">
             <h2 id="preview-heading">"Preview"</h2>
-            <p class="preview-summary">{format!(
+            <p class="preview-summary" data-devices=preview.devices>{format!(
                 "{} devices: {} to write in {} phases, {skipped} skipped (already on {}).",
                 preview.devices,
                 preview.devices - skipped,

@@ -13,7 +13,7 @@ use serde_json::Value;
 pub const REDACTED: &str = "[redacted]";
 
 /// The name the entries of a rollout's own writes carry.
-pub const ROLLOUT_OPERATOR: &str = "rollout";
+pub use console_protocol::ROLLOUT_OPERATOR;
 
 /// The fields of a device whose change an entry shows, as (name, JSON pointer).
 const DEVICE_FIELDS: [(&str, &str); 4] = [
@@ -95,6 +95,8 @@ pub fn upload(upload: Upload<'_>) -> AuditEntry {
         note: (upload.status == 0).then(|| "the upload broke off before an answer".to_owned()),
         rollout: None,
         device: None,
+        names: BTreeMap::new(),
+        started_by: None,
     }
 }
 
@@ -190,6 +192,8 @@ pub struct Write<'a> {
     pub status: u16,
     pub answer: &'a [u8],
     pub duration_ms: i64,
+    /// The names of the apps `apps_mentioned` found, as read when the write was made.
+    pub app_names: BTreeMap<String, String>,
 }
 
 /// The entry for one write: its parameters redacted and, for a device update that succeeded,
@@ -220,6 +224,17 @@ pub fn entry(write: Write<'_>) -> AuditEntry {
         .flatten()
         .find_map(|device| device.get("sid")?.as_str().map(str::to_owned))
         .filter(|_| is_device);
+    let mut names = write.app_names;
+    // The device's name as it was before the write (a rename's new name is in its changes).
+    if let Some(sid) = &device {
+        let name = [&before, &after]
+            .into_iter()
+            .flatten()
+            .find_map(|d| d.get("unique_name")?.as_str().filter(|n| !n.is_empty()));
+        if let Some(name) = name {
+            names.insert(sid.clone(), name.to_owned());
+        }
+    }
     AuditEntry {
         at_ms: write.at_ms,
         operator: write.operator.to_owned(),
@@ -235,59 +250,83 @@ pub fn entry(write: Write<'_>) -> AuditEntry {
         note,
         rollout: None,
         device,
+        names,
+        started_by: None,
     }
 }
 
-/// The entry for one write a rollout made to one device; `form` is the body it sent
-/// (`TargetApp=…`, or a bulk action's `LoggingEnabled=…` or `RestartApp=true`).
-pub fn rollout_write(
-    at_ms: i64,
-    rollout: &str,
-    sid: &str,
-    form: &str,
-    status: u16,
-    error_code: Option<i64>,
-    duration_ms: i64,
-) -> AuditEntry {
-    AuditEntry {
-        at_ms,
-        operator: ROLLOUT_OPERATOR.to_owned(),
+/// The apps a device write mentions, whose names its entry keeps: the app the device targets
+/// and runs before it (`before`), and the one it is pointed at (`TargetApp` in `body`).
+pub fn apps_mentioned(
+    before: Option<&Value>,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Vec<String> {
+    let mut sids: Vec<String> = ["/app/target_sid", "/app/reported_sid"]
+        .iter()
+        .filter_map(|pointer| before?.pointer(pointer)?.as_str().map(str::to_owned))
+        .collect();
+    let form = !content_type.is_some_and(|t| t.starts_with("application/json"));
+    if form {
+        sids.extend(
+            form_urlencoded::parse(body)
+                .filter(|(key, _)| key == "TargetApp")
+                .map(|(_, value)| value.into_owned()),
+        );
+    }
+    sids.retain(|sid| sid.starts_with("KA"));
+    sids.sort();
+    sids.dedup();
+    sids
+}
+
+/// One write a rollout made to one device, for [`rollout_write`].
+pub struct RolloutWrite<'a> {
+    pub at_ms: i64,
+    pub id: &'a str,
+    pub name: &'a str,
+    /// Who started the rollout, as `name (role)`.
+    pub started_by: Option<&'a str>,
+    /// The form sent (`TargetApp=…`, or a bulk action's `LoggingEnabled=…`).
+    pub form: &'a str,
+    pub path: &'a str,
+    /// The device just before the write, or why it could not be read.
+    pub before: Result<Option<Value>, String>,
+    pub status: u16,
+    pub answer: &'a [u8],
+    pub duration_ms: i64,
+    pub app_names: BTreeMap<String, String>,
+}
+
+/// The entry for a rollout's write: as any device write's (before → after, names), under the
+/// rollout's name and the person who started it.
+pub fn rollout_write(write: RolloutWrite<'_>) -> AuditEntry {
+    let mut entry = entry(Write {
+        at_ms: write.at_ms,
+        operator: ROLLOUT_OPERATOR,
         role: Role::Operator,
         client: None,
-        method: "POST".to_owned(),
-        path: format!("/v1/Devices/{sid}"),
-        params: form_urlencoded::parse(form.as_bytes())
-            .into_owned()
-            .collect(),
-        status,
-        error_code,
-        duration_ms,
-        changes: Vec::new(),
-        note: None,
-        rollout: Some(rollout.to_owned()),
-        device: Some(sid.to_owned()),
-    }
+        method: "POST",
+        path: write.path,
+        content_type: Some("application/x-www-form-urlencoded"),
+        body: write.form.as_bytes(),
+        before: write.before,
+        status: write.status,
+        answer: write.answer,
+        duration_ms: write.duration_ms,
+        app_names: write.app_names,
+    });
+    entry.rollout = Some(write.id.to_owned());
+    entry
+        .names
+        .insert(write.id.to_owned(), write.name.to_owned());
+    entry.started_by = write.started_by.map(str::to_owned);
+    entry
 }
 
-/// What kind of thing an entry wrote: `device`, `app`, `config`, `secret`, `view`, `alert`,
-/// `rollout`.
+/// What kind of thing an entry wrote (`AuditEntry::kind`).
 pub fn action_of(entry: &AuditEntry) -> &'static str {
-    let path = entry.path.to_ascii_lowercase();
-    if path.starts_with("/console/v1/views") {
-        "view"
-    } else if path.starts_with("/console/v1/alerts") {
-        "alert"
-    } else if path.starts_with("/console/v1/rollouts") || entry.rollout.is_some() {
-        "rollout"
-    } else if path.contains("/secrets") {
-        "secret"
-    } else if path.contains("/configs") {
-        "config"
-    } else if path.starts_with("/v1/apps") {
-        "app"
-    } else {
-        "device"
-    }
+    entry.kind()
 }
 
 /// `GET …/audit?…`: a page of entries numbered below `before`, newest first, that `filter`

@@ -16,6 +16,8 @@ fn write_entry(at_ms: i64, operator: &str, path: &str, status: u16) -> AuditEntr
         note: None,
         rollout: None,
         device: None,
+        names: BTreeMap::new(),
+        started_by: None,
     }
 }
 
@@ -178,10 +180,13 @@ fn an_entry_says_what_changed_or_why_it_cannot() {
             status,
             answer,
             duration_ms: 9,
+            app_names: BTreeMap::new(),
         })
     };
     let done = write(Ok(Some(before.clone())), 200, answer);
     assert_eq!(done.device.as_deref(), Some("UV1"));
+    // Named as it was called before the rename.
+    assert_eq!(done.names["UV1"], "pump-7");
     assert_eq!(done.client.as_deref(), Some("192.0.2.7"));
     assert_eq!(done.params["UniqueName"], "pump-8");
     assert_eq!(
@@ -349,4 +354,52 @@ mod properties {
             prop_assert!(verdict.problem.as_deref().is_some_and(|p| p.contains(&named)), "{verdict:?}");
         }
     }
+}
+
+#[test]
+fn a_rollout_s_write_says_what_changed_by_whose_rollout_with_the_names_of_the_time() {
+    let before = serde_json::json!({
+        "sid": "UV1", "unique_name": "pump-7",
+        "app": {"target_sid": "KAold", "reported_sid": "KAold"}
+    });
+    let answer = br#"{"sid": "UV1", "unique_name": "pump-7", "app": {"target_sid": "KAnew", "reported_sid": "KAold"}}"#;
+    let form = "TargetApp=KAnew";
+    let apps = apps_mentioned(Some(&before), None, form.as_bytes());
+    assert_eq!(apps, ["KAnew", "KAold"]);
+    let app_names: BTreeMap<String, String> = [
+        ("KAnew".to_owned(), "pump-fw-2.1".to_owned()),
+        ("KAold".to_owned(), "pump-fw-2.0".to_owned()),
+    ]
+    .into();
+    let entry = rollout_write(RolloutWrite {
+        at_ms: 5,
+        id: "RO1",
+        name: "canary 2.1",
+        started_by: Some("ana (operator)"),
+        form,
+        path: "/v1/Devices/UV1",
+        before: Ok(Some(before)),
+        status: 200,
+        answer,
+        duration_ms: 4,
+        app_names,
+    });
+    assert_eq!(entry.operator, ROLLOUT_OPERATOR);
+    assert_eq!(entry.rollout.as_deref(), Some("RO1"));
+    assert_eq!(entry.started_by.as_deref(), Some("ana (operator)"));
+    assert_eq!(entry.device.as_deref(), Some("UV1"));
+    assert_eq!(
+        entry.changes,
+        [Change {
+            field: "target_app".into(),
+            before: Some("KAold".into()),
+            after: Some("KAnew".into()),
+        }]
+    );
+    assert_eq!(entry.names["RO1"], "canary 2.1");
+    assert_eq!(entry.names["UV1"], "pump-7");
+    assert_eq!(entry.names["KAold"], "pump-fw-2.0");
+    assert_eq!(entry.names["KAnew"], "pump-fw-2.1");
+    // A JSON body (the console's own API) names no app.
+    assert!(apps_mentioned(None, Some("application/json"), br#"{"TargetApp":"KA1"}"#).is_empty());
 }

@@ -75,18 +75,116 @@ pub fn time_text(at_ms: i64) -> String {
         .replace('Z', " UTC")
 }
 
-/// `ana (operator)`, and where the request came from when that is known.
-pub fn who_text(record: &AuditRecord) -> String {
-    let who = format!("{} ({})", record.entry.operator, record.entry.role.name());
-    match &record.entry.client {
+/// Who made a write: a person, or a rollout someone started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Who {
+    /// `ana (operator)`, and where the request came from when that is known.
+    Person(String),
+    Rollout {
+        id: String,
+        /// Its name when the write was made; its SID for entries from before names were kept.
+        name: String,
+        /// `ana (operator)`, when known.
+        started_by: Option<String>,
+    },
+}
+
+pub fn who(record: &AuditRecord) -> Who {
+    let entry = &record.entry;
+    if let (Some(id), console_protocol::ROLLOUT_OPERATOR) =
+        (&entry.rollout, entry.operator.as_str())
+    {
+        return Who::Rollout {
+            id: id.clone(),
+            name: entry.names.get(id).cloned().unwrap_or_else(|| id.clone()),
+            started_by: entry.started_by.clone(),
+        };
+    }
+    let who = format!("{} ({})", entry.operator, entry.role.name());
+    Who::Person(match &entry.client {
         Some(client) => format!("{who} from {client}"),
         None => who,
+    })
+}
+
+/// `ana (operator) from 192.0.2.7`, or `rollout 'canary 2.1', started by ana (operator)`.
+pub fn who_text(record: &AuditRecord) -> String {
+    match who(record) {
+        Who::Person(text) => text,
+        Who::Rollout {
+            name, started_by, ..
+        } => match started_by {
+            Some(by) => format!("rollout '{name}', started by {by}"),
+            None => format!("rollout '{name}'"),
+        },
+    }
+}
+
+/// `pump-7 (UV…)`: a SID with the name it had when the entry was written, or the SID alone.
+pub fn named(record: &AuditRecord, sid: &str) -> String {
+    match record.entry.names.get(sid) {
+        Some(name) => format!("{name} ({sid})"),
+        None => sid.to_owned(),
+    }
+}
+
+/// What a write did, in words: `Device changed`, `App deleted`, `Rollout created`.
+pub fn action_label(record: &AuditRecord) -> String {
+    let entry = &record.entry;
+    let kind = entry.kind();
+    let rest = entry
+        .path
+        .strip_prefix("/console/v1/")
+        .or_else(|| entry.path.strip_prefix("/v1/"))
+        .unwrap_or(&entry.path);
+    let segments: Vec<&str> = rest.trim_matches('/').split('/').collect();
+    let verb = match (entry.method.as_str(), segments.last().copied()) {
+        ("DELETE", _) => "deleted",
+        _ if entry.rollout.is_some() && entry.device.is_some() => "device written",
+        (_, Some("control")) => "controlled",
+        (_, Some("ack")) => "acknowledged",
+        (_, Some("silence")) => "silenced",
+        (_, Some("webhooks")) => "webhook added",
+        (_, Some("Apps")) => "uploaded",
+        // A collection (`views`, `Devices/UV…/Configs`): something new in it.
+        _ if segments.len() % 2 == 1 => "created",
+        _ => "changed",
+    };
+    let mut label = kind.to_owned();
+    if let Some(first) = label.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    format!("{label} {verb}")
+}
+
+/// What the entry is about, named: the device (`pump-7 (UV…)`), else the app or rollout its
+/// path or parameters name.
+pub fn subject(record: &AuditRecord) -> Option<String> {
+    let entry = &record.entry;
+    if let Some(device) = &entry.device {
+        return Some(named(record, device));
+    }
+    let segments: Vec<&str> = entry.path.trim_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["v1", "Devices", id, ..] | ["v1", "Apps", id, ..] => Some(named(record, id)),
+        ["v1", "Apps"] => entry.params.get("Sid").map(|sid| named(record, sid)),
+        _ => None,
     }
 }
 
 /// `POST /v1/Devices/pump-7`.
 pub fn action_text(record: &AuditRecord) -> String {
     format!("{} {}", record.entry.method, record.entry.path)
+}
+
+/// The parameters as fields, each value that is a SID the entry named shown with its name.
+pub fn param_fields(record: &AuditRecord) -> Vec<(String, String)> {
+    record
+        .entry
+        .params
+        .iter()
+        .map(|(key, value)| (key.clone(), named(record, value)))
+        .collect()
 }
 
 /// `UniqueName=pump-8, Value=[redacted]`.
@@ -100,14 +198,29 @@ pub fn params_text(record: &AuditRecord) -> String {
         .join(", ")
 }
 
-/// `unique_name: pump-7 → pump-8; logging: false → true`, plus the entry's note.
+/// `name: pump-7 → pump-8; target app: fw-2.0 (KA…) → fw-2.1 (KA…)`, plus the entry's note.
 pub fn changes_text(record: &AuditRecord) -> String {
-    let shown = |value: &Option<String>| value.clone().unwrap_or_else(|| "(none)".to_owned());
+    let shown = |value: &Option<String>| {
+        value
+            .as_deref()
+            .map_or_else(|| "(none)".to_owned(), |value| named(record, value))
+    };
+    let field = |field: &str| match field {
+        "unique_name" => "name".to_owned(),
+        other => other.replace('_', " "),
+    };
     let mut parts: Vec<String> = record
         .entry
         .changes
         .iter()
-        .map(|c| format!("{}: {} → {}", c.field, shown(&c.before), shown(&c.after)))
+        .map(|c| {
+            format!(
+                "{}: {} → {}",
+                field(&c.field),
+                shown(&c.before),
+                shown(&c.after)
+            )
+        })
         .collect();
     if let Some(note) = &record.entry.note {
         parts.push(note.clone());
@@ -193,6 +306,8 @@ mod tests {
                 note: None,
                 rollout: None,
                 device: None,
+                names: Default::default(),
+                started_by: None,
             },
         }
     }
@@ -219,7 +334,32 @@ mod tests {
         assert_eq!(who_text(&r), "=cmd|' /C calc'!A0 (operator) from 192.0.2.7");
         assert_eq!(params_text(&r), "UniqueName=pump-8");
         assert_eq!(outcome_text(&r), "404 · error 20404");
-        assert_eq!(changes_text(&r), "unique_name: pump-7 → (none)");
+        assert_eq!(changes_text(&r), "name: pump-7 → (none)");
+        assert_eq!(action_label(&r), "Device changed");
+        let label = |method: &str, path: &str| {
+            let mut r = record();
+            r.entry.method = method.into();
+            r.entry.path = path.into();
+            action_label(&r)
+        };
+        assert_eq!(label("POST", "/console/v1/views"), "View created");
+        assert_eq!(label("POST", "/console/v1/views/V1"), "View changed");
+        assert_eq!(label("POST", "/v1/Devices/UV1/Configs"), "Config created");
+        assert_eq!(
+            label("DELETE", "/v1/Devices/UV1/Secrets/k"),
+            "Secret deleted"
+        );
+        assert_eq!(label("POST", "/v1/Apps"), "App uploaded");
+        assert_eq!(
+            label("POST", "/console/v1/rollouts/RO1/control"),
+            "Rollout controlled"
+        );
+        assert_eq!(
+            label("POST", "/console/v1/alerts/AR1/ack"),
+            "Alert acknowledged"
+        );
+        // A write that failed read no device: its path names it.
+        assert_eq!(subject(&r).as_deref(), Some("pump-7"));
         let csv = export_csv(std::slice::from_ref(&r));
         assert!(csv.starts_with("seq,time,operator,role,client,"), "{csv}");
         assert!(csv.contains(",operator,192.0.2.7,POST "), "{csv}");
@@ -228,5 +368,52 @@ mod tests {
             "a formula was left live: {csv}"
         );
         assert!(export_json(&[r]).contains("\"seq\": 7"));
+    }
+
+    #[test]
+    fn a_rollout_s_write_names_its_device_apps_rollout_and_starter() {
+        let mut r = record();
+        r.entry.operator = console_protocol::ROLLOUT_OPERATOR.into();
+        r.entry.client = None;
+        r.entry.status = 200;
+        r.entry.error_code = None;
+        r.entry.path = "/v1/Devices/UV1".into();
+        r.entry.device = Some("UV1".into());
+        r.entry.rollout = Some("RO1".into());
+        r.entry.started_by = Some("ana (operator)".into());
+        r.entry.params = [("TargetApp".to_owned(), "KAnew".to_owned())].into();
+        r.entry.changes = vec![Change {
+            field: "target_app".into(),
+            before: Some("KAold".into()),
+            after: Some("KAnew".into()),
+        }];
+        r.entry.names = [
+            ("UV1", "pump-7"),
+            ("RO1", "canary 2.1"),
+            ("KAold", "fw-2.0"),
+            ("KAnew", "fw-2.1"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        assert_eq!(
+            who_text(&r),
+            "rollout 'canary 2.1', started by ana (operator)"
+        );
+        assert_eq!(action_label(&r), "Rollout device written");
+        assert_eq!(subject(&r).as_deref(), Some("pump-7 (UV1)"));
+        assert_eq!(
+            param_fields(&r),
+            [("TargetApp".to_owned(), "fw-2.1 (KAnew)".to_owned())]
+        );
+        assert_eq!(
+            changes_text(&r),
+            "target app: fw-2.0 (KAold) → fw-2.1 (KAnew)"
+        );
+        // An entry from before names were kept still reads.
+        r.entry.names.clear();
+        r.entry.started_by = None;
+        assert_eq!(who_text(&r), "rollout 'RO1'");
+        assert_eq!(subject(&r).as_deref(), Some("UV1"));
     }
 }

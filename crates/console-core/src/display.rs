@@ -67,6 +67,15 @@ pub fn list_summary(
     page_summary(page, page_size, rows, noun)
 }
 
+/// "1 device", "3 devices": a count with its noun, singular or plural.
+pub fn counted(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
 /// "Page 3 · devices 51–75": the API gives no total, so the range is what is known.
 pub fn page_summary(page: u32, page_size: u32, rows: usize, noun: &str) -> String {
     if rows == 0 {
@@ -82,6 +91,13 @@ mod tests {
     use super::*;
     use microvisor_api::DeviceLogging;
     use microvisor_api::time::format_iso8601;
+
+    #[test]
+    fn a_count_takes_the_singular_for_one_only() {
+        assert_eq!(counted(0, "device"), "0 devices");
+        assert_eq!(counted(1, "device"), "1 device");
+        assert_eq!(counted(2, "phase"), "2 phases");
+    }
 
     fn with_logging(enabled: Option<bool>, expires: Option<i64>) -> Device {
         Device {

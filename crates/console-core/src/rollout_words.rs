@@ -112,14 +112,74 @@ impl Outcome {
     }
 }
 
+/// The per-device table's sortable columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceColumn {
+    /// Written order: the plan's.
+    Planned,
+    Name,
+    Phase,
+    Outcome,
+}
+
+/// The rollout's devices the table shows: of `phase` (all when None) with `outcome`, sorted
+/// by `column` (ties in planned order), descending when `desc`.
+pub fn shown_devices(
+    devices: &[RolloutDevice],
+    outcome: Outcome,
+    phase: Option<u32>,
+    column: DeviceColumn,
+    desc: bool,
+) -> Vec<RolloutDevice> {
+    let mut shown: Vec<RolloutDevice> = devices
+        .iter()
+        .filter(|d| outcome.keeps(d) && phase.is_none_or(|p| d.phase == p))
+        .cloned()
+        .collect();
+    // A stable sort: equal keys keep the plan's order.
+    match column {
+        DeviceColumn::Planned => {}
+        DeviceColumn::Name => shown.sort_by_key(|d| d.name.to_lowercase()),
+        DeviceColumn::Phase => shown.sort_by_key(|d| d.phase),
+        DeviceColumn::Outcome => shown.sort_by_key(|d| device_state_text(d.state)),
+    }
+    if desc {
+        shown.reverse();
+    }
+    shown
+}
+
 /// The chart's three lines as SVG `points`, in a `width` × `height` box (y grows down).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChartLines {
     pub done: String,
     pub pending: String,
     pub failed: String,
     /// The largest count drawn (the top of the box).
     pub max: usize,
+    /// From the first sample to the last.
+    pub span_ms: i64,
+    /// Where each phase after the first began: its x and its number (0-based).
+    pub phase_starts: Vec<(f64, u32)>,
+}
+
+impl ChartLines {
+    /// The time axis's labels: the start, the middle and the end, as time since the start.
+    pub fn time_ticks(&self) -> [String; 3] {
+        // Tenths of a second for a rollout over within seconds, so the labels differ.
+        let short = self.span_ms < 10_000;
+        let since = |ms: i64| match ms / 1000 {
+            _ if short => format!("{:.1} s", ms as f64 / 1000.0),
+            0 => "0 s".to_owned(),
+            seconds => microvisor_api::time::remaining(seconds, 0),
+        };
+        [since(0), since(self.span_ms / 2), since(self.span_ms)]
+    }
+
+    /// The count axis's labels, top to bottom.
+    pub fn count_ticks(&self) -> [usize; 3] {
+        [self.max, self.max / 2, 0]
+    }
 }
 
 pub fn chart_lines(samples: &[Sample], width: u32, height: u32) -> ChartLines {
@@ -133,15 +193,23 @@ pub fn chart_lines(samples: &[Sample], width: u32, height: u32) -> ChartLines {
         .max()
         .unwrap_or(0)
         .max(1);
-    let point = |sample: &Sample, value: usize| {
-        let x = if samples.len() == 1 {
+    let x_of = |sample: &Sample| {
+        if samples.len() == 1 {
             0.0
         } else {
             (sample.at_ms - first.at_ms) as f64 / span * f64::from(width)
-        };
+        }
+    };
+    let point = |sample: &Sample, value: usize| {
+        let x = x_of(sample);
         let y = f64::from(height) - value as f64 / max as f64 * f64::from(height);
         format!("{x:.1},{y:.1}")
     };
+    let phase_starts = samples
+        .windows(2)
+        .filter(|pair| pair[1].phase > pair[0].phase)
+        .map(|pair| (x_of(&pair[1]), pair[1].phase))
+        .collect();
     let line = |value: fn(&Sample) -> usize| {
         samples
             .iter()
@@ -154,6 +222,8 @@ pub fn chart_lines(samples: &[Sample], width: u32, height: u32) -> ChartLines {
         pending: line(|s| s.pending),
         failed: line(|s| s.failed),
         max,
+        span_ms: last.at_ms - first.at_ms,
+        phase_starts,
     }
 }
 
@@ -176,6 +246,45 @@ mod tests {
     }
 
     #[test]
+    fn the_device_table_narrows_by_phase_and_outcome_and_sorts() {
+        let device = |name: &str, phase: u32, state: DeviceState| RolloutDevice {
+            sid: format!("UV{name}"),
+            name: name.to_owned(),
+            phase,
+            state,
+            attempts: 1,
+            sent_ms: None,
+            not_before_ms: None,
+            finished_ms: None,
+            reason: None,
+            targeted_before: None,
+        };
+        let devices = [
+            device("b", 0, DeviceState::Failed),
+            device("C", 1, DeviceState::Succeeded),
+            device("a", 1, DeviceState::Failed),
+        ];
+        let names = |shown: Vec<RolloutDevice>| -> Vec<String> {
+            shown.into_iter().map(|d| d.name).collect()
+        };
+        let all = |column, desc| names(shown_devices(&devices, Outcome::All, None, column, desc));
+        assert_eq!(all(DeviceColumn::Planned, false), ["b", "C", "a"]);
+        assert_eq!(all(DeviceColumn::Name, false), ["a", "b", "C"]);
+        assert_eq!(all(DeviceColumn::Name, true), ["C", "b", "a"]);
+        assert_eq!(all(DeviceColumn::Outcome, false), ["b", "a", "C"]);
+        assert_eq!(
+            names(shown_devices(
+                &devices,
+                Outcome::Failed,
+                Some(1),
+                DeviceColumn::Planned,
+                false
+            )),
+            ["a"]
+        );
+    }
+
+    #[test]
     fn chart_lines_fill_the_box() {
         let samples = [
             Sample {
@@ -183,25 +292,33 @@ mod tests {
                 done: 0,
                 pending: 10,
                 failed: 0,
+                phase: 0,
             },
             Sample {
                 at_ms: 500,
                 done: 5,
                 pending: 5,
                 failed: 0,
+                phase: 0,
             },
             Sample {
-                at_ms: 1_000,
+                at_ms: 150_000,
                 done: 9,
                 pending: 0,
                 failed: 1,
+                phase: 1,
             },
         ];
         let lines = chart_lines(&samples, 100, 50);
         assert_eq!(lines.max, 10);
-        assert_eq!(lines.done, "0.0,50.0 50.0,25.0 100.0,5.0");
-        assert_eq!(lines.pending, "0.0,0.0 50.0,25.0 100.0,50.0");
-        assert_eq!(lines.failed, "0.0,50.0 50.0,50.0 100.0,45.0");
+        assert_eq!(lines.done, "0.0,50.0 0.3,25.0 100.0,5.0");
+        assert_eq!(lines.pending, "0.0,0.0 0.3,25.0 100.0,50.0");
+        assert_eq!(lines.failed, "0.0,50.0 0.3,50.0 100.0,45.0");
+        assert_eq!(lines.phase_starts, [(100.0, 1)]);
+        assert_eq!(lines.time_ticks(), ["0 s", "1 min 15 s", "2 min 30 s"]);
+        assert_eq!(lines.count_ticks(), [10, 5, 0]);
+        let quick = chart_lines(&samples[..2], 100, 50);
+        assert_eq!(quick.time_ticks(), ["0.0 s", "0.2 s", "0.5 s"]);
         assert_eq!(chart_lines(&[], 100, 50), ChartLines::default());
     }
 }

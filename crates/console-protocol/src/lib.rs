@@ -286,11 +286,42 @@ pub struct AuditEntry {
     /// The device's SID, for a device update (its path may name it by unique name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
+    /// What the SIDs the entry mentions were called when it was written (a device's unique
+    /// name, an app's, a rollout's), so it reads the same after a rename or a deletion.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub names: std::collections::BTreeMap<String, String>,
+    /// For a rollout's write: who started the rollout, as `name (role)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<String>,
 }
+
+/// The name the entries of a rollout's own writes carry.
+pub const ROLLOUT_OPERATOR: &str = "rollout";
 
 impl AuditEntry {
     pub fn succeeded(&self) -> bool {
         (200..300).contains(&self.status)
+    }
+
+    /// What kind of thing the entry wrote: `device`, `app`, `config`, `secret`, `view`,
+    /// `alert`, `rollout`.
+    pub fn kind(&self) -> &'static str {
+        let path = self.path.to_ascii_lowercase();
+        if path.starts_with("/console/v1/views") {
+            "view"
+        } else if path.starts_with("/console/v1/alerts") {
+            "alert"
+        } else if path.starts_with("/console/v1/rollouts") || self.rollout.is_some() {
+            "rollout"
+        } else if path.contains("/secrets") {
+            "secret"
+        } else if path.contains("/configs") {
+            "config"
+        } else if path.starts_with("/v1/apps") {
+            "app"
+        } else {
+            "device"
+        }
     }
 }
 

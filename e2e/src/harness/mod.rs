@@ -10,7 +10,8 @@ mod session;
 
 pub use http::{EventStream, SentEvent, http_form, http_json, http_json_with};
 pub use processes::{
-    Group, PATIENCE, PROXY_ACCOUNT_SID, free_port, given_path, sample_nginx_server_block,
-    scratch_dir, start_nginx, start_server, start_server_with_env, start_static_host,
+    Group, PATIENCE, PROXY_ACCOUNT_SID, add_operator, free_port, given_path,
+    sample_nginx_server_block, scratch_dir, start_nginx, start_server, start_server_with_env,
+    start_static_host,
 };
 pub use session::Session;

@@ -212,3 +212,18 @@ pub async fn start_nginx(server_block: &str, port: u16) -> (Group, String) {
     }
     (nginx, format!("http://127.0.0.1:{port}"))
 }
+
+/// `console-server operators add NAME --role ROLE --operators FILE`: the token it prints once.
+pub fn add_operator(file: &std::path::Path, name: &str, role: &str) -> String {
+    let output = std::process::Command::new(given_path("CONSOLE_SERVER_BIN"))
+        .args(["operators", "add", name, "--role", role, "--operators"])
+        .arg(file)
+        .output()
+        .expect("run console-server operators add");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}

@@ -4,17 +4,19 @@
 //! the chain is checked are `audit_log`'s rules, shared with the static demo; this module does
 //! the I/O around them.
 
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use audit_log::{ChainCheck, Write};
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::header;
+use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use console_protocol::{AuditEntry, AuditVerdict, Operator, Role};
+use microvisor_api::url::encode_segment;
 use serde_json::Value;
 
 use super::shared::{ConsoleApi, store_error};
@@ -33,6 +35,61 @@ const MAX_ANSWER: usize = 1024 * 1024;
 pub struct Auditor {
     pub store: Store,
     pub api: Api,
+    pub apps: AppNames,
+}
+
+/// Apps' unique names by SID, each read once: an app cannot be renamed (the API has no update
+/// for it), so a name read stays right, and entries keep it after the app is deleted.
+#[derive(Clone, Default)]
+pub struct AppNames(Arc<Mutex<HashMap<String, String>>>);
+
+impl AppNames {
+    /// The names of `sids` (those that have one), read from the API when not known yet.
+    pub async fn of(&self, api: &Api, sids: Vec<String>) -> BTreeMap<String, String> {
+        let mut names = BTreeMap::new();
+        for sid in sids {
+            let known = self
+                .0
+                .lock()
+                .ok()
+                .and_then(|known| known.get(&sid).cloned());
+            let name = match known {
+                Some(name) => name,
+                None => {
+                    let path = format!("/v1/Apps/{}", encode_segment(&sid));
+                    let Ok(answer) = api.call(Method::GET, &path, None).await else {
+                        continue;
+                    };
+                    if answer.status != 200 {
+                        continue;
+                    }
+                    let name = serde_json::from_slice::<Value>(&answer.body)
+                        .ok()
+                        .and_then(|app| app.get("unique_name")?.as_str().map(str::to_owned))
+                        .unwrap_or_default();
+                    if let Ok(mut known) = self.0.lock() {
+                        known.insert(sid.clone(), name.clone());
+                    }
+                    name
+                }
+            };
+            if !name.is_empty() {
+                names.insert(sid, name);
+            }
+        }
+        names
+    }
+}
+
+/// A device's state just before a write to it (`path`), so its entry can say what changed.
+pub async fn device_before(api: &Api, path: &str) -> Result<Option<Value>, String> {
+    match api.call(Method::GET, path, None).await {
+        Ok(answer) if answer.status == 200 => {
+            Ok(serde_json::from_slice::<Value>(&answer.body).ok())
+        }
+        Ok(answer) => Err(format!("HTTP {}", answer.status)),
+        Err(err) => Err(err.to_string()),
+    }
 }
 
 /// Appends an entry; a store that fails is logged, never a reason to fail the write that
@@ -85,17 +142,18 @@ pub async fn record(State(auditor): State<Arc<Auditor>>, request: Request, next:
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
-    // A device's state just before, so the entry can say what changed.
-    let before = if audit_log::device_path(&method, &path) {
-        match auditor.api.call(axum::http::Method::GET, &path, None).await {
-            Ok(answer) if answer.status == 200 => {
-                Ok(serde_json::from_slice::<Value>(&answer.body).ok())
-            }
-            Ok(answer) => Err(format!("HTTP {}", answer.status)),
-            Err(err) => Err(err.to_string()),
-        }
+    // A device's state just before, so the entry can say what changed, and the names of the
+    // apps it mentions.
+    let (before, app_names) = if audit_log::device_path(&method, &path) {
+        let before = device_before(&auditor.api, &path).await;
+        let apps = audit_log::apps_mentioned(
+            before.as_ref().ok().and_then(Option::as_ref),
+            content_type.as_deref(),
+            &body,
+        );
+        (before, auditor.apps.of(&auditor.api, apps).await)
     } else {
-        Ok(None)
+        (Ok(None), BTreeMap::new())
     };
     let started = Instant::now();
     let response = next
@@ -122,6 +180,7 @@ pub async fn record(State(auditor): State<Arc<Auditor>>, request: Request, next:
         status: if broke_off { 0 } else { parts.status.as_u16() },
         answer: &answer,
         duration_ms,
+        app_names,
     });
     append(&auditor.store, &entry).await;
     if broke_off {

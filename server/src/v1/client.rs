@@ -211,17 +211,16 @@ impl Api {
         }
     }
 
-    /// One rollout write (the form of a `DeviceUpdate`): what the answer means for the
-    /// rollout, with its status (0 when none came) and error code for the audit log.
-    pub async fn write_device(&self, sid: &str, form: String) -> (WriteResult, u16, Option<i64>) {
-        let path = format!("/v1/Devices/{}", microvisor_api::url::encode_segment(sid));
-        match self.call(Method::POST, &path, Some(form)).await {
+    /// One rollout write (the form of a `DeviceUpdate`) to `path`: what the answer means for
+    /// the rollout, with its status (0 when none came) and body for the audit log.
+    pub async fn write_device(&self, path: &str, form: String) -> (WriteResult, u16, Bytes) {
+        match self.call(Method::POST, path, Some(form)).await {
             Ok(answer) => (
                 planning::write_result(answer.status, answer.retry_after.as_deref(), &answer.body),
                 answer.status,
-                audit_log::error_code(answer.status, &answer.body),
+                answer.body,
             ),
-            Err(NoAnswer(reason)) => (WriteResult::Unknown { reason }, 0, None),
+            Err(NoAnswer(reason)) => (WriteResult::Unknown { reason }, 0, Bytes::new()),
         }
     }
 }

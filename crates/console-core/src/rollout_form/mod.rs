@@ -53,6 +53,24 @@ impl RolloutFields {
         }
     }
 
+    /// What is wrong with each field, by the id of its input (`PlanDraft::problems`, and the
+    /// app and view chosen).
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut problems = Vec::new();
+        if self.target.is_empty() {
+            problems.push(("rollout-target", "Choose the app to roll out.".to_owned()));
+        }
+        if self.source == SourceKind::View && self.view_id.is_empty() {
+            problems.push(("rollout-view", "Choose a saved view.".to_owned()));
+        }
+        let draft = PlanDraft {
+            window: self.use_window.then(|| self.window.clone()),
+            ..self.draft.clone()
+        };
+        problems.extend(draft.problems());
+        problems
+    }
+
     /// The request the form makes (`selection`: the devices handed over from the Devices or
     /// Fleet page), or what is wrong with it, said for the person who typed it.
     pub fn request(&self, selection: &[String]) -> Result<NewRollout, String> {
@@ -113,6 +131,29 @@ pub fn query_action(filter: &DeviceFilter, change: Change, matching: u64) -> New
             ..Plan::default()
         },
     }
+}
+
+/// What the new-rollout form reaches, from its preview: `42 devices: 40 to write in 3 phases
+/// (4, 18, 18), 2 already on the app.`
+pub fn reach_text(preview: &fleet_engine::rollout::planning::Preview) -> String {
+    let skipped = preview.skipped.len();
+    let sizes = preview
+        .phase_sizes
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let phases = crate::display::counted(preview.phase_sizes.len(), "phase");
+    let mut text = format!(
+        "{}: {} to write in {phases} ({sizes})",
+        crate::display::counted(preview.devices, "device"),
+        preview.devices - skipped,
+    );
+    if skipped > 0 {
+        text.push_str(&format!(", {skipped} already on the app"));
+    }
+    text.push('.');
+    text
 }
 
 /// The plan presets the form offers.
@@ -200,54 +241,112 @@ where
 impl PlanDraft {
     /// The plan, or what is wrong with the draft, said for the person who typed it.
     pub fn plan(&self) -> Result<Plan, String> {
-        let soak_ms = i64::from(number::<u32>(
-            &self.soak_minutes,
-            "Soak time (minutes)",
-            0..=10_080,
-        )?) * 60_000;
-        let phases = match self.preset {
-            Preset::Canary => parse_phases("1, 10%, 50%, 100%", soak_ms, self.approval)?,
-            Preset::Batches => vec![PhaseSpec {
-                size: Size::Count(number(&self.batch, "Batch size", 1..=100_000)?),
+        Ok(Plan {
+            phases: self.phases()?,
+            error_threshold: parse_threshold(&self.threshold)?,
+            concurrency: self.concurrency()?,
+            device_timeout_ms: self.timeout_ms()?,
+            start_at_ms: self.start_at_ms()?,
+            window: self.window()?,
+        })
+    }
+
+    /// What is wrong with each field, by the id of its input: every problem at once, each
+    /// shown beside its field.
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut problems = vec![
+            ("rollout-soak", self.soak_ms().err()),
+            ("rollout-threshold", parse_threshold(&self.threshold).err()),
+            ("rollout-concurrency", self.concurrency().err()),
+            ("rollout-timeout", self.timeout_ms().err()),
+            ("rollout-start", self.start_at_ms().err()),
+        ];
+        match self.preset {
+            Preset::Canary => {}
+            Preset::Batches => problems.push(("rollout-batch", self.batch().err())),
+            Preset::Custom => {
+                problems.push(("rollout-phases", parse_phases(&self.phases, 0, false).err()));
+            }
+        }
+        if let Some((start, end)) = &self.window {
+            problems.push(("rollout-window-start", window_start(start).err()));
+            problems.push(("rollout-window-end", window_end(end).err()));
+        }
+        problems
+            .into_iter()
+            .filter_map(|(id, problem)| Some((id, problem?)))
+            .collect()
+    }
+
+    fn soak_ms(&self) -> Result<i64, String> {
+        let minutes = number::<u32>(&self.soak_minutes, "Soak time (minutes)", 0..=10_080)?;
+        Ok(i64::from(minutes) * 60_000)
+    }
+
+    fn batch(&self) -> Result<u32, String> {
+        number(&self.batch, "Batch size", 1..=100_000)
+    }
+
+    fn phases(&self) -> Result<Vec<PhaseSpec>, String> {
+        let soak_ms = self.soak_ms()?;
+        match self.preset {
+            Preset::Canary => parse_phases("1, 10%, 50%, 100%", soak_ms, self.approval),
+            Preset::Batches => Ok(vec![PhaseSpec {
+                size: Size::Count(self.batch()?),
                 soak_ms,
                 approval: self.approval,
-            }],
-            Preset::Custom => parse_phases(&self.phases, soak_ms, self.approval)?,
-        };
-        let start_at_ms = match self.start_at.trim() {
-            "" => None,
+            }]),
+            Preset::Custom => parse_phases(&self.phases, soak_ms, self.approval),
+        }
+    }
+
+    fn concurrency(&self) -> Result<u32, String> {
+        number(&self.concurrency, "Writes at once", 1..=64)
+    }
+
+    fn timeout_ms(&self) -> Result<i64, String> {
+        let minutes = number::<u32>(
+            &self.timeout_minutes,
+            "Per-device timeout (minutes)",
+            1..=10_080,
+        )?;
+        Ok(i64::from(minutes) * 60_000)
+    }
+
+    fn start_at_ms(&self) -> Result<Option<i64>, String> {
+        match self.start_at.trim() {
+            "" => Ok(None),
             text => {
                 let full = match text.len() {
                     16 => format!("{text}:00Z"),
                     _ => format!("{text}Z"),
                 };
-                Some(
-                    microvisor_api::time::parse_iso8601(&full)
-                        .ok_or_else(|| format!("'{text}' is not a start time."))?
-                        * 1000,
-                )
+                microvisor_api::time::parse_iso8601(&full)
+                    .map(|seconds| Some(seconds * 1000))
+                    .ok_or_else(|| format!("'{text}' is not a start time."))
             }
-        };
-        let window = match &self.window {
-            None => None,
-            Some((start, end)) => Some(Window {
-                start_hour: number(start, "The window's first hour", 0..=23)?,
-                end_hour: number(end, "The window's end hour", 0..=24)?,
-            }),
-        };
-        Ok(Plan {
-            phases,
-            error_threshold: parse_threshold(&self.threshold)?,
-            concurrency: number(&self.concurrency, "Writes at once", 1..=64)?,
-            device_timeout_ms: i64::from(number::<u32>(
-                &self.timeout_minutes,
-                "Per-device timeout (minutes)",
-                1..=10_080,
-            )?) * 60_000,
-            start_at_ms,
-            window,
-        })
+        }
     }
+
+    fn window(&self) -> Result<Option<Window>, String> {
+        self.window
+            .as_ref()
+            .map(|(start, end)| {
+                Ok(Window {
+                    start_hour: window_start(start)?,
+                    end_hour: window_end(end)?,
+                })
+            })
+            .transpose()
+    }
+}
+
+fn window_start(text: &str) -> Result<u8, String> {
+    number(text, "The window's first hour", 0..=23)
+}
+
+fn window_end(text: &str) -> Result<u8, String> {
+    number(text, "The window's end hour", 0..=24)
 }
 
 /// Phases typed as sizes separated by commas: a count (`1`) or a percentage (`10%`).
@@ -335,191 +434,4 @@ pub fn plan_summary(plan: &Plan) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_query_action_is_one_phase_that_never_halts() {
-        let filter = DeviceFilter {
-            text: "pump".into(),
-            ..DeviceFilter::default()
-        };
-        let request = query_action(&filter, Change::RestartApp, 12_345);
-        assert_eq!(request.name, "Restart app · 12,345 matching devices");
-        assert_eq!(request.change, Change::RestartApp);
-        assert_eq!(request.source, RolloutSource::Filter { filter });
-        assert_eq!(request.plan.phases.len(), 1);
-        assert!(!request.plan.error_threshold.crossed(12_345, 12_345));
-        let json = serde_json::to_value(&request).unwrap();
-        assert_eq!(json["change"], "restart_app");
-    }
-
-    #[test]
-    fn reads_phases_as_typed() {
-        let phases = parse_phases(" 1, 10%,50 %, 100% ", 60_000, true).unwrap();
-        assert_eq!(
-            phases.iter().map(|p| p.size).collect::<Vec<_>>(),
-            [
-                Size::Count(1),
-                Size::Percent(10),
-                Size::Percent(50),
-                Size::Percent(100)
-            ]
-        );
-        assert!(phases.iter().all(|p| p.soak_ms == 60_000 && p.approval));
-        assert_eq!(phases_text(&phases), "1, 10%, 50%, 100%");
-        assert!(parse_phases("", 0, false).is_err());
-        assert_eq!(
-            parse_phases("1, 0%", 0, false).unwrap_err(),
-            "'0%' is not a phase size: give a count (25) or a percentage (10%)."
-        );
-        assert!(parse_phases("0", 0, false).is_err());
-        assert!(parse_phases("ten", 0, false).is_err());
-        assert!(parse_phases("101%", 0, false).is_err());
-    }
-
-    #[test]
-    fn drafts_become_plans_or_say_what_is_wrong() {
-        let plan = PlanDraft::default().plan().unwrap();
-        assert_eq!(plan.phases.len(), 4);
-        assert_eq!(plan.error_threshold, Threshold::Percent(10));
-        assert_eq!((plan.concurrency, plan.device_timeout_ms), (4, 1_800_000));
-        assert_eq!((plan.start_at_ms, plan.window), (None, None));
-        let draft = PlanDraft {
-            preset: Preset::Batches,
-            batch: "50".into(),
-            soak_minutes: "2".into(),
-            approval: true,
-            start_at: "2026-12-01T09:30".into(),
-            window: Some(("22".into(), "4".into())),
-            ..PlanDraft::default()
-        };
-        let plan = draft.plan().unwrap();
-        assert_eq!(
-            plan.phases,
-            [PhaseSpec {
-                size: Size::Count(50),
-                soak_ms: 120_000,
-                approval: true
-            }]
-        );
-        assert_eq!(plan.start_at_ms, Some(1_796_117_400_000));
-        assert_eq!(
-            plan.window,
-            Some(Window {
-                start_hour: 22,
-                end_hour: 4
-            })
-        );
-        let wrong = |draft: PlanDraft| draft.plan().unwrap_err();
-        assert_eq!(
-            wrong(PlanDraft {
-                concurrency: "0".into(),
-                ..PlanDraft::default()
-            }),
-            "Writes at once must be a whole number from 1 to 64."
-        );
-        assert_eq!(
-            wrong(PlanDraft {
-                start_at: "tomorrow".into(),
-                ..PlanDraft::default()
-            }),
-            "'tomorrow' is not a start time."
-        );
-        assert!(
-            wrong(PlanDraft {
-                preset: Preset::Custom,
-                phases: "x".into(),
-                ..PlanDraft::default()
-            })
-            .contains("'x'")
-        );
-        assert_eq!(Preset::from_key(Preset::Batches.key()), Preset::Batches);
-    }
-
-    #[test]
-    fn reads_thresholds() {
-        assert_eq!(parse_threshold("10%"), Ok(Threshold::Percent(10)));
-        assert_eq!(parse_threshold(" 3 "), Ok(Threshold::Count(3)));
-        assert_eq!(parse_threshold("0"), Ok(Threshold::Count(0)));
-        assert!(parse_threshold("-1").is_err());
-        assert!(parse_threshold("150%").is_err());
-        assert_eq!(
-            threshold_text(Threshold::Percent(10)),
-            "more than 10 % failed"
-        );
-    }
-
-    #[test]
-    fn plans_are_summed_up_in_words() {
-        let summary = plan_summary(&Plan::canary(0));
-        assert_eq!(
-            summary,
-            "phases 1, 10%, 50%, 100%, halts at more than 10 % failed, 4 writes at once"
-        );
-        assert!(plan_summary(&Plan::batches(25, 0)).starts_with("batches of 25,"));
-    }
-
-    #[test]
-    fn the_form_opens_on_what_it_was_asked_for() {
-        assert_eq!(
-            RolloutFields::opening(String::new(), true, 3).source,
-            SourceKind::Selection
-        );
-        // Nothing selected: the selection is not offered, the view (or a filter) is.
-        assert_eq!(
-            RolloutFields::opening("VW1".into(), true, 0).source,
-            SourceKind::View
-        );
-        assert_eq!(
-            RolloutFields::opening(String::new(), true, 0).source,
-            SourceKind::Filter
-        );
-    }
-
-    #[test]
-    fn the_form_makes_its_request_or_says_what_is_missing() {
-        let mut fields = RolloutFields::opening(String::new(), false, 0);
-        assert_eq!(
-            fields.request(&[]),
-            Err("Choose the app to roll out.".to_owned())
-        );
-        fields.target = "KA1".into();
-        fields.name = "canary".into();
-        fields.filter.text = "pump".into();
-        let request = fields.request(&[]).unwrap();
-        assert_eq!(request.target_app, "KA1");
-        assert_eq!(
-            request.source,
-            RolloutSource::Filter {
-                filter: fields.filter.clone()
-            }
-        );
-        assert_eq!(request.plan.window, None);
-        fields.source = SourceKind::View;
-        assert_eq!(fields.request(&[]), Err("Choose a saved view.".to_owned()));
-        fields.view_id = "VW1".into();
-        assert_eq!(
-            fields.request(&[]).unwrap().source,
-            RolloutSource::View { id: "VW1".into() }
-        );
-        fields.source = SourceKind::Selection;
-        assert_eq!(
-            fields.request(&["UV1".to_owned()]).unwrap().source,
-            RolloutSource::Devices {
-                sids: vec!["UV1".to_owned()]
-            }
-        );
-        // The window's hours count only while it is on, and are checked then.
-        fields.window = ("25".into(), "6".into());
-        assert!(fields.request(&[]).is_ok());
-        fields.use_window = true;
-        assert!(fields.request(&[]).unwrap_err().contains("first hour"));
-        fields.window = ("1".into(), "6".into());
-        let window = fields.request(&[]).unwrap().plan.window.unwrap();
-        assert_eq!((window.start_hour, window.end_hour), (1, 6));
-        // A plan that does not read is said before anything else.
-        fields.draft.concurrency = "0".into();
-        assert!(fields.request(&[]).unwrap_err().contains("Writes at once"));
-    }
-}
+mod tests;

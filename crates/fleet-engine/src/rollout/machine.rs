@@ -60,6 +60,9 @@ pub struct Sample {
     pub done: usize,
     pub pending: usize,
     pub failed: usize,
+    /// The phase being worked on then (0 in samples saved before it was kept).
+    #[serde(default)]
+    pub phase: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,6 +84,17 @@ pub struct Rollout {
     pub created_ms: i64,
     pub updated_ms: i64,
     pub samples: Vec<Sample>,
+    /// Failures of the current phase a person accepted by resuming it when it halted: the
+    /// threshold counts only failures beyond them.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub accepted_failures: usize,
+    /// Who started it, as `name (role)`; the audit log names them beside its writes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Rollout {
@@ -174,6 +188,8 @@ impl Rollout {
             created_ms: now,
             updated_ms: now,
             samples: Vec::new(),
+            accepted_failures: 0,
+            started_by: None,
         };
         rollout.sample(now);
         Ok(rollout)
@@ -363,7 +379,7 @@ impl Rollout {
                 self.status,
                 Status::Running | Status::Soaking { .. } | Status::Scheduled
             ),
-            Control::Resume => self.status == Status::Paused,
+            Control::Resume => matches!(self.status, Status::Paused | Status::Halted { .. }),
             Control::Abort => self.status.is_active(),
             Control::Approve => self.status == Status::WaitingApproval,
             Control::RetryFailed => {
@@ -380,6 +396,9 @@ impl Rollout {
         match control {
             Control::Pause => self.status = Status::Paused,
             Control::Resume => {
+                if matches!(self.status, Status::Halted { .. }) {
+                    self.accepted_failures = self.phase_counts(self.phase).failed;
+                }
                 self.status = match self.plan.start_at_ms {
                     Some(start) if start > now => Status::Scheduled,
                     _ => Status::Running,
@@ -395,7 +414,7 @@ impl Rollout {
                 self.status = Status::Aborted;
             }
             Control::Approve => {
-                self.phase += 1;
+                self.next_phase();
                 self.status = Status::Running;
             }
             Control::RetryFailed => {
@@ -436,6 +455,11 @@ impl Rollout {
     }
 
     /// Moves phases along, halts on the threshold, and chooses the writes to make now.
+    fn next_phase(&mut self) {
+        self.phase += 1;
+        self.accepted_failures = 0;
+    }
+
     fn advance(&mut self, now: i64, actions: &mut Vec<Action>) {
         if self.status == Status::Scheduled {
             match self.plan.start_at_ms {
@@ -451,7 +475,7 @@ impl Rollout {
                 self.status = Status::WaitingApproval;
                 return;
             }
-            self.phase += 1;
+            self.next_phase();
             self.status = Status::Running;
         }
         if self.status != Status::Running {
@@ -464,7 +488,8 @@ impl Rollout {
             .iter()
             .filter(|d| d.phase == self.phase && d.state != DeviceState::Skipped)
             .count();
-        if self.plan.error_threshold.crossed(counts.failed, size) {
+        let failed = counts.failed.saturating_sub(self.accepted_failures);
+        if self.plan.error_threshold.crossed(failed, size) {
             self.status = Status::Halted {
                 reason: format!(
                     "Phase {} of {}: {} of {} devices failed, over the error threshold.",
@@ -530,10 +555,15 @@ impl Rollout {
             done: counts.done,
             pending: counts.pending,
             failed: counts.failed,
+            phase: self.phase,
         };
-        if self.samples.last().is_some_and(|last| {
-            (last.done, last.pending, last.failed) == (sample.done, sample.pending, sample.failed)
-        }) {
+        // A new phase is a sample of its own: the chart marks where each began.
+        let key = |s: &Sample| (s.done, s.pending, s.failed, s.phase);
+        if self
+            .samples
+            .last()
+            .is_some_and(|last| key(last) == key(&sample))
+        {
             return;
         }
         self.samples.push(sample);

@@ -144,8 +144,9 @@ fn a_canary_rollout_runs_phase_by_phase_to_completion() {
     assert!(rollout.devices.iter().all(|d| d.attempts == 1));
 }
 
-#[test]
-fn crossing_the_threshold_halts_before_the_next_write_and_retry_resumes() {
+/// A canary rollout of 30 whose canary was written and failed; the rollout, the canary's SID,
+/// and the actions the failure's report made.
+fn failed_canary() -> (Rollout, String, Vec<Action>) {
     let mut rollout = Rollout::new(
         "r".into(),
         "r".into(),
@@ -155,21 +156,27 @@ fn crossing_the_threshold_halts_before_the_next_write_and_retry_resumes() {
         0,
     )
     .unwrap();
-    let canary = writes(&rollout.step(Input::Tick, 0));
+    let canary = writes(&rollout.step(Input::Tick, 0)).remove(0);
     rollout.step(
         Input::Written {
-            sid: canary[0].clone(),
+            sid: canary.clone(),
             result: WriteResult::Accepted,
         },
         1,
     );
     let after = rollout.step(
         Input::Observed {
-            sid: canary[0].clone(),
+            sid: canary.clone(),
             report: report("error", "KAnew", Some("KAold"), 3),
         },
         2,
     );
+    (rollout, canary, after)
+}
+
+#[test]
+fn crossing_the_threshold_halts_before_the_next_write_and_retry_resumes() {
+    let (mut rollout, canary, after) = failed_canary();
     assert!(writes(&after).is_empty());
     assert!(
         matches!(&rollout.status, Status::Halted { reason } if reason.contains("1 of 1 devices failed"))
@@ -178,8 +185,25 @@ fn crossing_the_threshold_halts_before_the_next_write_and_retry_resumes() {
     assert_eq!(rollout.counts().failed, 1);
     // An explicit second attempt, recorded as such.
     let retry = rollout.step(Input::Control(Control::RetryFailed), 11 * MIN);
-    assert_eq!(writes(&retry), canary);
+    assert_eq!(writes(&retry), [canary]);
     assert_eq!(rollout.devices[0].attempts, 2);
+}
+
+#[test]
+fn resuming_a_halted_rollout_accepts_the_failures_so_far_and_goes_on() {
+    let (mut rollout, canary, _) = failed_canary();
+    assert!(matches!(rollout.status, Status::Halted { .. }));
+    assert!(rollout.accepts(Control::Resume));
+    assert!(!rollout.accepts(Control::Pause));
+    // The canary's failure is accepted: its phase is complete and the next one is written.
+    let mut written = writes(&rollout.step(Input::Control(Control::Resume), 3));
+    written.extend(writes(&rollout.step(Input::Tick, 4)));
+    assert_eq!(rollout.phase, 1, "{:?}", rollout.status);
+    assert_eq!(rollout.status, Status::Running);
+    assert!(!written.is_empty() && !written.contains(&canary));
+    // Accepted for its own phase only: the next phase's threshold counts from zero.
+    assert_eq!(rollout.accepted_failures, 0);
+    assert_eq!(rollout.counts().failed, 1);
 }
 
 #[test]

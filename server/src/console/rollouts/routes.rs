@@ -7,7 +7,9 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use console_protocol::{NewRollout, RolloutControl, RolloutList, RolloutSource, RolloutSummary};
+use console_protocol::{
+    NewRollout, Operator, Role, RolloutControl, RolloutList, RolloutSource, RolloutSummary,
+};
 use fleet_engine::DeviceFilter;
 use fleet_engine::index::IndexRow;
 use fleet_engine::rollout::planning::{self, Planned, Selection};
@@ -143,12 +145,20 @@ pub async fn preview_rollout(
 
 pub async fn create_rollout(
     State(state): State<Arc<ConsoleApi>>,
+    operator: Option<axum::Extension<Operator>>,
     Json(request): Json<NewRollout>,
 ) -> Response {
-    let rollout = match plan(&state, request).await {
+    let mut rollout = match plan(&state, request).await {
         Ok(planned) => planned.rollout,
         Err(response) => return response,
     };
+    // Named beside each of its writes in the audit log; as the log names a write made with
+    // no operator known.
+    let (name, role) = operator.map_or_else(
+        || (console_protocol::LOCAL_OPERATOR.to_owned(), Role::Admin),
+        |axum::Extension(op)| (op.name, op.role),
+    );
+    rollout.started_by = Some(format!("{name} ({})", role.name()));
     let every: Vec<usize> = (0..rollout.devices.len()).collect();
     match state.store.save_rollout(&rollout, &every).await {
         // The replica driving rollouts picks it up from the store.

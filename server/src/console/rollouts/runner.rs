@@ -18,7 +18,7 @@ use tokio::time::Instant;
 
 use super::driven::{Driven, Event, Fleet, inputs_of, step_all, watched};
 use crate::clock::unix_now_ms;
-use crate::console::audit;
+use crate::console::audit::{self, AppNames};
 use crate::console::lease::Lease;
 use crate::store::{Store, StoreError};
 use crate::v1::client::Api;
@@ -63,6 +63,8 @@ const ONE_BY_ONE: usize = 20;
 pub struct Runner {
     store: Store,
     api: Api,
+    /// Shared with the auditor: the names its entries give apps.
+    apps: AppNames,
     /// The rollouts' lease, as this replica holds it.
     lease: Lease,
     timing: Timing,
@@ -79,7 +81,7 @@ struct Spell {
 }
 
 impl Runner {
-    pub fn new(store: Store, api: Api, timing: Timing) -> Runner {
+    pub fn new(store: Store, api: Api, apps: AppNames, timing: Timing) -> Runner {
         let holder = format!("{}-{}-{}", hostname(), std::process::id(), unix_now_ms());
         Runner {
             lease: Lease::new(
@@ -91,6 +93,7 @@ impl Runner {
             ),
             store,
             api,
+            apps,
             timing,
         }
     }
@@ -207,7 +210,19 @@ impl Runner {
             match action {
                 Action::Write { sid } => {
                     let update = d.rollout.change.update(&d.rollout.target_app);
-                    let write = write_device(self.api.clone(), self.store.clone(), id, sid, update);
+                    let named = Named {
+                        name: d.rollout.name.clone(),
+                        started_by: d.rollout.started_by.clone(),
+                        id,
+                    };
+                    let write = write_device(
+                        self.api.clone(),
+                        self.store.clone(),
+                        self.apps.clone(),
+                        named,
+                        sid,
+                        update,
+                    );
                     spell.report(write);
                 }
                 Action::Check { sid } => {
@@ -293,22 +308,53 @@ impl Spell {
     }
 }
 
-/// One device written the rollout's change, recorded in the audit log as the rollout's write.
+/// The rollout a write is for, as its audit entry names it.
+struct Named {
+    id: String,
+    name: String,
+    started_by: Option<String>,
+}
+
+/// One device written the rollout's change, recorded in the audit log as the rollout's write:
+/// read first (one read more per write) so the entry says what it ran before, as a person's
+/// write's entry does.
 async fn write_device(
     api: Api,
     store: Store,
-    rollout: String,
+    apps: AppNames,
+    rollout: Named,
     sid: String,
     update: DeviceUpdate,
 ) -> Event {
-    let started = std::time::Instant::now();
+    let path = format!("/v1/Devices/{}", microvisor_api::url::encode_segment(&sid));
     let form = update.to_form();
-    let (result, status, code) = api.write_device(&sid, form.clone()).await;
+    let before = audit::device_before(&api, &path).await;
+
+    let mentioned = audit_log::apps_mentioned(
+        before.as_ref().ok().and_then(Option::as_ref),
+        None,
+        form.as_bytes(),
+    );
+    let app_names = apps.of(&api, mentioned).await;
+    let started = std::time::Instant::now();
+    let (result, status, answer) = api.write_device(&path, form.clone()).await;
     let took = started.elapsed().as_millis() as i64;
-    let entry = audit_log::rollout_write(unix_now_ms(), &rollout, &sid, &form, status, code, took);
+    let entry = audit_log::rollout_write(audit_log::RolloutWrite {
+        at_ms: unix_now_ms(),
+        id: &rollout.id,
+        name: &rollout.name,
+        started_by: rollout.started_by.as_deref(),
+        form: &form,
+        path: &path,
+        before,
+        status,
+        answer: &answer,
+        duration_ms: took,
+        app_names,
+    });
     audit::append(&store, &entry).await;
     Event::Written {
-        rollout,
+        rollout: rollout.id,
         sid,
         result,
     }

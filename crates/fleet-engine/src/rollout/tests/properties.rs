@@ -146,7 +146,7 @@ struct Checker {
     /// When each phase's last device became final.
     completed_at: BTreeMap<u32, i64>,
     approved: BTreeSet<u32>,
-    halted_since_retry: bool,
+    halted_until_a_person: bool,
 }
 
 fn in_flight(rollout: &Rollout) -> usize {
@@ -176,8 +176,8 @@ fn check_writes(
         };
         let device = rollout.devices.iter().find(|d| &d.sid == sid).unwrap();
         prop_assert!(
-            !checker.halted_since_retry,
-            "a write after the threshold halted it"
+            !checker.halted_until_a_person,
+            "a write after the threshold halted it, before a person retried or resumed"
         );
         if let Some(window) = rollout.plan.window {
             prop_assert!(window.contains(now), "a write outside the window at {now}");
@@ -228,7 +228,7 @@ fn note_phases(rollout: &Rollout, now: i64, checker: &mut Checker) {
         }
     }
     if matches!(rollout.status, Status::Halted { .. }) {
-        checker.halted_since_retry = true;
+        checker.halted_until_a_person = true;
     }
 }
 
@@ -257,7 +257,7 @@ proptest! {
             retries: BTreeMap::new(),
             completed_at: BTreeMap::new(),
             approved: BTreeSet::new(),
-            halted_since_retry: false,
+            halted_until_a_person: false,
         };
         let mut now = 0;
         let mut answers = answers.into_iter().cycle();
@@ -307,7 +307,11 @@ proptest! {
                         for device in rollout.devices.iter().filter(|d| d.state == DeviceState::Failed) {
                             *checker.retries.entry(device.sid.clone()).or_default() += 1;
                         }
-                        checker.halted_since_retry = false;
+                        checker.halted_until_a_person = false;
+                    }
+                    // Resuming a halted rollout accepts its failures: it may write again.
+                    if control == Control::Resume && matches!(rollout.status, Status::Halted { .. }) {
+                        checker.halted_until_a_person = false;
                     }
                     if control == Control::Approve && rollout.status == Status::WaitingApproval {
                         checker.approved.insert(rollout.phase + 1);
