@@ -6,10 +6,15 @@
 use console_e2e::harness::Session;
 use fantoccini::key::Key;
 
-/// Scans the page in both themes at 1280 px and in the light one at 390 px (a phone); adds
+/// Scans the page in both themes at 1280 px and at 390 px (a phone); adds
 /// "view, theme: violation" lines to `found`.
 async fn scan(session: &Session, view: &str, found: &mut Vec<String>) {
-    for (width, theme) in [(1280, "light"), (1280, "dark"), (390, "light")] {
+    for (width, theme) in [
+        (1280, "light"),
+        (1280, "dark"),
+        (390, "light"),
+        (390, "dark"),
+    ] {
         if width != 1280 {
             session.client.set_window_size(width, 900).await.unwrap();
         }

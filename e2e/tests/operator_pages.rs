@@ -10,10 +10,15 @@ use console_e2e::harness::{Session, add_operator, http_json_with, scratch_dir};
 use console_e2e::rollout_checks::start_previewed;
 use serde_json::Value;
 
-/// axe at 1280 px in both themes and at 390 px in the light one, adding "view: violation"
+/// axe at 1280 px and at 390 px, each in both themes, adding "view: violation"
 /// lines to `found`; screenshots of each as `e2e/artifacts/{name}-{width}-{theme}.png`.
 async fn check_page(session: &Session, name: &str, found: &mut Vec<String>) {
-    for (width, theme) in [(1280, "light"), (1280, "dark"), (390, "light")] {
+    for (width, theme) in [
+        (1280, "light"),
+        (1280, "dark"),
+        (390, "light"),
+        (390, "dark"),
+    ] {
         session.client.set_window_size(width, 900).await.unwrap();
         session
             .eval(&format!(

@@ -137,16 +137,17 @@ async fn an_operators_rename_and_secret_are_in_the_audit_log_and_the_device_hist
 
     session.open("/audit").await;
     let newest = session
-        .wait_for_text("table.audit tbody tr", |t| t.contains("/v1/Secrets"))
+        .wait_for_text("table.audit tbody tr", |t| t.contains("Secret created"))
         .await;
     assert!(newest.contains("ana (operator)"), "{newest}");
-    assert!(newest.contains("Value=[redacted]"), "{newest}");
+    // Parameters as fields: the name, then the value redacted.
+    assert!(newest.contains("Value[redacted]"), "{newest}");
     assert!(!newest.contains("hunter2"), "{newest}");
     let table = session
         .wait_for_text("table.audit", |t| t.contains("audited-by-ana"))
         .await;
     assert!(
-        table.contains(&format!("unique_name: {before} → audited-by-ana")),
+        table.contains(&format!("name: {before} → audited-by-ana")),
         "{table}"
     );
     let csv = session.exported_text("Export CSV").await;
@@ -174,7 +175,7 @@ async fn an_operators_rename_and_secret_are_in_the_audit_log_and_the_device_hist
         .wait_for_text("table.audit", |t| t.contains("audited-by-ana"))
         .await;
     assert!(history.contains("ana (operator)"), "{history}");
-    assert!(!history.contains("/v1/Secrets"), "{history}");
+    assert!(!history.contains("Secret created"), "{history}");
     session.assert_no_panic().await;
     session.close().await;
 }

@@ -79,7 +79,7 @@ async fn the_demo_lists_pages_and_keeps_a_rename_across_a_reload() {
         .await;
     assert!(entry.contains("demo (admin)"), "{entry}");
     assert!(
-        entry.contains(&format!("unique_name: {name} → renamed-in-the-demo")),
+        entry.contains(&format!("name: {name} → renamed-in-the-demo")),
         "{entry}"
     );
     session.click_button("Verify the log").await;

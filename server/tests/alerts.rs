@@ -489,3 +489,42 @@ fn a_stream_resumes_after_a_restart_without_a_gap() {
     assert_eq!(unknown.next().1, "resync");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_stream_that_falls_behind_its_buffer_is_told_to_resync_and_goes_on() {
+    let server = Server::start(&["--devices", "20", "--no-index", "--events-buffer", "16"]);
+    let mut slow = Stream::open(&server, None);
+    let rule = |name: String| json!({"name": name, "scope": "fleet", "condition": {"kind": "rollout_halted"}});
+    // Bursts of a hundred events while this stream reads nothing: the hub's tail (every
+    // 100 ms) hands them on in batches larger than the sixteen a stream may fall behind. A
+    // machine slow enough to spread a burst thin gets another.
+    let mut told = false;
+    for burst in 0..5 {
+        for n in 0..100 {
+            let name = format!("burst {burst} {n}");
+            let (status, body) = json_request(&server, "POST", "/console/v1/alerts", &rule(name));
+            assert_eq!(status, 201, "{body}");
+        }
+        let last = format!("burst {burst} 99");
+        let caught = slow.until(|event, data| event == "resync" || data["name"] == last.as_str());
+        if caught.last().is_some_and(|(_, event, _)| event == "resync") {
+            assert!(
+                caught.len() < 100,
+                "{} events before the resync",
+                caught.len()
+            );
+            told = true;
+            break;
+        }
+    }
+    assert!(told, "never told to resync");
+    // Then live again: the next event reaches it.
+    let (status, _) = json_request(
+        &server,
+        "POST",
+        "/console/v1/alerts",
+        &rule("after".to_owned()),
+    );
+    assert_eq!(status, 201);
+    slow.until(|event, data| event == "alert" && data["name"] == "after");
+}

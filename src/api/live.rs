@@ -60,6 +60,11 @@ impl Live {
         let token = client.access_token_for_stream();
         let client = client.clone();
         let signal = controller.signal();
+        // Closed when the page is left: a stream kept open by a page in the back/forward cache
+        // holds one of the browser's six connections to this server, and a few pages left
+        // that way stall every request of the next.
+        let hidden = controller.clone();
+        crate::browser::web::on_page_hide(move || hidden.abort());
         let stopped = send_wrapper::SendWrapper::new(controller);
         on_cleanup(move || stopped.abort());
         let listeners = live.listeners.get_value();

@@ -157,3 +157,21 @@ pub fn remember_link_clicks() {
 pub fn last_link_clicked() -> Option<String> {
     LAST_LINK.with(|last| last.borrow().clone())
 }
+
+/// Calls `hidden` when the page is left (unloaded, or put in the back/forward cache), until
+/// the current view goes away. For what must not outlive the page's visit, such as a stream
+/// holding one of the browser's few connections to the server.
+pub fn on_page_hide(hidden: impl Fn() + 'static) {
+    use wasm_bindgen::JsCast;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let listener = wasm_bindgen::closure::Closure::<dyn Fn()>::new(hidden);
+    let _ = window.add_event_listener_with_callback("pagehide", listener.as_ref().unchecked_ref());
+    let kept = send_wrapper::SendWrapper::new((window, listener));
+    leptos::prelude::on_cleanup(move || {
+        let (window, listener) = &*kept;
+        let _ = window
+            .remove_event_listener_with_callback("pagehide", listener.as_ref().unchecked_ref());
+    });
+}
