@@ -403,6 +403,16 @@ async fn approval_pause_resume_and_retry_failed_work_from_the_rollout_page() {
         wait_for_state(&session, &["paused", "completed"]).await,
         "paused"
     );
+    // Writes sent before the pause still land (each reads its device first, for the audit
+    // log): counted once none is out.
+    let deadline = Instant::now() + ROLLOUT_PATIENCE;
+    while devices_in(&rollout_of(&session.base_url, &id).await)
+        .iter()
+        .any(|d| d["state"] == "sending")
+    {
+        assert!(Instant::now() < deadline, "a write still out");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let paused_at = writes_at(&session.base_url).await.values().sum::<u64>();
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(
