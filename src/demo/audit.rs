@@ -74,7 +74,7 @@ pub fn around(
     let (before, app_names) = if audit_log::device_path(name, path) {
         let before = device_before(path);
         let apps = audit_log::apps_mentioned(
-            before.as_ref().ok().and_then(Option::as_ref),
+            &before,
             body.map(|(content_type, _)| content_type),
             body.map_or("", |(_, text)| text).as_bytes(),
         );

@@ -48,11 +48,7 @@ fn write(rollout: &Rollout, sid: &str, update: &DeviceUpdate) -> WriteResult {
     let form = update.to_form();
     let path = format!("/v1/Devices/{}", encode_segment(sid));
     let before = audit::device_before(&path);
-    let apps = audit_log::apps_mentioned(
-        before.as_ref().ok().and_then(Option::as_ref),
-        None,
-        form.as_bytes(),
-    );
+    let apps = audit_log::apps_mentioned(&before, None, form.as_bytes());
     let app_names = audit::app_names(apps);
     let started = now_ms();
     let answer = emulator::answer(

@@ -256,12 +256,14 @@ pub fn entry(write: Write<'_>) -> AuditEntry {
 }
 
 /// The apps a device write mentions, whose names its entry keeps: the app the device targets
-/// and runs before it (`before`), and the one it is pointed at (`TargetApp` in `body`).
+/// and runs before it (`before`, as read for the entry), and the one it is pointed at
+/// (`TargetApp` in `body`).
 pub fn apps_mentioned(
-    before: Option<&Value>,
+    before: &Result<Option<Value>, String>,
     content_type: Option<&str>,
     body: &[u8],
 ) -> Vec<String> {
+    let before = before.as_ref().ok().and_then(Option::as_ref);
     let mut sids: Vec<String> = ["/app/target_sid", "/app/reported_sid"]
         .iter()
         .filter_map(|pointer| before?.pointer(pointer)?.as_str().map(str::to_owned))
@@ -324,11 +326,6 @@ pub fn rollout_write(write: RolloutWrite<'_>) -> AuditEntry {
     entry
 }
 
-/// What kind of thing an entry wrote (`AuditEntry::kind`).
-pub fn action_of(entry: &AuditEntry) -> &'static str {
-    entry.kind()
-}
-
 /// `GET …/audit?…`: a page of entries numbered below `before`, newest first, that `filter`
 /// keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -344,7 +341,7 @@ pub struct Filter {
     pub operator: String,
     /// A device's SID or unique name, as it appears in the path written.
     pub device: String,
-    /// One of [`action_of`]'s words.
+    /// One of [`AuditEntry::kind`]'s words.
     pub action: String,
     /// `ok` or `failed`.
     pub outcome: String,
@@ -425,7 +422,7 @@ impl Filter {
                 || entry.device.as_deref() == Some(self.device.as_str())
                 || path == prefix
                 || path.starts_with(&format!("{prefix}/")))
-            && (self.action.is_empty() || action_of(entry) == self.action)
+            && (self.action.is_empty() || entry.kind() == self.action)
             && match self.outcome.as_str() {
                 "ok" => entry.succeeded(),
                 "failed" => !entry.succeeded(),

@@ -136,7 +136,7 @@ fn an_upload_is_recorded_by_what_it_was_never_its_bytes() {
     });
     assert!(created.succeeded());
     assert_eq!(created.path, "/v1/Apps");
-    assert_eq!(action_of(&created), "app");
+    assert_eq!(created.kind(), "app");
     assert_eq!(created.params["File"], "meter-2.1.zip");
     assert_eq!(created.params["Size"], "2048");
     assert_eq!(created.params["Hash"], "sha256:ab12");
@@ -364,7 +364,8 @@ fn a_rollout_s_write_says_what_changed_by_whose_rollout_with_the_names_of_the_ti
     });
     let answer = br#"{"sid": "UV1", "unique_name": "pump-7", "app": {"target_sid": "KAnew", "reported_sid": "KAold"}}"#;
     let form = "TargetApp=KAnew";
-    let apps = apps_mentioned(Some(&before), None, form.as_bytes());
+    let before = Ok(Some(before));
+    let apps = apps_mentioned(&before, None, form.as_bytes());
     assert_eq!(apps, ["KAnew", "KAold"]);
     let app_names: BTreeMap<String, String> = [
         ("KAnew".to_owned(), "pump-fw-2.1".to_owned()),
@@ -378,7 +379,7 @@ fn a_rollout_s_write_says_what_changed_by_whose_rollout_with_the_names_of_the_ti
         started_by: Some("ana (operator)"),
         form,
         path: "/v1/Devices/UV1",
-        before: Ok(Some(before)),
+        before,
         status: 200,
         answer,
         duration_ms: 4,
@@ -401,5 +402,12 @@ fn a_rollout_s_write_says_what_changed_by_whose_rollout_with_the_names_of_the_ti
     assert_eq!(entry.names["KAold"], "pump-fw-2.0");
     assert_eq!(entry.names["KAnew"], "pump-fw-2.1");
     // A JSON body (the console's own API) names no app.
-    assert!(apps_mentioned(None, Some("application/json"), br#"{"TargetApp":"KA1"}"#).is_empty());
+    assert!(
+        apps_mentioned(
+            &Ok(None),
+            Some("application/json"),
+            br#"{"TargetApp":"KA1"}"#
+        )
+        .is_empty()
+    );
 }

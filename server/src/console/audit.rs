@@ -146,11 +146,7 @@ pub async fn record(State(auditor): State<Arc<Auditor>>, request: Request, next:
     // apps it mentions.
     let (before, app_names) = if audit_log::device_path(&method, &path) {
         let before = device_before(&auditor.api, &path).await;
-        let apps = audit_log::apps_mentioned(
-            before.as_ref().ok().and_then(Option::as_ref),
-            content_type.as_deref(),
-            &body,
-        );
+        let apps = audit_log::apps_mentioned(&before, content_type.as_deref(), &body);
         (before, auditor.apps.of(&auditor.api, apps).await)
     } else {
         (Ok(None), BTreeMap::new())

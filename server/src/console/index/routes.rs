@@ -263,7 +263,7 @@ fn write_kind(entry: &console_protocol::AuditEntry) -> (String, Option<String>, 
     if param("RestartApp").as_deref() == Some("true") {
         return ("restart_app".to_owned(), None, None);
     }
-    (audit_log::action_of(entry).to_owned(), None, None)
+    (entry.kind().to_owned(), None, None)
 }
 
 /// Every index route, when the index is off: a 404 that says so.

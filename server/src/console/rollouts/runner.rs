@@ -330,11 +330,7 @@ async fn write_device(
     let form = update.to_form();
     let before = audit::device_before(&api, &path).await;
 
-    let mentioned = audit_log::apps_mentioned(
-        before.as_ref().ok().and_then(Option::as_ref),
-        None,
-        form.as_bytes(),
-    );
+    let mentioned = audit_log::apps_mentioned(&before, None, form.as_bytes());
     let app_names = apps.of(&api, mentioned).await;
     let started = std::time::Instant::now();
     let (result, status, answer) = api.write_device(&path, form.clone()).await;
