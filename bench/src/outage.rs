@@ -5,7 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use console_e2e::harness::{http_form, http_json, start_server};
+use console_e2e::alert_checks::Flipper;
+use console_e2e::harness::{http_json, start_server};
 use serde_json::{Value, json};
 use test_support::webhooks::Receiver;
 
@@ -65,65 +66,12 @@ async fn fresh_pass(base: &str) -> Result<(), String> {
     Err(format!("no pass after {asked}"))
 }
 
-/// Ten devices outside the rule's scope (their app is not the scope's) and the scope's app:
-/// pointed at it they enter the scope and fail (the emulator fails every update), so the rule
-/// fires; pointed back they leave it, so it resolves.
-struct Flipper {
-    base: String,
-    app: String,
-    devices: Vec<(String, String)>,
-}
-
-impl Flipper {
-    async fn find(base: &str) -> Result<(Flipper, u64), String> {
-        fresh_pass(base).await?;
-        let summary = get(base, "/console/v1/fleet/summary").await?;
-        let app = summary["by_target"]
-            .as_object()
-            .and_then(|targets| targets.keys().find(|sid| !sid.is_empty()).cloned())
-            .ok_or("no device targets an app")?;
-        let filter = encode(&json!({"target_app": app}));
-        let of_app = get(base, &format!("/console/v1/fleet/summary?filter={filter}")).await?;
-        let errors = of_app["by_status"]["error"].as_u64().unwrap_or(0);
-        let page = get(base, "/console/v1/fleet/devices?limit=1000").await?;
-        let devices: Vec<(String, String)> = page["devices"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|d| {
-                let own = d["app"]["target_sid"].as_str()?;
-                (!own.is_empty() && own != app)
-                    .then(|| Some((d["sid"].as_str()?.to_owned(), own.to_owned())))
-                    .flatten()
-            })
-            .take(10)
-            .collect();
-        if devices.len() < 10 {
-            return Err("fewer than ten devices outside the scope".to_owned());
-        }
-        let flipper = Flipper {
-            base: base.to_owned(),
-            app,
-            devices,
-        };
-        Ok((flipper, errors))
-    }
-
-    /// Points the ten at the scope's app (`into`) or back at their own, then waits for a pass.
-    async fn point(&self, into: bool) -> Result<(), String> {
-        for (sid, own) in &self.devices {
-            let app = if into { &self.app } else { own };
-            let url = format!("{}/v1/Devices/{sid}", self.base);
-            let (status, body) = http_form(&url, &format!("TargetApp={app}")).await;
-            if status != 200 {
-                return Err(format!("a write answered {status}: {body}"));
-            }
-        }
-        // The emulator's update fails after its delay (100 ms).
-        tokio::time::sleep(Duration::from_millis(400)).await;
-        fresh_pass(&self.base).await
-    }
+/// Points the flipper's devices (`into` the scope or out), then waits for a pass.
+async fn point(base: &str, flipper: &Flipper, into: bool) -> Result<(), String> {
+    flipper.point(base, into).await?;
+    // The emulator's update fails after its delay (100 ms).
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    fresh_pass(base).await
 }
 
 /// Waits until the rule `id` has made `n` transitions.
@@ -137,10 +85,6 @@ async fn made_by(base: &str, id: &str, n: usize) -> Result<(), String> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     Err(format!("the rule did not make {n} transitions within 30 s"))
-}
-
-fn encode(filter: &Value) -> String {
-    microvisor_api::url::encode_segment(&filter.to_string())
 }
 
 /// The receiver down for `down`; the rule fires and resolves `flips` times meanwhile.
@@ -161,7 +105,8 @@ pub async fn measure(down: Duration, flips: usize) -> Result<Outage, String> {
         "--allow-private-webhooks",
     ])
     .await;
-    let (flipper, errors) = Flipper::find(&base).await?;
+    fresh_pass(&base).await?;
+    let flipper = Flipper::find(&base).await?;
     let (status, made) = http_json(
         "POST",
         &format!("{base}/console/v1/alerts"),
@@ -169,7 +114,7 @@ pub async fn measure(down: Duration, flips: usize) -> Result<Outage, String> {
             &json!({
                 "name": "outage",
                 "scope": {"filter": {"target_app": flipper.app}},
-                "condition": {"kind": "error_count", "at_least": errors + 10},
+                "condition": {"kind": "error_count", "at_least": flipper.errors + 10},
                 "webhooks": [{"url": receiver.url, "format": "json"}],
             })
             .to_string(),
@@ -183,7 +128,7 @@ pub async fn measure(down: Duration, flips: usize) -> Result<Outage, String> {
     let mut transitions = 0;
     for _ in 0..flips {
         for into in [true, false] {
-            flipper.point(into).await?;
+            point(&base, &flipper, into).await?;
             transitions += 1;
             // Each fires or resolves before the next change: no flip is missed.
             made_by(&base, &id, transitions).await?;

@@ -1,2 +1,3 @@
+pub mod alert_checks;
 pub mod harness;
 pub mod rollout_checks;

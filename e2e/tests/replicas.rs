@@ -6,6 +6,7 @@
 
 use std::time::{Duration, Instant};
 
+use console_e2e::alert_checks::Flipper;
 use console_e2e::harness::{EventStream, Group, Session, http_json, start_server};
 use console_e2e::rollout_checks::{
     assert_states_match_emulator, assert_written_once, devices_in, proxy_on, wait_completed,
@@ -308,43 +309,6 @@ async fn the_other_replica_keeps_the_fleet_index_after_kill_9_of_the_one_syncing
     assert_eq!(summary["total"], 3000, "{summary}");
 }
 
-/// The devices an index pass counts: the scope's app, its errors now, and ten devices that
-/// target another app (to be pointed at it).
-async fn scope_of(base: &str) -> (String, u64, Vec<(String, String)>) {
-    let (_, summary) = http_json("GET", &format!("{base}/console/v1/fleet/summary"), None).await;
-    let app = summary["by_target"]
-        .as_object()
-        .and_then(|targets| targets.keys().find(|sid| !sid.is_empty()).cloned())
-        .expect("an app some devices target");
-    let filter = microvisor_api::url::encode_segment(&json!({"target_app": app}).to_string());
-    let (_, of_app) = http_json(
-        "GET",
-        &format!("{base}/console/v1/fleet/summary?filter={filter}"),
-        None,
-    )
-    .await;
-    let errors = of_app["by_status"]["error"].as_u64().unwrap_or(0);
-    let (_, page) = http_json(
-        "GET",
-        &format!("{base}/console/v1/fleet/devices?limit=1000"),
-        None,
-    )
-    .await;
-    let others: Vec<(String, String)> = page["devices"]
-        .as_array()
-        .expect("a page of devices")
-        .iter()
-        .filter_map(|d| {
-            let own = d["app"]["target_sid"].as_str()?;
-            let sid = d["sid"].as_str()?;
-            (!own.is_empty() && own != app).then(|| (sid.to_owned(), own.to_owned()))
-        })
-        .take(10)
-        .collect();
-    assert_eq!(others.len(), 10);
-    (app, errors, others)
-}
-
 #[tokio::test]
 async fn a_transition_out_to_a_webhook_when_its_sender_is_killed_is_sent_by_the_other() {
     use test_support::webhooks::Receiver;
@@ -374,15 +338,15 @@ async fn a_transition_out_to_a_webhook_when_its_sender_is_killed_is_sent_by_the_
     let (first, one) = proxy_on(&emulator, &store).await;
     let (second, two) = proxy_on(&emulator, &store).await;
     pass_after(&one, 0, PATIENCE).await;
-    let (app, errors, others) = scope_of(&one).await;
+    let flipper = Flipper::find(&one).await.expect("a scope to flip");
     let (status, made) = http_json(
         "POST",
         &format!("{two}/console/v1/alerts"),
         Some(
             &json!({
                 "name": "through a failover",
-                "scope": {"filter": {"target_app": app}},
-                "condition": {"kind": "error_count", "at_least": errors + 10},
+                "scope": {"filter": {"target_app": flipper.app}},
+                "condition": {"kind": "error_count", "at_least": flipper.errors + 10},
                 "webhooks": [{"url": receiver.url, "format": "json"}],
             })
             .to_string(),
@@ -391,23 +355,7 @@ async fn a_transition_out_to_a_webhook_when_its_sender_is_killed_is_sent_by_the_
     .await;
     assert_eq!(status, 201, "{made}");
     let rule = made["rule"]["id"].as_str().unwrap().to_owned();
-    let point = |at_scope: bool| {
-        let emulator = emulator.clone();
-        let app = app.clone();
-        let others = others.clone();
-        async move {
-            for (sid, own) in &others {
-                let to = if at_scope { &app } else { own };
-                let (status, _) = console_e2e::harness::http_form(
-                    &format!("{emulator}/v1/Devices/{sid}"),
-                    &format!("TargetApp={to}"),
-                )
-                .await;
-                assert_eq!(status, 200);
-            }
-        }
-    };
-    point(true).await;
+    flipper.point(&emulator, true).await.expect("written");
     // The first delivery reaches the receiver, which holds it.
     let deadline = Instant::now() + Duration::from_secs(60);
     while receiver.received().is_empty() {
@@ -423,7 +371,7 @@ async fn a_transition_out_to_a_webhook_when_its_sender_is_killed_is_sent_by_the_
     };
     // kill -9 of the replica sending, its request still out; then the devices recover.
     drop(victim);
-    point(false).await;
+    flipper.point(&emulator, false).await.expect("written");
     // The survivor takes the leases over, sends the first transition again (the key says it
     // is the same) and then the second.
     let first_key = format!("{rule}-1");
