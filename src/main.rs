@@ -1,4 +1,6 @@
 fn main() {
+    // The bench splits a cold load at this mark: the wasm is compiled and running.
+    microvisor_console::browser::web::mark("wasm-ready");
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         microvisor_console::show_fatal_error(&info.to_string());

@@ -9,15 +9,19 @@ use std::rc::Rc;
 use console_protocol::{ConsoleConfig, NewRollout};
 use leptos::prelude::*;
 use leptos::task::tick;
+use microvisor_api::query::{DEFAULT_PAGE_SIZE, parse_page_size_choice};
+use microvisor_api::url::{ApiBase, encode_segment};
 use microvisor_api::{Device, DeviceUpdate, KeyValueForm, PageQuery};
 use microvisor_console::api::{
-    ApiClient, ApiError, Backend, ConnectionChoice, Live, Retrying, ServerAnswer, Startup, choose,
-    drive_demo_rollouts, reset_demo, save_choice, script_demo_faults, start,
+    ApiClient, ApiError, Backend, ConnectionChoice, EARLY_REQUEST_SCRIPT, Live, Retrying,
+    ServerAnswer, Startup, choose, drive_demo_rollouts, reset_demo, save_choice,
+    script_demo_faults, start,
 };
 use microvisor_console::browser::web::sleep;
 use microvisor_console::fleet::bulk::{BulkRun, Outcome, selection_toggle};
 use microvisor_console::fleet::shown::ShownRows;
 use microvisor_sim::faults::Fault;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -376,4 +380,166 @@ async fn the_demo_s_page_tells_of_a_rollout_moving_as_the_server_s_stream_would(
     owner.cleanup();
     drive_demo_rollouts();
     assert_eq!(heard.borrow().len(), 2, "nothing told after the view went");
+}
+
+/// The loader's URLs (`early_request.js`) for a page at `path`.
+fn loader_urls(path: &str, search: &str, stored: Option<&str>) -> Vec<String> {
+    let function = js_sys::Function::new_with_args(
+        "path, search, stored",
+        &format!(
+            "{EARLY_REQUEST_SCRIPT}\nreturn consoleEarlyUrls(path, search, stored, '/v1/', 'http://127.0.0.1:8080');"
+        ),
+    );
+    let stored = stored.map_or(JsValue::NULL, JsValue::from_str);
+    let urls = function
+        .call3(&JsValue::NULL, &path.into(), &search.into(), &stored)
+        .expect("the loader's function ran");
+    js_sys::Array::from(&urls)
+        .iter()
+        .map(|url| url.as_string().expect("a URL"))
+        .collect()
+}
+
+#[wasm_bindgen_test]
+fn the_loader_asks_for_the_urls_the_console_will() {
+    let base = ApiBase::new("/v1/", "http://127.0.0.1:8080").expect("a base");
+    let apps = base
+        .url_for(&format!("/v1/Apps?{}", PageQuery::first(1000)))
+        .expect("a URL");
+    // The list page: its route's query, else the default, with the remembered size.
+    let searches = [
+        "",
+        "?PageSize=25",
+        "?PageSize=+025&Page=3&x=1",
+        "?Page=2&PageToken=PA%2Bb+c%C3%A9&PageSize=10",
+        "?PageSize=0",
+        "?PageSize=25&PageSize=100",
+        "?Page=99999999999",
+        "?Page=-1",
+        "?PageToken=",
+        "?PageSize=1001",
+    ];
+    let stored = [
+        None,
+        Some("100"),
+        Some(" 250 "),
+        Some("7"),
+        Some("abc"),
+        Some("+10"),
+    ];
+    for search in searches {
+        for remembered in stored {
+            let mut query = PageQuery::parse(search).unwrap_or_default();
+            query.page_size.get_or_insert_with(|| {
+                remembered
+                    .and_then(parse_page_size_choice)
+                    .unwrap_or(DEFAULT_PAGE_SIZE)
+            });
+            let devices = base
+                .url_for(&format!("/v1/Devices?{query}"))
+                .expect("a URL");
+            assert_eq!(
+                loader_urls("/devices", search, remembered),
+                vec![devices, apps.clone()],
+                "{search} with {remembered:?} remembered"
+            );
+        }
+    }
+    // `/` sends the reader to `/devices`, leaving its query behind.
+    let default = base
+        .url_for(&format!("/v1/Devices?PageSize={DEFAULT_PAGE_SIZE}"))
+        .expect("a URL");
+    assert_eq!(
+        loader_urls("/", "?PageSize=10", None),
+        vec![default, apps.clone()]
+    );
+    // A device's page, by SID or by any name.
+    for id in [
+        "UV00000000000000000000000000000001",
+        "meter 7 (north)!",
+        "café*'~.-_",
+    ] {
+        let path = format!("/devices/{}", encode_segment(id));
+        let device = base
+            .url_for(&format!("/v1/Devices/{}", encode_segment(id)))
+            .expect("a URL");
+        assert_eq!(
+            loader_urls(&path, "", None),
+            vec![device, apps.clone()],
+            "{id}"
+        );
+    }
+    // Pages that start with other requests get none.
+    for path in ["/fleet", "/devices/a/b", "/settings", "/devices/"] {
+        assert_eq!(loader_urls(path, "", None), Vec::<String>::new(), "{path}");
+    }
+}
+
+/// Leaves a request in the page as its loader would, answered with `body`; gives its abort.
+fn plant_early_request(url: &str, body: &[u8]) -> web_sys::AbortController {
+    let plant = js_sys::Function::new_with_args(
+        "url, body",
+        "const controller = new AbortController();
+         window.consoleEarly = [{ url, token: null, controller, answer: Promise.resolve(new Response(body)) }];
+         return controller;",
+    );
+    plant
+        .call2(
+            &JsValue::NULL,
+            &url.into(),
+            &js_sys::Uint8Array::from(body).into(),
+        )
+        .expect("planted")
+        .unchecked_into()
+}
+
+fn early_left() -> u32 {
+    js_sys::Reflect::get(
+        &web_sys::window().expect("a window"),
+        &"consoleEarly".into(),
+    )
+    .map(|list| js_sys::Array::from(&list).length())
+    .unwrap_or(0)
+}
+
+#[wasm_bindgen_test]
+async fn the_first_read_takes_the_loader_s_answer_and_a_changed_one_lets_it_go() {
+    let _owner = fresh();
+    microvisor_console::api::sign_out();
+    let demo = ApiClient::in_page();
+    let body = demo
+        .list_devices_body(&PageQuery::first(5))
+        .await
+        .expect("a page of the demo");
+    let server = ApiClient::server(
+        &serde_json::from_str::<ConsoleConfig>(r#"{"api_base":"/v1"}"#).expect("a config"),
+    )
+    .expect("a client");
+    let url = server
+        .base()
+        .url_for(&format!("/v1/Devices?{}", PageQuery::first(5)))
+        .expect("a URL");
+
+    // Taken: the loader's answer is the console's, with nothing sent (this test's server has
+    // no `/v1`, so a request of its own would fail).
+    let planted = plant_early_request(&url, &body);
+    let page = server
+        .list_devices(&PageQuery::first(5))
+        .await
+        .expect("the loader's answer");
+    let expected = ApiClient::decode_devices(body.clone()).expect("decoded");
+    assert_eq!(page.items, expected.items);
+    assert_eq!(early_left(), 0, "taken once");
+    assert!(!planted.signal().aborted());
+
+    // The page size changed before the console asked: the loader's request is aborted and
+    // the console asks for its own.
+    let planted = plant_early_request(&url, &body);
+    let own = server.list_devices(&PageQuery::first(10)).await;
+    assert!(planted.signal().aborted(), "let go");
+    assert_eq!(early_left(), 0);
+    assert_eq!(
+        own.map(|page| page.items.len()).map_err(|err| err.status()),
+        Err(Some(404))
+    );
 }

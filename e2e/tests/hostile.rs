@@ -31,9 +31,12 @@ fn long_name() -> String {
 /// script set the canary, and the console is alive.
 const INERT: &str = r#"
 const injected = document.querySelectorAll('img, svg, iframe, object, embed, b, [onerror], [onload], [onmouseover]');
-// The page's own scripts are trunk's loader (a module) and the config console-server writes
-// in (JSON data, never run); any other script came from somewhere else.
-const scripts = [...document.scripts].filter((s) => s.type !== 'module' && !(s.type === 'application/json' && s.id === 'console-config'));
+// The page's own scripts are the loader (a module), the early requests first in the body, and
+// the config console-server writes in (JSON data, never run); any other came from elsewhere.
+const own = (s) => s.type === 'module'
+  || (s.id === 'console-early-requests' && s === document.body.firstElementChild)
+  || (s.type === 'application/json' && s.id === 'console-config');
+const scripts = [...document.scripts].filter((s) => !own(s));
 const links = [...document.querySelectorAll('a[href]')].filter((a) => a.getAttribute('href').trim().toLowerCase().startsWith('javascript:'));
 return {
   injected: [...injected].map((e) => e.outerHTML.slice(0, 80)),

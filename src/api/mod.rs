@@ -30,4 +30,4 @@ pub use connection::{
 };
 pub use error::ApiError;
 pub use live::{Live, use_live};
-pub use transport::{READ_TIMEOUT, Upload, UploadCancel, WRITE_TIMEOUT};
+pub use transport::{EARLY_REQUEST_SCRIPT, READ_TIMEOUT, Upload, UploadCancel, WRITE_TIMEOUT};

@@ -171,8 +171,16 @@ pub fn DeviceListPage() -> impl IntoView {
         query
     });
     let (apps, app_names) = use_apps(&client);
-    // Looked at, not tracked: the page's load only asks whether the apps are in yet.
-    let pages = load_pages(&client, query, move || apps.with_untracked(Option::is_some));
+    // A plain flag for the page's load to look at, not a read of the apps' resource: read from
+    // inside the devices' future, that made the devices load again once the apps came in
+    // after them (a second request, seen in `e2e/tests/early_requests.rs`).
+    let apps_in = StoredValue::new(false);
+    Effect::new(move || {
+        if apps.with(Option::is_some) {
+            apps_in.set_value(true);
+        }
+    });
+    let pages = load_pages(&client, query, move || apps_in.get_value());
     // Devices as bulk changes answered them; newer than the page they were listed on.
     let updated = RwSignal::new(Vec::<Device>::new());
     let rows = Memo::new(move |_| {

@@ -29,13 +29,51 @@ impl Variant {
 
 const GLUE: &str = "microvisor-console";
 
-/// Builds the console into `out` (emptied first) for the site's `public_url` (`/` or `/a/b/`).
+/// Builds the console into `out` (emptied first) for the site's `public_url` (`/` or `/a/b/`),
+/// with its `.br`/`.gz` copies (and for the static site, its 404.html). Skipped when `out`
+/// holds a build of the same wasm, page, stylesheet, loader and xtask: a second `serve` with
+/// nothing changed starts in seconds, not the minutes wasm-opt takes over every module.
 pub fn build(variant: Variant, public_url: &str, out: &Path) -> Result<(), Failure> {
     let wasm = compile(variant)?;
+    let input = read(&wasm)?;
+    let css = read(&project_root().join("style/main.css"))?;
+    let template = String::from_utf8(read(&project_root().join("index.html"))?)
+        .map_err(|_| Failure("index.html is not UTF-8".to_owned()))?;
+    let early = match variant {
+        Variant::Served => Some(
+            String::from_utf8(read(&project_root().join(EARLY_REQUESTS))?)
+                .map_err(|_| Failure(format!("{EARLY_REQUESTS} is not UTF-8")))?,
+        ),
+        Variant::Demo => None,
+    };
+    let builder = std::env::current_exe()
+        .and_then(std::fs::read)
+        .unwrap_or_default();
+    let stamp = digest(
+        &[
+            input.as_slice(),
+            &css,
+            template.as_bytes(),
+            early.as_deref().unwrap_or_default().as_bytes(),
+            public_url.as_bytes(),
+            variant.name().as_bytes(),
+            &builder,
+        ]
+        .concat(),
+    );
+    // Kept beside the build folders, not in `out`, which is served as it is.
+    let stamp_file = target_dir().join(format!(
+        "split/made-{}.stamp",
+        digest(out.as_os_str().as_encoded_bytes())
+    ));
+    let made = std::fs::read_to_string(&stamp_file).unwrap_or_default();
+    if made == stamp && out.join("index.html").is_file() {
+        println!("\n{} is up to date: nothing to build", out.display());
+        return Ok(());
+    }
     let stage = target_dir().join(format!("split/stage-{}", variant.name()));
     remove_dir(&stage)?;
     create_dir(&stage)?;
-    let input = read(&wasm)?;
     let main_wasm = stage.join("main.wasm");
     let main_module = format!("./{GLUE}.js");
     let modules = wasm_split_cli_support::transform({
@@ -63,13 +101,8 @@ pub fn build(variant: Variant, public_url: &str, out: &Path) -> Result<(), Failu
         .arg(&main_wasm))?;
     remove_file(&main_wasm)?;
     let bindgen_wasm = stage.join(format!("{GLUE}_bg.wasm"));
-    for module in std::iter::once(&bindgen_wasm).chain(&modules) {
-        run(tool("wasm-opt")
-            .arg("-Oz")
-            .arg(module)
-            .arg("-o")
-            .arg(module))?;
-    }
+    let all: Vec<&PathBuf> = std::iter::once(&bindgen_wasm).chain(&modules).collect();
+    optimise(&all)?;
     // The modules sit in a folder named by their content, so a new build is never mixed with
     // a cached old one, and they load each other by relative paths.
     let pkg = format!("pkg-{}", digest_of_dir(&stage)?);
@@ -80,13 +113,84 @@ pub fn build(variant: Variant, public_url: &str, out: &Path) -> Result<(), Failu
         crate::tools::copy_dir(&stage, &out.join(&pkg))?;
         remove_dir(&stage)?;
     }
-    let css = read(&project_root().join("style/main.css"))?;
     let css_name = format!("main-{}.css", digest(&css));
     write(&out.join(&css_name), &css)?;
-    let template = String::from_utf8(read(&project_root().join("index.html"))?)
-        .map_err(|_| Failure("index.html is not UTF-8".to_owned()))?;
-    let page = index_html(&template, public_url, &css_name, &pkg)?;
-    write(&out.join("index.html"), page.as_bytes())
+    let mut page = index_html(&template, public_url, &css_name, &pkg)?;
+    if let Some(script) = &early {
+        page = with_early_requests(&page, script)?;
+    }
+    write(&out.join("index.html"), page.as_bytes())?;
+    if matches!(variant, Variant::Demo) {
+        // Static hosts answer unknown paths with 404.html: the console itself, which routes.
+        write(&out.join("404.html"), page.as_bytes())?;
+    }
+    crate::compress::precompress(out)?;
+    write(&stamp_file, stamp.as_bytes())
+}
+
+/// The script that sends the first page's API requests while the wasm loads. It reads the
+/// config console-server writes before `</head>`, so it runs at the start of `<body>`.
+const EARLY_REQUESTS: &str = "src/api/transport/early_request.js";
+
+fn with_early_requests(page: &str, script: &str) -> Result<String, Failure> {
+    if script.contains("</") || !page.contains("<body>") {
+        return Err(Failure(format!(
+            "cannot write {EARLY_REQUESTS} into index.html: it needs a `<body>` and no `</`"
+        )));
+    }
+    Ok(page.replacen(
+        "<body>",
+        &format!(
+            "<body>\n    <script id=\"console-early-requests\">\n{script}startConsoleEarlyRequests();\n</script>"
+        ),
+        1,
+    ))
+}
+
+/// `wasm-opt -Oz` over every module, one per core at a time: a module takes one core, and
+/// there are about 150.
+fn optimise(modules: &[&PathBuf]) -> Result<(), Failure> {
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers.min(modules.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    loop {
+                        let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(module) = modules.get(at) else {
+                            return Ok(());
+                        };
+                        let out = tool("wasm-opt")
+                            .arg("-Oz")
+                            .arg(module)
+                            .arg("-o")
+                            .arg(module)
+                            .output()
+                            .map_err(|err| Failure(format!("could not start wasm-opt: {err}")))?;
+                        if !out.status.success() {
+                            return Err(Failure(format!(
+                                "wasm-opt {} failed ({}): {}",
+                                module.display(),
+                                out.status,
+                                String::from_utf8_lossy(&out.stderr)
+                            )));
+                        }
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| Err(Failure("a wasm-opt worker panicked".to_owned())))
+            })
+            .collect::<Result<Vec<()>, Failure>>()
+    })?;
+    println!("wasm-opt -Oz: {} modules on {workers} cores", modules.len());
+    Ok(())
 }
 
 /// The release wasm, linked with relocations kept (wasm-split needs them).
@@ -233,6 +337,17 @@ mod tests {
             panic!("a template without its loader line was accepted");
         };
         assert!(said.contains(r#"rel="rust""#), "{said}");
+    }
+
+    #[test]
+    fn the_early_requests_run_first_in_the_body() {
+        let page = with_early_requests("<head></head><body></body>", "f();\n").unwrap();
+        assert_eq!(
+            page,
+            "<head></head><body>\n    <script id=\"console-early-requests\">\nf();\nstartConsoleEarlyRequests();\n</script></body>"
+        );
+        assert!(with_early_requests("<head></head>", "f();").is_err());
+        assert!(with_early_requests("<body></body>", "'</script>'").is_err());
     }
 
     #[test]

@@ -10,12 +10,49 @@ use serde_json::Value;
 use super::processes::{PATIENCE, given_path};
 use super::session::Session;
 
+/// A DevTools command, through chromedriver's `goog/cdp/execute`.
+#[derive(Debug)]
+struct ChromeCommand {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for ChromeCommand {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
 impl Session {
     pub async fn open(&self, path: &str) {
         self.client
             .goto(&format!("{}{path}", self.base_url))
             .await
             .expect("navigation");
+    }
+
+    /// Runs `script` in every page this session opens from now on, before the page's own
+    /// scripts (Chromium's `Page.addScriptToEvaluateOnNewDocument`).
+    pub async fn before_each_page(&self, script: &str) {
+        self.client
+            .issue_cmd(ChromeCommand {
+                cmd: "Page.addScriptToEvaluateOnNewDocument",
+                params: serde_json::json!({ "source": script }),
+            })
+            .await
+            .expect("chromedriver ran the DevTools command");
     }
 
     /// Runs `script` (a function body) in the page and returns its value.

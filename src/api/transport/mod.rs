@@ -1,6 +1,7 @@
 //! How a request travels: over HTTP with `fetch`, or to the emulator inside the page. Above
 //! this, every backend takes the same code path.
 
+mod early;
 mod events;
 mod http;
 #[cfg(feature = "demo")]
@@ -12,6 +13,7 @@ use std::rc::Rc;
 
 use super::ApiError;
 
+pub use early::SCRIPT as EARLY_REQUEST_SCRIPT;
 pub use events::listen;
 pub use http::{READ_TIMEOUT, WRITE_TIMEOUT};
 pub use request::{Body, Call, HttpMethod, RawResponse, Upload};
