@@ -26,11 +26,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Install what is missing: wasm32 target, trunk, wasm-bindgen-cli, wasm-opt, and with
-    /// --browser Chromium and chromedriver.
+    /// Install what is missing: wasm32 target, wasm-bindgen-cli, wasm-opt, trunk, and with
+    /// --browser Chromium, chromedriver and the rest of what the tests use.
     Setup {
         #[arg(long)]
         browser: bool,
+    },
+    /// Development: `trunk serve` with live reload (one unsplit wasm, the in-page demo unless
+    /// a server answers config.json); installs trunk first if it is missing.
+    Dev {
+        /// Extra flags for trunk serve, after `--`.
+        #[arg(last = true)]
+        trunk_args: Vec<String>,
     },
     /// Build the console and run console-server with the emulator on http://127.0.0.1:8080.
     Serve {
@@ -68,7 +75,8 @@ enum Command {
 
 fn main() -> ExitCode {
     let outcome = match Cli::parse().command {
-        Command::Setup { browser } => setup::all(browser),
+        Command::Setup { browser } => setup::all(browser).and_then(|()| setup::trunk()),
+        Command::Dev { trunk_args } => dev(&trunk_args),
         Command::Serve { server_args } => serve(&server_args),
         Command::Test => test(),
         Command::E2e { filter } => e2e_only(filter.as_deref()),
@@ -99,9 +107,7 @@ fn architecture() -> Result<(), Failure> {
 }
 
 fn build_console() -> Result<(), Failure> {
-    let dist = project_root().join("dist");
-    split::build(split::Variant::Served, "/", &dist)?;
-    compress::precompress(&dist)
+    split::build(split::Variant::Served, "/", &project_root().join("dist"))
 }
 
 /// Builds the static site; returns its folder.
@@ -114,12 +120,29 @@ pub fn dist(public_url: &str, out: &std::path::Path) -> Result<std::path::PathBu
     };
     let public_url = format!("/{}/", public_url.trim_matches('/')).replace("//", "/");
     split::build(split::Variant::Demo, &public_url, &out)?;
-    // Static hosts answer unknown paths with 404.html: the console itself, which then routes.
-    std::fs::copy(out.join("index.html"), out.join("404.html"))
-        .map_err(|err| Failure(format!("cannot write 404.html: {err}")))?;
-    compress::precompress(&out)?;
     println!("\nStatic site for {public_url} in {}", out.display());
     Ok(out)
+}
+
+fn dev(trunk_args: &[String]) -> Result<(), Failure> {
+    setup::all(false)?;
+    setup::trunk()?;
+    let mut command = tools::tool("trunk");
+    command
+        .current_dir(project_root())
+        .arg("serve")
+        .args(trunk_args);
+    shell::exec(command)
+}
+
+/// `trunk build` of the development console into `target/trunk-check`, so `dev` keeps working.
+fn trunk_build() -> Result<(), Failure> {
+    setup::trunk()?;
+    run(tools::tool("trunk")
+        .current_dir(project_root())
+        .arg("build")
+        .arg("--dist")
+        .arg(target_dir().join("trunk-check")))
 }
 
 fn serve(server_args: &[String]) -> Result<(), Failure> {
@@ -296,6 +319,7 @@ fn test() -> Result<(), Failure> {
             "warnings",
         ])),
     );
+    check("trunk build (the development console)", trunk_build());
     let mut host = Layer::new("host", MINIMUM_HOST_TESTS);
     check(
         "host unit tests",

@@ -12,9 +12,10 @@ use crate::tools::{
     npm_prefix, postgres_bin_dir, project_root, tool,
 };
 
+/// What the release build needs (`serve`, `dist`), and with `browser` what the tests and the
+/// bench need too. trunk is not among them: only `trunk serve` and its test use it (`dev`).
 pub fn all(browser: bool) -> Result<(), Failure> {
     wasm_target()?;
-    trunk()?;
     wasm_bindgen()?;
     wasm_opt()?;
     if browser {
@@ -47,7 +48,8 @@ fn version_of(name: &str) -> Option<String> {
     output(tool(name).arg("--version")).map(|text| text.trim().to_owned())
 }
 
-fn trunk() -> Result<(), Failure> {
+/// trunk, for the development server and the test that keeps its build working.
+pub fn trunk() -> Result<(), Failure> {
     let wanted = format!("trunk {TRUNK_VERSION}");
     if version_of("trunk").as_deref() == Some(wanted.as_str()) {
         println!("setup: {wanted} present");
