@@ -184,8 +184,17 @@ async fn browser_part(args: &Args, report: &mut Report) -> Result<(), String> {
     }
     println!("bench: memory over {} page turns", args.turns);
     for page in [CONSOLE, BASELINE] {
-        let memory = browser::memory(&base_url, page, args.turns).await;
-        report.add_memory(page, memory);
+        // One run's growth moves by a few percent with the collector's timing: the console's
+        // budget is held to the median of three.
+        let runs = if page.name == CONSOLE.name && !args.quick {
+            3
+        } else {
+            1
+        };
+        for _ in 0..runs {
+            let memory = browser::memory(&base_url, page, args.turns).await;
+            report.add_memory(page, memory);
+        }
     }
     println!("bench: fleet scan and table of {} devices", args.fleet);
     let (scan, table) = browser::fleet(&base_url).await;

@@ -16,6 +16,7 @@ impl Report {
         self.heading(&mut md, budgets);
         self.bundle_section(&mut md);
         self.browser_section(&mut md);
+        self.cold_phases_section(&mut md);
         self.memory_section(&mut md);
         self.fleet_sections(&mut md);
         self.proxy_section(&mut md);
@@ -139,6 +140,42 @@ impl Report {
                 timing.console.describe_ms(),
                 timing.baseline.describe_ms(),
                 timing.ratio()
+            );
+        }
+    }
+
+    /// Where a cold load's time goes, from the page's own marks and resource timing.
+    fn cold_phases_section(&self, md: &mut String) {
+        if self.cold_phases.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            md,
+            "\nCold load, split (ms from navigation start; median (min–max, runs)): the \
+         console's wasm running (`wasm-ready`, the first line of `main`), the first device \
+         list's answer in (its resource timing `responseEnd`, whether the page's loader or the \
+         console asked), and every row written (the first `device-rows-drawn` mark after \
+         it). The served console's loader asks for the list while the wasm loads, so the \
+         answer can be in before the wasm runs.\n"
+        );
+        let _ = writeln!(
+            md,
+            "| Page | Rows | Wasm running | Answer in | Rows written |\n|---|---:|---|---|---|"
+        );
+        for (name, rows, phases) in &self.cold_phases {
+            let or_none = |samples: &crate::stats::Samples| {
+                if samples.0.is_empty() {
+                    "—".to_owned()
+                } else {
+                    samples.describe_ms()
+                }
+            };
+            let _ = writeln!(
+                md,
+                "| {name} | {rows} | {} | {} | {} |",
+                or_none(&phases.wasm_ready),
+                or_none(&phases.answer_in),
+                or_none(&phases.rows_written)
             );
         }
     }

@@ -114,6 +114,8 @@ pub struct Report {
     /// The console's answer-to-rows-drawn, by page size and by how the page came: a cold
     /// load decodes its answer in between; a page turn takes a page fetched ahead, decoded.
     pub(super) response_to_rows: Vec<(u32, &'static str, AnswerToRows)>,
+    /// (page, page size, the cold load's phases)
+    pub(super) cold_phases: Vec<(&'static str, u32, crate::browser::ColdPhases)>,
     pub fleet_table: Option<FleetTable>,
     /// (page name, bytes of files, bytes of API calls) of a cold load at PageSize 50.
     pub(super) transfers: Vec<(&'static str, u64, u64)>,
@@ -184,6 +186,7 @@ impl Report {
         let label = format!("Cold load → every row in the DOM, PageSize={page_size}");
         self.record(label, limit, page, load.all_rows);
         self.add_response_to_rows(page, page_size, "cold load", load.response_to_rows);
+        self.cold_phases.push((page.name, page_size, load.phases));
     }
 
     pub fn add_next_page(&mut self, page: Page, page_size: u32, turns: PageTurns) {
