@@ -66,8 +66,11 @@ pub fn build(variant: Variant, public_url: &str, out: &Path) -> Result<(), Failu
         "split/made-{}.stamp",
         digest(out.as_os_str().as_encoded_bytes())
     ));
+    // The stamp holds the page it wrote too: a page written over since (by `trunk build` into
+    // `dist/`, say) is not this build's, and the build runs again.
     let made = std::fs::read_to_string(&stamp_file).unwrap_or_default();
-    if made == stamp && out.join("index.html").is_file() {
+    let page_now = std::fs::read(out.join("index.html")).map(|page| digest(&page));
+    if page_now.is_ok_and(|page_now| made == format!("{stamp} {page_now}")) {
         println!("\n{} is up to date: nothing to build", out.display());
         return Ok(());
     }
@@ -125,7 +128,8 @@ pub fn build(variant: Variant, public_url: &str, out: &Path) -> Result<(), Failu
         write(&out.join("404.html"), page.as_bytes())?;
     }
     crate::compress::precompress(out)?;
-    write(&stamp_file, stamp.as_bytes())
+    let made = format!("{stamp} {}", digest(page.as_bytes()));
+    write(&stamp_file, made.as_bytes())
 }
 
 /// The script that sends the first page's API requests while the wasm loads. It reads the
